@@ -1,0 +1,1 @@
+"""The application shell: settings, the ``audits`` command and the demo."""

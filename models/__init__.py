@@ -1,0 +1,43 @@
+"""The database schema (SQLModel) and access to it.
+
+Importing this package registers every table on ``SQLModel.metadata``.
+"""
+
+from models.cases import Case, CasePublic, ImportRun
+from models.findings import Feedback, Reflection, ThemeFinding
+from models.outbox import Notification, ReminderStage
+from models.people import Staff, StaffLeave, StaffPublic, Team
+from models.programme import (
+    Audit,
+    AuditPublic,
+    Cycle,
+    Pause,
+    Recommendation,
+    ThemeCommentary,
+)
+from models.requests import ExemptionRequest, ExtensionRequest
+from models.trail import TrailEntry
+
+__all__ = [
+    "Audit",
+    "AuditPublic",
+    "Case",
+    "CasePublic",
+    "Cycle",
+    "ExemptionRequest",
+    "ExtensionRequest",
+    "Feedback",
+    "ImportRun",
+    "Notification",
+    "Pause",
+    "Recommendation",
+    "Reflection",
+    "ReminderStage",
+    "Staff",
+    "StaffLeave",
+    "StaffPublic",
+    "Team",
+    "ThemeCommentary",
+    "ThemeFinding",
+    "TrailEntry",
+]

@@ -1,0 +1,39 @@
+"""What a completed audit records beyond its judgement: themes, reflection, feedback."""
+
+from __future__ import annotations
+
+from sqlmodel import Field, SQLModel
+
+FEEDBACK_SOURCES = ("parent", "child", "carer", "partner_agency")
+FEEDBACK_KINDS = ("strength", "improvement")
+
+
+class ThemeFinding(SQLModel, table=True):
+    """The auditor's descriptor for one practice theme of the audited case."""
+
+    __tablename__ = "theme_finding"
+
+    id: int | None = Field(default=None, primary_key=True)
+    audit_id: int = Field(foreign_key="audit.id", index=True)
+    theme: str = Field(max_length=30)
+    descriptor: str
+
+
+class Reflection(SQLModel, table=True):
+    """The reflection held with the social worker: the four questions of the reflection sheet."""
+
+    audit_id: int = Field(foreign_key="audit.id", primary_key=True)
+    done_well: str = ""
+    challenges: str = ""
+    enough_tools: str = ""
+    do_differently: str = ""
+
+
+class Feedback(SQLModel, table=True):
+    """Feedback from a parent, child, carer or partner agency, gathered during the audit."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    audit_id: int = Field(foreign_key="audit.id", index=True)
+    source: str = Field(max_length=20)
+    kind: str = Field(max_length=12)
+    text: str

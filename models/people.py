@@ -1,0 +1,54 @@
+"""Teams, staff and their recorded leave."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlmodel import Field, SQLModel
+
+from models.base import timestamp
+
+ROLES = ("team_manager", "service_manager", "aps", "director")
+
+
+class Team(SQLModel, table=True):
+    """A team, named as in the case system, and the service area it belongs to."""
+
+    name: str = Field(primary_key=True, max_length=120)
+    service_area: str = Field(max_length=120, index=True)
+
+
+class StaffBase(SQLModel):
+    staff_id: str = Field(primary_key=True, max_length=40)
+    name: str = Field(max_length=200)
+    email: str = Field(max_length=254)
+    role: str = Field(max_length=20)
+    team: str | None = Field(default=None, foreign_key="team.name", max_length=120, index=True)
+    line_manager_id: str | None = Field(default=None, foreign_key="staff.staff_id", max_length=40)
+    active: bool = True
+
+
+class Staff(StaffBase, table=True):
+    # False once a later staff export no longer lists this person; kept for history and not
+    # allocated to until they reappear.
+    in_latest_export: bool = True
+    missing_since: date | None = None
+    created_at: datetime = timestamp()
+    updated_at: datetime = timestamp()
+
+
+class StaffPublic(StaffBase):
+    in_latest_export: bool
+
+
+class StaffLeave(SQLModel, table=True):
+    """Recorded leave: an auditor on leave for most of a cycle is not allocated to in it."""
+
+    __tablename__ = "staff_leave"
+
+    id: int | None = Field(default=None, primary_key=True)
+    staff_id: str = Field(foreign_key="staff.staff_id", max_length=40, index=True)
+    starts_on: date
+    ends_on: date
+    note: str = Field(default="", max_length=500)
+    created_at: datetime = timestamp()

@@ -1,0 +1,39 @@
+"""Cycle months written ``YYYY-MM``, and arithmetic on them."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+class MonthError(ValueError):
+    pass
+
+
+def parse_month(text: str) -> tuple[int, int]:
+    """``"2026-11"`` -> ``(2026, 11)``; anything else raises :class:`MonthError`."""
+    match = _MONTH.match(text.strip())
+    if not match:
+        raise MonthError(f"month must be written YYYY-MM (e.g. 2026-11), not {text!r}")
+    return int(match.group(1)), int(match.group(2))
+
+
+def format_month(year: int, month: int) -> str:
+    return f"{year:04d}-{month:02d}"
+
+
+def add_months(month: str, count: int) -> str:
+    year, mon = parse_month(month)
+    index = year * 12 + (mon - 1) + count
+    return format_month(index // 12, index % 12 + 1)
+
+
+def month_of(day: date) -> str:
+    return format_month(day.year, day.month)
+
+
+def months_before(month: str, count: int) -> list[str]:
+    """The ``count`` months before ``month``, nearest first."""
+    return [add_months(month, -offset) for offset in range(1, count + 1)]

@@ -1,0 +1,162 @@
+"""The programme policy: every number of the programme that the APS team may change.
+
+It is read from ``programme.toml`` (see that file for what each setting means). This module only
+turns the parsed TOML into a checked, immutable :class:`Policy`; reading the file is the caller's job.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from rules.cohorts import COHORTS
+from rules.months import MonthError, parse_month
+
+DUE_DATE_POLICIES = ("last_working_day", "working_days_after_allocation")
+JUDGEMENTS = ("outstanding", "good", "requires_improvement", "inadequate")
+
+
+class PolicyError(ValueError):
+    """The programme file says something the programme cannot do."""
+
+
+@dataclass(frozen=True)
+class AllocationPolicy:
+    audits_per_auditor: int = 1
+    fill_from_all_open_cases: bool = True
+    exclusion_cycles: int = 11
+    min_available_working_days: int = 5
+    spread_across_service_areas: bool = True
+
+
+@dataclass(frozen=True)
+class DueDatePolicy:
+    policy: str = "last_working_day"
+    working_days_after_allocation: int = 15
+
+
+@dataclass(frozen=True)
+class ReminderPolicy:
+    before_due_working_days: tuple[int, ...] = (5, 1)
+    overdue_after_working_days: int = 1
+    escalate_after_working_days: int = 5
+    repeat_every_working_days: int = 5
+
+
+@dataclass(frozen=True)
+class ReauditPolicy:
+    reaudit_on: tuple[str, ...] = ("inadequate", "requires_improvement")
+    reaudit_after_months: int = 3
+
+
+@dataclass(frozen=True)
+class ReportPolicy:
+    title: str = "Audit Highlights Report"
+    author: str = ""
+    contact: str = ""
+    distribution: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Policy:
+    name: str = "Monthly case audit programme"
+    first_cycle: str | None = None
+    allocation: AllocationPolicy = field(default_factory=AllocationPolicy)
+    due_dates: DueDatePolicy = field(default_factory=DueDatePolicy)
+    max_extension_working_days: int = 10
+    reminders: ReminderPolicy = field(default_factory=ReminderPolicy)
+    reaudits: ReauditPolicy = field(default_factory=ReauditPolicy)
+    move_due_dates_on_pause: bool = True
+    report: ReportPolicy = field(default_factory=ReportPolicy)
+    themes: dict[str, str] = field(default_factory=dict)
+
+    def theme_for(self, month: str) -> str:
+        """The cohort the programme file sets for ``month``, else ``all``."""
+        return self.themes.get(month, "all")
+
+
+def policy_from_dict(data: dict[str, Any]) -> Policy:
+    """Build a :class:`Policy` from parsed TOML, refusing unknown keys and impossible values."""
+    data = dict(data)
+    programme = _section(data, "programme", ("name", "first_cycle"))
+    allocation = _section(data, "allocation", tuple(AllocationPolicy.__dataclass_fields__))
+    due = _section(data, "due_dates", tuple(DueDatePolicy.__dataclass_fields__))
+    extensions = _section(data, "extensions", ("max_extension_working_days",))
+    reminders = _section(data, "reminders", tuple(ReminderPolicy.__dataclass_fields__))
+    reaudits = _section(data, "reaudits", tuple(ReauditPolicy.__dataclass_fields__))
+    pauses = _section(data, "pauses", ("move_due_dates",))
+    report = _section(data, "report", tuple(ReportPolicy.__dataclass_fields__))
+    themes = _section(data, "themes", None)
+    if data:
+        raise PolicyError(f"unknown section(s) in programme file: {', '.join(sorted(data))}")
+
+    policy = Policy(
+        name=str(programme.get("name", Policy.name)),
+        first_cycle=programme.get("first_cycle"),
+        allocation=AllocationPolicy(**allocation),
+        due_dates=DueDatePolicy(**due),
+        max_extension_working_days=extensions.get("max_extension_working_days", 10),
+        reminders=ReminderPolicy(**_tuples(reminders)),
+        reaudits=ReauditPolicy(**_tuples(reaudits)),
+        move_due_dates_on_pause=pauses.get("move_due_dates", True),
+        report=ReportPolicy(**_tuples(report)),
+        themes={str(k): str(v) for k, v in themes.items()},
+    )
+    _check(policy)
+    return policy
+
+
+def _section(data: dict[str, Any], name: str, known: tuple[str, ...] | None) -> dict[str, Any]:
+    section = data.pop(name, {})
+    if not isinstance(section, dict):
+        raise PolicyError(f"[{name}] must be a table")
+    if known is not None:
+        unknown = sorted(set(section) - set(known))
+        if unknown:
+            raise PolicyError(f"unknown setting(s) in [{name}]: {', '.join(unknown)}")
+    return section
+
+
+def _tuples(section: dict[str, Any]) -> dict[str, Any]:
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in section.items()}
+
+
+def _check(policy: Policy) -> None:
+    a = policy.allocation
+    _positive("allocation.audits_per_auditor", a.audits_per_auditor, minimum=1)
+    _positive("allocation.exclusion_cycles", a.exclusion_cycles, minimum=0)
+    _positive("allocation.min_available_working_days", a.min_available_working_days, minimum=0)
+    if policy.due_dates.policy not in DUE_DATE_POLICIES:
+        raise PolicyError(
+            f"due_dates.policy must be one of {', '.join(DUE_DATE_POLICIES)}, "
+            f"not {policy.due_dates.policy!r}"
+        )
+    _positive(
+        "due_dates.working_days_after_allocation",
+        policy.due_dates.working_days_after_allocation,
+        minimum=1,
+    )
+    _positive("extensions.max_extension_working_days", policy.max_extension_working_days, 0)
+    for judgement in policy.reaudits.reaudit_on:
+        if judgement not in JUDGEMENTS:
+            raise PolicyError(f"reaudits.reaudit_on: unknown judgement {judgement!r}")
+    _positive("reaudits.reaudit_after_months", policy.reaudits.reaudit_after_months, minimum=1)
+    for month, theme in policy.themes.items():
+        try:
+            parse_month(month)
+        except MonthError as error:
+            raise PolicyError(f"[themes] {error}") from None
+        if theme not in COHORTS:
+            raise PolicyError(
+                f"[themes] {month}: unknown cohort {theme!r} (one of {', '.join(COHORTS)})"
+            )
+    if policy.first_cycle is not None:
+        try:
+            parse_month(policy.first_cycle)
+        except MonthError as error:
+            raise PolicyError(f"programme.first_cycle: {error}") from None
+
+
+def _positive(name: str, value: Any, minimum: int) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise PolicyError(f"{name} must be a whole number ≥ {minimum}, not {value!r}")
