@@ -9,12 +9,12 @@ from datetime import date
 from dateutil.relativedelta import relativedelta
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CaseFacts:
     """What the programme knows about a case: its reference, team and the facts cohorts need.
 
     Never a child's name. ``date_of_birth`` is kept only because ``cp_under_5`` needs the age on
-    the allocation date.
+    the allocation date. ``in_latest_export`` is false for a case that the last export left out.
     """
 
     case_ref: str
@@ -26,6 +26,8 @@ class CaseFacts:
     cla: bool = False
     cse_risk: str | None = None
     missing_episodes_6m: int = 0
+    status: str = "open"
+    in_latest_export: bool = True
 
 
 def _age_on(case: CaseFacts, day: date) -> int | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_MONTH = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
 
 
 class MonthError(ValueError):
@@ -14,13 +14,15 @@ class MonthError(ValueError):
 
 def parse_month(text: str) -> tuple[int, int]:
     """``"2026-11"`` -> ``(2026, 11)``; anything else raises :class:`MonthError`."""
-    match = _MONTH.match(text.strip())
-    if not match:
+    match = _MONTH.fullmatch(text.strip()) if isinstance(text, str) else None
+    if not match or match.group(1) == "0000":
         raise MonthError(f"month must be written YYYY-MM (e.g. 2026-11), not {text!r}")
     return int(match.group(1)), int(match.group(2))
 
 
 def format_month(year: int, month: int) -> str:
+    if not 1 <= year <= 9999 or not 1 <= month <= 12:
+        raise MonthError(f"no such month: year {year!r}, month {month!r}")
     return f"{year:04d}-{month:02d}"
 
 

@@ -1,7 +1,7 @@
 """The programme policy: every number of the programme that the APS team may change.
 
 It is read from ``programme.toml`` (see that file for what each setting means). This module only
-turns the parsed TOML into a checked, immutable :class:`Policy`; reading the file is the caller's job.
+turns the parsed TOML into a checked, immutable :class:`Policy`; the caller reads the file.
 """
 
 from __future__ import annotations
@@ -74,6 +74,19 @@ class Policy:
         """The cohort the programme file sets for ``month``, else ``all``."""
         return self.themes.get(month, "all")
 
+    def choose_theme(self, month: str, theme: str | None) -> str:
+        """The cohort a cycle draws from: ``theme`` if given, else :meth:`theme_for`.
+
+        Raises :class:`PolicyError` for a badly written month or an unknown cohort."""
+        try:
+            parse_month(month)
+        except MonthError as error:
+            raise PolicyError(str(error)) from None
+        chosen = theme or self.theme_for(month)
+        if chosen not in COHORTS:
+            raise PolicyError(f"unknown cohort {chosen!r} (one of {', '.join(COHORTS)})")
+        return chosen
+
 
 def policy_from_dict(data: dict[str, Any]) -> Policy:
     """Build a :class:`Policy` from parsed TOML, refusing unknown keys and impossible values."""
@@ -91,7 +104,7 @@ def policy_from_dict(data: dict[str, Any]) -> Policy:
         raise PolicyError(f"unknown section(s) in programme file: {', '.join(sorted(data))}")
 
     policy = Policy(
-        name=str(programme.get("name", Policy.name)),
+        name=programme.get("name", Policy.name),
         first_cycle=programme.get("first_cycle"),
         allocation=AllocationPolicy(**allocation),
         due_dates=DueDatePolicy(**due),
@@ -122,10 +135,13 @@ def _tuples(section: dict[str, Any]) -> dict[str, Any]:
 
 
 def _check(policy: Policy) -> None:
+    _text("programme.name", policy.name)
     a = policy.allocation
     _positive("allocation.audits_per_auditor", a.audits_per_auditor, minimum=1)
+    _boolean("allocation.fill_from_all_open_cases", a.fill_from_all_open_cases)
     _positive("allocation.exclusion_cycles", a.exclusion_cycles, minimum=0)
     _positive("allocation.min_available_working_days", a.min_available_working_days, minimum=0)
+    _boolean("allocation.spread_across_service_areas", a.spread_across_service_areas)
     if policy.due_dates.policy not in DUE_DATE_POLICIES:
         raise PolicyError(
             f"due_dates.policy must be one of {', '.join(DUE_DATE_POLICIES)}, "
@@ -137,6 +153,21 @@ def _check(policy: Policy) -> None:
         minimum=1,
     )
     _positive("extensions.max_extension_working_days", policy.max_extension_working_days, 0)
+    r = policy.reminders
+    if not isinstance(r.before_due_working_days, tuple):
+        raise PolicyError(
+            "reminders.before_due_working_days must be a list of whole numbers, "
+            f"not {r.before_due_working_days!r}"
+        )
+    for days in r.before_due_working_days:
+        _positive("reminders.before_due_working_days", days, minimum=1)
+    _positive("reminders.overdue_after_working_days", r.overdue_after_working_days, minimum=1)
+    _positive("reminders.escalate_after_working_days", r.escalate_after_working_days, minimum=1)
+    _positive("reminders.repeat_every_working_days", r.repeat_every_working_days, minimum=1)
+    if not isinstance(policy.reaudits.reaudit_on, tuple):
+        raise PolicyError(
+            f"reaudits.reaudit_on must be a list of judgements, not {policy.reaudits.reaudit_on!r}"
+        )
     for judgement in policy.reaudits.reaudit_on:
         if judgement not in JUDGEMENTS:
             raise PolicyError(f"reaudits.reaudit_on: unknown judgement {judgement!r}")
@@ -155,8 +186,28 @@ def _check(policy: Policy) -> None:
             parse_month(policy.first_cycle)
         except MonthError as error:
             raise PolicyError(f"programme.first_cycle: {error}") from None
+    _boolean("pauses.move_due_dates", policy.move_due_dates_on_pause)
+    report = policy.report
+    for name in ("title", "author", "contact"):
+        _text(f"report.{name}", getattr(report, name))
+    if not isinstance(report.distribution, tuple):
+        raise PolicyError(
+            f"report.distribution must be a list of email addresses, not {report.distribution!r}"
+        )
+    for address in report.distribution:
+        _text("report.distribution", address)
 
 
 def _positive(name: str, value: Any, minimum: int) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
         raise PolicyError(f"{name} must be a whole number ≥ {minimum}, not {value!r}")
+
+
+def _boolean(name: str, value: Any) -> None:
+    if not isinstance(value, bool):
+        raise PolicyError(f"{name} must be true or false, not {value!r}")
+
+
+def _text(name: str, value: Any) -> None:
+    if not isinstance(value, str):
+        raise PolicyError(f"{name} must be text, not {value!r}")

@@ -54,8 +54,10 @@ def add_working_days(day: date, count: int) -> date:
 def working_days_between(start: date, end: date) -> int:
     """How many working days fall after ``start`` up to and including ``end``.
 
-    Negative when ``end`` is before ``start``: ``add_working_days(start, n) == end`` for a working
-    day ``end``.
+    Negative when ``end`` is before ``start`` (then the working days after ``end`` up to and
+    including ``start``), so ``working_days_between(a, b) == -working_days_between(b, a)``.
+    The inverse of :func:`add_working_days`: ``add_working_days(start, n) == end`` for a working
+    day ``end``, and for ``n < 0`` when ``start`` is a working day too.
     """
     if end < start:
         return -working_days_between(end, start)

@@ -1,0 +1,39 @@
+# `make demo` and `make test` work on a fresh machine: each creates .venv and installs what it needs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+
+.PHONY: install demo test lint unit bench clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# The main job on the embedded defaults: a synthetic council in its own SQLite file, imported
+# and allocated for the current month through the real import and the real Prefect flow.
+demo: install
+	rm -rf var/demo
+	AUDITS_DATABASE_URL=sqlite:///var/demo/audits.db $(BIN)/audits demo --out var/demo
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy rules models importer flows audits
+
+unit: install
+	PREFECT_HOME=$(CURDIR)/var/prefect-test $(BIN)/pytest
+
+test: lint unit
+
+bench: install
+	$(BIN)/python benchmarks/allocation.py
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,112 @@
+"""The ``audits`` command: the operators' way in (see ``audits --help``).
+
+Commands that only read or record never import Prefect, so they start in well under a second;
+``allocate`` runs the Prefect flow in this process (against ``PREFECT_API_URL`` when set,
+otherwise Prefect's ephemeral server).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from datetime import date
+
+from audits import commands
+from rules.cohorts import COHORTS
+
+
+class CliError(Exception):
+    """A problem to report to the operator as one line, exiting non-zero."""
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date in the form YYYY-MM-DD: {text!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="audits",
+        description="Run a children's services monthly case audit programme: import the staff "
+        "and case lists, allocate each month's audits and explain the allocation.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sub.add_parser("init", help="create or upgrade the database schema (safe to run again)")
+
+    imp = sub.add_parser(
+        "import", help="import a staff or case list (CSV) exported from the case system"
+    )
+    imp_sub = imp.add_subparsers(dest="what", required=True, metavar="WHAT")
+    for what, about in (
+        ("staff", "staff list: team managers, service managers, APS, directors"),
+        ("cases", "case list: open and closed cases with their cohort facts"),
+    ):
+        one = imp_sub.add_parser(
+            what,
+            help=f"import the {about}",
+            description=f"Import the {about}. The whole file is imported or "
+            "nothing is; every problem is printed as FILE:ROW:COLUMN: message.",
+        )
+        one.add_argument("file", metavar="FILE", help="CSV file with a header row (UTF-8)")
+        one.add_argument(
+            "--on", type=_date, help="date of the export (default: today, Europe/London)"
+        )
+
+    alloc = sub.add_parser(
+        "allocate",
+        help="allocate a month's audits (runs the Prefect flow)",
+        description="Allocate a month's audits to Team Managers by running the "
+        "allocate-monthly-audits flow. A month already allocated is left as it is.",
+    )
+    alloc.add_argument("--month", required=True, help="the cycle, YYYY-MM")
+    alloc.add_argument(
+        "--theme",
+        choices=sorted(COHORTS),
+        metavar="COHORT",
+        help=f"cohort to draw from ({', '.join(COHORTS)}); "
+        "default: the programme file's theme for the month, else all",
+    )
+    alloc.add_argument("--json", action="store_true", help="print the allocation as JSON")
+
+    explain = sub.add_parser(
+        "explain",
+        help="why each case went to each auditor, and who and what was left out",
+        description="Explain a month's allocation: the reason for each "
+        "allocation, and every excluded case and auditor with its reason.",
+    )
+    explain.add_argument("--month", required=True, help="the cycle, YYYY-MM")
+    explain.add_argument("--json", action="store_true", help="print the explanation as JSON")
+
+    lst = sub.add_parser("list", help="list a month's audits with their status and dates")
+    lst.add_argument("--month", required=True, help="the cycle, YYYY-MM")
+    lst.add_argument("--json", action="store_true", help="print the audits as JSON")
+
+    demo = sub.add_parser(
+        "demo",
+        help="build a synthetic council, import it and allocate this month",
+        description="Generate a synthetic council (no real people), write it as "
+        "the import CSVs, import them, allocate the current month and summarise.",
+    )
+    demo.add_argument("--out", default="var/demo", help="folder for the generated CSVs")
+    demo.add_argument("--month", help="month to allocate (default: this month)")
+    demo.add_argument("--seed", type=int, default=2026, help="seed of the synthetic council")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return commands.run(args)
+    except (commands.CommandError, CliError) as error:
+        print(f"audits: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

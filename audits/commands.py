@@ -1,0 +1,197 @@
+"""What each ``audits`` subcommand does. Only ``allocate`` (and the demo) import Prefect."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from audits.clock import today_in_london
+from audits.settings import SettingsError, get_engine, load_policy
+from models import allocation_store as store
+from models.db import alembic_config, current_revision, migrate, session_scope
+from models.programme import AuditPublic
+from rules.policy import PolicyError
+
+
+class CommandError(Exception):
+    """Reported as one line on stderr; the command exits non-zero."""
+
+
+def run(args: argparse.Namespace) -> int:
+    handler = {
+        "init": cmd_init,
+        "import": cmd_import,
+        "allocate": cmd_allocate,
+        "explain": cmd_explain,
+        "list": cmd_list,
+        "demo": cmd_demo,
+    }[args.command]
+    try:
+        return handler(args)
+    except (SettingsError, PolicyError) as error:
+        raise CommandError(str(error)) from None
+
+
+def ready_engine() -> Engine:
+    """The application database, refusing one that ``audits init`` has not brought up to date."""
+    engine = get_engine()
+    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    if current_revision(engine) != head:
+        url = engine.url.render_as_string(hide_password=True)
+        raise CommandError(
+            f"the database at {url} is not initialised or not up to date: run `audits init`"
+        )
+    return engine
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    engine = get_engine()
+    migrate(engine)
+    print(f"Database ready at {engine.url.render_as_string(hide_password=True)}")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from importer import ImportFailed, import_cases, import_staff
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise CommandError(f"{args.file}: no such file")
+    do_import = import_staff if args.what == "staff" else import_cases
+    try:
+        with session_scope(ready_engine()) as session:
+            result = do_import(session, path, args.on or today_in_london(), display_name=args.file)
+    except ImportFailed as failure:
+        for problem in failure.problems:
+            print(problem, file=sys.stderr)
+        raise CommandError(
+            f"{args.file}: {len(failure.problems)} problem(s) found; nothing was imported"
+        ) from None
+    for notice in result.notices:
+        print(notice, file=sys.stderr)
+    print(
+        f"Imported {result.rows:,} {args.what} rows from {args.file}: {result.created:,} new, "
+        f"{result.updated:,} updated, {result.unchanged:,} unchanged, {result.restored:,} back "
+        f"in the export, {result.marked_missing:,} no longer in the export (kept, not allocated)"
+    )
+    return 0
+
+
+def cmd_allocate(args: argparse.Namespace) -> int:
+    policy = load_policy()
+    theme = policy.choose_theme(args.month, args.theme)
+    engine = ready_engine()
+    with Session(engine) as session:
+        cycle = store.get_cycle(session, args.month)
+        if cycle is not None and cycle.status != "planned":
+            # Answered without starting Prefect: nothing would change.
+            from flows.allocate import audit_row
+
+            rows = [audit_row(a) for a in store.cycle_audits(session, args.month)]
+            print(
+                f"{args.month} is already allocated ({len(rows)} audits); nothing changed",
+                file=sys.stderr,
+            )
+            return _print_allocation(rows, args.json)
+    from flows.allocate import allocate_monthly_audits
+
+    outcome = allocate_monthly_audits(month=args.month, theme=theme)
+    if outcome.paused:
+        print(f"Nothing allocated for {args.month}: {outcome.paused}", file=sys.stderr)
+    elif outcome.already_allocated:
+        print(f"{args.month} is already allocated; nothing changed", file=sys.stderr)
+    for short in outcome.shortfalls:
+        print(
+            f"{short['auditor_id']} has {short['allocated']} of {short['wanted']}: "
+            f"{short['reason']}",
+            file=sys.stderr,
+        )
+    return _print_allocation(outcome.audits, args.json)
+
+
+def _print_allocation(rows: list[dict[str, Any]], as_json: bool) -> int:
+    if as_json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    columns = [
+        "audit_id",
+        "case_ref",
+        "auditor_id",
+        "auditor_team",
+        "case_team",
+        "cohort",
+        "due_on",
+        "kind",
+    ]
+    _print_table(columns, [[str(r[c]) for c in columns] for r in rows])
+    print(f"{len(rows)} audits")
+    return 0
+
+
+def _print_table(columns: list[str], rows: list[list[str]]) -> None:
+    widths = [max([len(c), *(len(r[i]) for r in rows)]) for i, c in enumerate(columns)]
+    print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
+    for row in rows:
+        print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)))
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    with Session(ready_engine()) as session:
+        cycle = store.get_cycle(session, args.month)
+    if cycle is None or cycle.explanation is None:
+        raise CommandError(f"{args.month} has not been allocated: nothing to explain")
+    explanation = cycle.explanation
+    if args.json:
+        print(json.dumps(explanation, indent=2))
+        return 0
+    print(
+        f"{args.month}: theme {explanation['theme']}, allocated {explanation['allocated_on']}, "
+        f"due {explanation['due_on']}"
+    )
+    for item in explanation["allocations"]:
+        print(
+            f"  audit {item['audit_id']}: {item['case_ref']} -> {item['auditor_id']}: "
+            f"{item['why_case']}; {item['why_auditor']}"
+        )
+    for short in explanation["shortfalls"]:
+        got = f"{short['allocated']} of {short['wanted']}"
+        print(f"  short: {short['auditor_id']} got {got}: {short['reason']}")
+    for person in explanation["excluded_auditors"]:
+        print(f"  auditor left out: {person['staff_id']}: {person['reason']}")
+    for case in explanation["excluded_cases"]:
+        print(f"  case left out: {case['case_ref']}: {case['reason']}")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    with Session(ready_engine()) as session:
+        audits = store.cycle_audits(session, args.month)
+    rows = [
+        AuditPublic(
+            audit_id=a.id, **a.model_dump(include=set(AuditPublic.model_fields) - {"audit_id"})
+        )
+        for a in audits
+        if a.id is not None
+    ]
+    if args.json:
+        print(json.dumps([r.model_dump(mode="json") for r in rows], indent=2))
+        return 0
+    columns = list(AuditPublic.model_fields)
+    _print_table(
+        columns, [[str(v if v is not None else "") for v in r.model_dump().values()] for r in rows]
+    )
+    print(f"{len(rows)} audits in {args.month}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from audits.demo import run_demo
+
+    return run_demo(Path(args.out), args.month, args.seed)

@@ -1,0 +1,86 @@
+"""``make demo``: a synthetic council, imported and allocated through the real paths."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from pathlib import Path
+
+from audits.clock import today_in_london
+from audits.settings import get_engine, load_policy
+from audits.synthetic import CASE_COLUMNS, STAFF_COLUMNS, make_council, write_csv
+from flows.allocate import AllocationOutcome
+from importer import import_cases, import_staff
+from models import allocation_store as store
+from models.db import migrate, session_scope
+from models.programme import Audit
+from rules.cohorts import cohort_title
+from rules.months import month_of
+
+
+def run_demo(out: Path, month: str | None, seed: int) -> int:
+    started = time.perf_counter()
+    today = today_in_london()
+    month = month or month_of(today)
+    council = make_council(seed, today)
+    staff_csv = write_csv(out / "staff.csv", STAFF_COLUMNS, council.staff)
+    cases_csv = write_csv(out / "cases.csv", CASE_COLUMNS, council.cases)
+    print(f"Synthetic council written to {staff_csv} and {cases_csv}")
+
+    engine = get_engine()
+    migrate(engine)
+    for path, do_import in ((staff_csv, import_staff), (cases_csv, import_cases)):
+        with session_scope(engine) as session:
+            result = do_import(session, path, today, display_name=str(path))
+        print(
+            f"Imported {result.rows:,} rows from {path.name}: {result.created:,} new, "
+            f"{result.updated:,} updated, {result.unchanged:,} unchanged"
+        )
+
+    from flows.allocate import allocate_monthly_audits
+
+    outcome = allocate_monthly_audits(month=month)
+    with session_scope(engine) as session:
+        audits = store.cycle_audits(session, month)
+    _summarise(outcome, audits, load_policy().choose_theme(month, None))
+    print(
+        f"\nDemo finished in {time.perf_counter() - started:.1f} s. Explore it with:\n"
+        f"  AUDITS_DATABASE_URL={engine.url} .venv/bin/audits list --month {month}\n"
+        f"  AUDITS_DATABASE_URL={engine.url} .venv/bin/audits explain --month {month}"
+    )
+    return 0
+
+
+def _summarise(outcome: AllocationOutcome, audits: list[Audit], theme: str) -> None:
+    print(f"\n{outcome.month}: theme {theme} ({cohort_title(theme)})")
+    if outcome.paused:
+        print(f"  nothing allocated: {outcome.paused}")
+        return
+    if outcome.already_allocated:
+        print("  already allocated before this run; nothing changed")
+    due = sorted({a.due_on.strftime("%a %d %b %Y") for a in audits})
+    print(f"  {len(audits)} audits allocated, due {', '.join(due) or '-'}")
+    print(
+        f"  {outcome.excluded_auditors} team manager(s) left out; "
+        f"{outcome.excluded_cases:,} case(s) not eligible (see `audits explain`)"
+    )
+    print("  by cohort:")
+    for cohort, count in sorted(Counter(a.cohort for a in audits).items()):
+        label = "filled from all open cases" if cohort == "all" and theme != "all" else cohort
+        print(f"    {label:<28} {count:>4}")
+    print("  by service area:              cases  auditors")
+    cases_by_area = Counter(a.case_service_area for a in audits)
+    auditors_by_area = Counter(a.auditor_service_area for a in audits)
+    for area in sorted(cases_by_area | auditors_by_area):
+        print(f"    {area:<28} {cases_by_area[area]:>5} {auditors_by_area[area]:>9}")
+    crossing = sum(a.case_service_area != a.auditor_service_area for a in audits)
+    print(f"  {crossing} of {len(audits)} audits cross service areas")
+    if outcome.shortfalls:
+        print("  short of cases:")
+        for short in outcome.shortfalls:
+            print(
+                f"    {short['auditor_id']}: {short['allocated']} of {short['wanted']} "
+                f"({short['reason']})"
+            )
+    else:
+        print("  every eligible team manager got their full allocation")

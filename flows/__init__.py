@@ -1,0 +1,1 @@
+"""Prefect flows: thin orchestration of load, rule, write, notify."""

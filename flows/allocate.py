@@ -1,0 +1,138 @@
+"""The ``allocate-monthly-audits`` flow: load, apply the allocation rules, write, report.
+
+:func:`allocate_cycle` is the whole job on one database session, in one transaction, so that a
+crash or a concurrent run leaves either a complete allocation or none. The flow wraps it in a
+single task: work is batched, never a task per case.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from sqlmodel import Session
+
+from audits.settings import get_engine, load_policy
+from models import allocation_store as store
+from models.db import session_scope
+from models.programme import Audit
+from rules.allocation import allocate
+from rules.due_dates import allocation_date, due_date
+from rules.eligibility import eligible_auditors, eligible_cases
+from rules.pauses import pause_on
+from rules.policy import Policy
+
+
+@dataclass
+class AllocationOutcome:
+    month: str
+    theme: str
+    already_allocated: bool = False
+    paused: str | None = None
+    audits: list[dict[str, Any]] = field(default_factory=list)
+    shortfalls: list[dict[str, Any]] = field(default_factory=list)
+    excluded_auditors: int = 0
+    excluded_cases: int = 0
+
+
+def audit_row(audit: Audit) -> dict[str, Any]:
+    """An audit as ``audits allocate --json`` prints it."""
+    return {
+        "audit_id": audit.id,
+        "case_ref": audit.case_ref,
+        "auditor_id": audit.auditor_id,
+        "auditor_team": audit.auditor_team,
+        "case_team": audit.case_team,
+        "cohort": audit.cohort,
+        "due_on": audit.due_on.isoformat(),
+        "kind": audit.kind,
+    }
+
+
+def allocate_cycle(
+    session: Session, policy: Policy, month: str, theme: str | None
+) -> AllocationOutcome:
+    """Allocate ``month`` unless it already is (or the programme is paused), and record why."""
+    theme = policy.choose_theme(month, theme)
+    allocated_on, due_on = allocation_date(month), due_date(month, policy.due_dates)
+    outcome = AllocationOutcome(month, theme)
+    existing = store.get_cycle(session, month)
+    if existing is not None and existing.status != "planned":
+        return _already(session, outcome, existing.theme)
+    pause = pause_on(allocated_on, store.load_pauses(session))
+    if pause is not None:
+        outcome.paused = f"programme paused {pause.starts_on} to {pause.last_day}: {pause.reason}"
+        return outcome
+    if not store.claim_cycle(session, month, theme, allocated_on, due_on):
+        return _already(session, outcome, theme)
+
+    rules = policy.allocation
+    inputs = store.load_allocation_inputs(
+        session, month, (allocated_on, due_on), rules.exclusion_cycles
+    )
+    auditors, excluded_auditors = eligible_auditors(
+        inputs.staff,
+        exemptions=inputs.exemptions,
+        leave=inputs.leave,
+        window=(allocated_on, due_on),
+        min_available_working_days=rules.min_available_working_days,
+    )
+    cases, excluded_cases = eligible_cases(
+        inputs.cases,
+        recent_cycles=inputs.recent_cycles,
+        in_this_cycle=inputs.in_this_cycle,
+        exclusion_cycles=rules.exclusion_cycles,
+    )
+    plan = allocate(month, theme, allocated_on, auditors, cases, rules)
+    extra = {
+        "month": month,
+        "theme": theme,
+        "allocated_on": allocated_on.isoformat(),
+        "due_on": due_on.isoformat(),
+        "eligible_auditors": len(auditors),
+        "eligible_cases": len(cases),
+    }
+    store.record_allocation(
+        session, plan, allocated_on, due_on, excluded_auditors, excluded_cases, extra
+    )
+    outcome.audits = [audit_row(a) for a in store.cycle_audits(session, month)]
+    outcome.shortfalls = [asdict(s) for s in plan.shortfalls]
+    outcome.excluded_auditors, outcome.excluded_cases = len(excluded_auditors), len(excluded_cases)
+    return outcome
+
+
+def _already(session: Session, outcome: AllocationOutcome, theme: str) -> AllocationOutcome:
+    outcome.already_allocated, outcome.theme = True, theme
+    outcome.audits = [audit_row(a) for a in store.cycle_audits(session, outcome.month)]
+    return outcome
+
+
+@task(name="allocate-and-record")
+def allocate_and_record(month: str, theme: str | None) -> AllocationOutcome:
+    policy = load_policy()
+    with session_scope(get_engine()) as session:
+        return allocate_cycle(session, policy, month, theme)
+
+
+@flow(name="allocate-monthly-audits")
+def allocate_monthly_audits(month: str, theme: str | None = None) -> AllocationOutcome:
+    """Allocate the month's audits (``month`` as ``YYYY-MM``; ``theme`` defaults to the
+    programme file's theme for the month, else ``all``)."""
+    logger = get_run_logger()
+    outcome = allocate_and_record(month, theme)
+    if outcome.paused:
+        logger.info("Nothing allocated for %s: %s", month, outcome.paused)
+    elif outcome.already_allocated:
+        logger.info(
+            "%s is already allocated (%d audits); nothing changed", month, len(outcome.audits)
+        )
+    else:
+        logger.info(
+            "Allocated %d audits for %s (theme %s); %d auditor(s) short of cases",
+            len(outcome.audits),
+            month,
+            outcome.theme,
+            len(outcome.shortfalls),
+        )
+    return outcome

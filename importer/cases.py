@@ -1,0 +1,131 @@
+"""Import of the case export: each case's reference, team and the facts the cohorts need.
+
+Columns: ``case_ref, team, service_area, status, date_of_birth, cin, cp_category, cla,
+cse_risk, missing_episodes_6m``. The date of birth is kept only because the "CP under 5" cohort
+needs a child's age on the allocation date.
+
+A child's name is never stored (DESIGN §4, data minimisation). The file has no column for it;
+an export that carries one anyway is accepted, the column is never read into a value, never
+stored and never echoed in a message, and the result carries one notice naming the column(s)
+so that whoever runs the export can drop them. See ``importer`` for re-import semantics.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session
+
+from importer.csvfile import (
+    Column,
+    CsvTable,
+    ImportFailed,
+    ImportResult,
+    TeamAreas,
+    check_unique,
+    choice,
+    ignored_notice,
+    iso_date,
+    parse_row,
+    read_table,
+    record_run,
+    sync,
+    text,
+    upsert_teams,
+    whole_number,
+    yes_no,
+)
+from models.cases import CP_CATEGORIES, CSE_RISKS, Case
+
+COLUMNS = (
+    Column("case_ref", text(40)),
+    Column("team", text(120)),
+    Column("service_area", text(120)),
+    Column("status", choice(("open", "closed"))),
+    Column("date_of_birth", iso_date),
+    Column("cin", yes_no),
+    Column("cp_category", choice(CP_CATEGORIES), required=False),
+    Column("cla", yes_no),
+    Column("cse_risk", choice(CSE_RISKS), required=False),
+    Column("missing_episodes_6m", whole_number),
+)
+# What is stored on Case, in this order: the key first (see csvfile.sync).
+STORED = (
+    "case_ref",
+    "team",
+    "status",
+    "date_of_birth",
+    "cin",
+    "cp_category",
+    "cla",
+    "cse_risk",
+    "missing_episodes_6m",
+)
+# Headings that carry a child's name, compared in lower case without spaces, "_" or "-". Any
+# heading starting "child" and containing "name" (child_first_name, Child's Name) counts too.
+NAME_HEADINGS = frozenset(
+    {
+        "childname",
+        "name",
+        "forename",
+        "forenames",
+        "firstname",
+        "surname",
+        "lastname",
+        "fullname",
+        "givenname",
+        "givennames",
+        "familyname",
+        "middlename",
+        "middlenames",
+        "preferredname",
+        "knownas",
+    }
+)
+
+
+def import_cases(
+    session: Session, path: Path, today: date, display_name: str | None = None
+) -> ImportResult:
+    """Check the whole case file, then upsert its teams and cases (not committed).
+
+    Raises ImportFailed, having written nothing, if anything in the file is wrong.
+    """
+    table = read_table(path, display_name, [column.name for column in COLUMNS])
+    rows, areas = _checked_rows(table)
+    names = [heading for heading in table.extra if is_name_heading(heading)]
+    others = [heading for heading in table.extra if heading not in names]
+    result = ImportResult(
+        kind="cases",
+        ignored_columns=table.extra,
+        notices=ignored_notice(table, names, "a child's name is never stored")
+        + ignored_notice(table, others, "not used"),
+    )
+    upsert_teams(session, areas)
+    sync(session, Case, rows, today, result)
+    record_run(session, table, result)
+    return result
+
+
+def is_name_heading(heading: str) -> bool:
+    """Whether a column heading looks like it holds a person's name."""
+    key = re.sub(r"[\s_\-']", "", heading.lower())
+    return key in NAME_HEADINGS or (key.startswith("child") and "name" in key)
+
+
+def _checked_rows(table: CsvTable) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """The rows to store and each team's service area; ImportFailed listing every problem."""
+    problems = list(table.problems)
+    teams, seen = TeamAreas(table), dict[str, int]()
+    rows = []
+    for line, values in table.rows:
+        row = parse_row(table, line, values, COLUMNS, problems)
+        problems += check_unique(table, line, "case_ref", row, seen)
+        problems += teams.check(line, row)
+        rows.append(row)
+    if problems:
+        raise ImportFailed(table.sorted_problems(problems))
+    return [{name: row[name] for name in STORED} for row in rows], teams.mapping()

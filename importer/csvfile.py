@@ -1,0 +1,392 @@
+"""Reading an export CSV, checking its values, and the pieces both imports share.
+
+Everything here is about turning a file into checked values, or recording what an import did;
+what the values mean (staff, cases) lives in ``importer.staff`` and ``importer.cases``. Nothing
+is written until the whole file has been read and every row checked, so a file with any problem
+leaves the database exactly as it was.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlmodel import Session
+
+from models.base import utcnow
+from models.cases import Case, ImportRun
+from models.people import Staff, Team
+from models.trail import TrailEntry
+
+# The longest value echoed back in a message: enough to recognise it, never a whole cell.
+_ECHO = 30
+# PostgreSQL's INTEGER; a larger number would fail on write, after validation.
+_MAX_INT = 2**31 - 1
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an import file, located as ``FILE:ROW:COLUMN`` like a compiler error."""
+
+    file: str
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.row}:{self.column}: {self.message}"
+
+
+class ImportFailed(Exception):
+    """The file was refused; ``problems`` lists every problem found, in file order."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = list(problems)
+        count = len(self.problems)
+        super().__init__(f"{self.problems[0]} ({count} problem{'s' if count != 1 else ''} in all)")
+
+
+@dataclass
+class ImportResult:
+    """What an import did. ``restored`` rows are also counted in ``updated`` (they were written)."""
+
+    kind: str
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    marked_missing: int = 0
+    restored: int = 0
+    ignored_columns: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "marked_missing": self.marked_missing,
+            "restored": self.restored,
+        }
+
+
+class BadValue(ValueError):
+    """Raised by a parser; its message completes "COLUMN: ..."."""
+
+
+@dataclass
+class CsvTable:
+    """A read file: where each wanted column is, the columns not wanted, and the data rows.
+
+    ``rows`` holds (line number where the record starts, raw values). ``problems`` holds the
+    row-shape problems found while reading, to be reported with the value problems.
+    """
+
+    file: str
+    sha256: str
+    index: dict[str, int]
+    extra: list[str]
+    rows: list[tuple[int, list[str]]]
+    problems: list[Problem] = field(default_factory=list)
+
+    def problem(self, row: int, column: str, message: str) -> Problem:
+        return Problem(self.file, row, column, message)
+
+    def sorted_problems(self, problems: Iterable[Problem]) -> list[Problem]:
+        """Problems in file order: by line, then by the column's place in the header."""
+        return sorted(problems, key=lambda p: (p.row, self.index.get(p.column, -1)))
+
+
+def read_table(path: Path, display_name: str | None, columns: Sequence[str]) -> CsvTable:
+    """Read ``path`` as CSV with a header naming at least ``columns``; raise ImportFailed for a
+    problem with the file as a whole (unreadable, not UTF-8, empty, a column missing)."""
+    name = display_name or str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise ImportFailed([Problem(name, 1, "-", f"cannot be read ({error.strerror})")]) from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        message = f"is not UTF-8 text (first bad byte on line {line}); save it as CSV UTF-8"
+        raise ImportFailed([Problem(name, 1, "-", message)]) from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, None)
+        if header is None or not any(cell.strip() for cell in header):
+            raise ImportFailed([Problem(name, 1, "-", "is empty (no header row)")])
+        table = CsvTable(name, hashlib.sha256(data).hexdigest(), {}, [], [])
+        _read_header(table, header, columns)
+        _read_rows(table, reader, len(header))
+    except csv.Error as error:
+        problem = Problem(name, reader.line_num or 1, "-", f"is not valid CSV ({error})")
+        raise ImportFailed([problem]) from None
+    if not table.rows and not table.problems:
+        raise ImportFailed([table.problem(1, "-", "has a header but no data rows")])
+    return table
+
+
+def _read_header(table: CsvTable, header: list[str], columns: Sequence[str]) -> None:
+    problems = []
+    for position, cell in enumerate(header):
+        key = cell.strip().lower()
+        if key in columns and key in table.index:
+            first = table.index[key] + 1
+            problems.append(table.problem(1, key, f"duplicate column (also column {first})"))
+        elif key in columns:
+            table.index[key] = position
+        elif key:  # a blank heading (a trailing comma) is not worth a mention
+            table.extra.append(cell.strip())
+    hint = " (is the file separated by commas?)" if len(header) == 1 else ""
+    problems += [
+        table.problem(1, c, f"missing column{hint}") for c in columns if c not in table.index
+    ]
+    if problems:
+        raise ImportFailed(table.sorted_problems(problems))
+
+
+def _read_rows(table: CsvTable, reader: Any, width: int) -> None:
+    """Keep every non-blank record with the line it starts on (a quoted value may span lines)."""
+    previous = reader.line_num
+    for record in reader:
+        start, previous = previous + 1, reader.line_num
+        if not any(cell.strip() for cell in record):
+            continue  # blank lines and rows of empty cells, as spreadsheets leave at the end
+        if len(record) > width and not any(cell.strip() for cell in record[width:]):
+            record = record[:width]  # trailing empty cells past the header are harmless
+        if len(record) != width:
+            message = f"has {len(record)} values but the header has {width} (a stray comma?)"
+            table.problems.append(table.problem(start, "-", message))
+            continue
+        table.rows.append((start, record))
+
+
+# Parsers: each takes a stripped, non-blank value and returns it checked, or raises BadValue.
+Parser = Callable[[str], Any]
+
+
+def echo(value: str) -> str:
+    """A value quoted for a message, cut short so a message never carries a long cell."""
+    return repr(value if len(value) <= _ECHO else value[:_ECHO] + "...")
+
+
+def text(max_length: int) -> Parser:
+    def parse(value: str) -> str:
+        if len(value) > max_length:
+            raise BadValue(f"is longer than {max_length} characters")
+        return value
+
+    return parse
+
+
+def choice(allowed: Sequence[str]) -> Parser:
+    """One of ``allowed``, in any letter case (spreadsheets capitalise); stored in lower case."""
+
+    def parse(value: str) -> str:
+        if value.lower() not in allowed:
+            raise BadValue(f"{echo(value)} is not one of {', '.join(allowed)}")
+        return value.lower()
+
+    return parse
+
+
+def yes_no(value: str) -> bool:
+    return choice(("yes", "no"))(value) == "yes"
+
+
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def iso_date(value: str) -> date:
+    if not _DATE.fullmatch(value):
+        raise BadValue(f"{echo(value)} is not a date written YYYY-MM-DD")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise BadValue(f"{echo(value)} is not a real date") from None
+
+
+def whole_number(value: str) -> int:
+    if not re.fullmatch(r"[0-9]+", value):
+        raise BadValue(f"{echo(value)} is not a whole number (0 or more)")
+    if int(value) > _MAX_INT:
+        raise BadValue(f"{echo(value)} is too large")
+    return int(value)
+
+
+def email(value: str) -> str:
+    local, _, domain = value.partition("@")
+    looks_right = (
+        value.count("@") == 1
+        and local
+        and "." in domain.strip(".")
+        and ".." not in domain
+        and not any(c.isspace() for c in value)
+    )
+    if not looks_right:
+        raise BadValue(f"{echo(value)} does not look like an email address")
+    return text(254)(value)
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    parse: Parser
+    required: bool = True
+
+
+def parse_row(
+    table: CsvTable,
+    line: int,
+    values: list[str],
+    columns: Sequence[Column],
+    problems: list[Problem],
+) -> dict[str, Any]:
+    """The row's values by column name, blank optional values as None. A value with a problem is
+    left out and the problem added, so that later checks see what could be read."""
+    row: dict[str, Any] = {}
+    for column in columns:
+        value = values[table.index[column.name]].strip()
+        if not value:
+            if column.required:
+                problems.append(table.problem(line, column.name, "is required"))
+            else:
+                row[column.name] = None
+            continue
+        try:
+            row[column.name] = column.parse(value)
+        except BadValue as error:
+            problems.append(table.problem(line, column.name, str(error)))
+    return row
+
+
+def check_unique(
+    table: CsvTable, line: int, column: str, row: dict[str, Any], seen: dict[str, int]
+) -> list[Problem]:
+    """A problem if the row's ``column`` value was on an earlier line; reported where it repeats."""
+    value = row.get(column)
+    first = seen.setdefault(value, line) if value is not None else line
+    if first == line:
+        return []
+    return [table.problem(line, column, f"duplicate {column} {value} (first on line {first})")]
+
+
+def ignored_notice(table: CsvTable, columns: Sequence[str], why: str) -> list[str]:
+    """One line for stderr about columns left unread (empty when there are none)."""
+    return [f"{table.file}: ignored column(s) {', '.join(columns)}: {why}"] if columns else []
+
+
+class TeamAreas:
+    """Each team's service area as the file gives it; a team given two areas is a problem."""
+
+    def __init__(self, table: CsvTable) -> None:
+        self.table = table
+        self.areas: dict[str, tuple[str, int]] = {}
+
+    def check(self, line: int, row: dict[str, Any]) -> list[Problem]:
+        team, area = row.get("team"), row.get("service_area")
+        if team is None or area is None:
+            return []
+        first = self.areas.setdefault(team, (area, line))
+        if first[0] == area:
+            return []
+        message = f"team {echo(team)} is in service area {echo(first[0])} on line {first[1]}"
+        return [self.table.problem(line, "service_area", message)]
+
+    def mapping(self) -> dict[str, str]:
+        return {team: area for team, (area, _) in self.areas.items()}
+
+
+def record_run(session: Session, table: CsvTable, result: ImportResult) -> ImportRun:
+    """Keep one ImportRun and one trail entry for a successful import (not yet committed)."""
+    run = ImportRun(
+        kind=result.kind,
+        filename=table.file[-500:],
+        sha256=table.sha256,
+        ignored_columns=", ".join(result.ignored_columns)[:1000],
+        rows=result.rows,
+        created=result.created,
+        updated=result.updated,
+        unchanged=result.unchanged,
+        marked_missing=result.marked_missing,
+    )
+    session.add(run)
+    session.flush()  # for run.id
+    session.add(
+        TrailEntry(
+            actor="import",
+            action=f"import.{result.kind}",
+            subject_type="import_run",
+            subject_id=str(run.id),
+            detail=result.counts(),
+        )
+    )
+    session.flush()
+    return run
+
+
+def upsert_teams(session: Session, areas: dict[str, str]) -> None:
+    """Create the file's teams that are new, and move those whose service area changed."""
+    existing = dict(session.execute(select(Team.name, Team.service_area)).tuples().all())
+    rows = [{"name": team, "service_area": area} for team, area in areas.items()]
+    new = [row for row in rows if row["name"] not in existing]
+    moved = [
+        row for row in rows if existing.get(row["name"], row["service_area"]) != row["service_area"]
+    ]
+    if new:
+        session.execute(insert(Team), new)
+    if moved:
+        session.execute(update(Team), moved)
+
+
+def sync(
+    session: Session,
+    model: type[Staff] | type[Case],
+    rows: list[dict[str, Any]],
+    today: date,
+    result: ImportResult,
+    deferred: str | None = None,
+) -> None:
+    """Make the table match the file's rows in bulk, keyed on the first column of each row.
+
+    Existing rows are read once; each file row is created, updated or left alone; rows the file
+    leaves out are marked missing, never deleted. ``deferred`` names a column pointing at the
+    same table (a line manager), set on new rows only once every new row exists.
+    """
+    key, names, stamp = next(iter(rows[0])), list(rows[0]), utcnow()
+    columns = [getattr(model, name) for name in names] + [model.in_latest_export]
+    existing = {old[0]: tuple(old) for old in session.execute(select(*columns))}
+    present = {"in_latest_export": True, "missing_since": None, "updated_at": stamp}
+    new, changed, later = [], [], []
+    for row in rows:
+        old = existing.get(row[key])
+        if old is None:
+            new.append({**row, **present, "created_at": stamp})
+            if deferred and row[deferred] is not None:
+                later.append({key: row[key], deferred: row[deferred]})
+                new[-1][deferred] = None
+        elif not old[-1] or tuple(row.values()) != old[:-1]:
+            changed.append({**row, **present})
+            result.restored += not old[-1]
+    gone = {"in_latest_export": False, "missing_since": today, "updated_at": stamp}
+    seen = {row[key] for row in rows}
+    missing = [{key: ref, **gone} for ref, old in existing.items() if old[-1] and ref not in seen]
+    # Inserts first, so that updates may point at new line managers.
+    if new:
+        session.execute(insert(model), new)
+    for batch in (changed, later, missing):
+        if batch:
+            session.execute(update(model), batch)
+    result.rows, result.created, result.updated = len(rows), len(new), len(changed)
+    result.unchanged = len(rows) - len(new) - len(changed)
+    result.marked_missing = len(missing)

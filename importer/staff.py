@@ -1,0 +1,122 @@
+"""Import of the staff export: who may audit, who manages whom, and the teams they sit in.
+
+Columns: ``staff_id, name, email, role, team, service_area, line_manager_id, active``. Team
+managers and service managers belong to a team (and so a service area); APS members and
+directors may leave both blank. A line manager is a staff_id in the same file or already in the
+database. See ``importer`` for what a re-import does to people a later file leaves out.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from importer.csvfile import (
+    Column,
+    CsvTable,
+    ImportFailed,
+    ImportResult,
+    Problem,
+    TeamAreas,
+    check_unique,
+    choice,
+    email,
+    ignored_notice,
+    parse_row,
+    read_table,
+    record_run,
+    sync,
+    text,
+    upsert_teams,
+    yes_no,
+)
+from models.people import ROLES, Staff
+
+COLUMNS = (
+    Column("staff_id", text(40)),
+    Column("name", text(200)),
+    Column("email", email),
+    Column("role", choice(ROLES)),
+    Column("team", text(120), required=False),
+    Column("service_area", text(120), required=False),
+    Column("line_manager_id", text(40), required=False),
+    Column("active", yes_no),
+)
+# The roles that sit in a team: team managers audit cases outside their own team, and service
+# managers are the escalation point for their team managers.
+TEAM_ROLES = ("team_manager", "service_manager")
+# What is stored on Staff, in this order: the key first (see csvfile.sync).
+STORED = ("staff_id", "name", "email", "role", "team", "line_manager_id", "active")
+
+
+def import_staff(
+    session: Session, path: Path, today: date, display_name: str | None = None
+) -> ImportResult:
+    """Check the whole staff file, then upsert its teams and staff (not committed).
+
+    Raises ImportFailed, having written nothing, if anything in the file is wrong.
+    """
+    table = read_table(path, display_name, [column.name for column in COLUMNS])
+    rows, areas = _checked_rows(session, table)
+    result = ImportResult(
+        kind="staff",
+        ignored_columns=table.extra,
+        notices=ignored_notice(table, table.extra, "not used"),
+    )
+    upsert_teams(session, areas)
+    sync(session, Staff, rows, today, result, deferred="line_manager_id")
+    record_run(session, table, result)
+    return result
+
+
+def _checked_rows(session: Session, table: CsvTable) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """The rows to store and each team's service area; ImportFailed listing every problem."""
+    problems = list(table.problems)
+    teams, seen = TeamAreas(table), dict[str, int]()
+    parsed: list[tuple[int, dict[str, Any]]] = []
+    for line, values in table.rows:
+        row = parse_row(table, line, values, COLUMNS, problems)
+        problems += check_unique(table, line, "staff_id", row, seen)
+        problems += _team_problems(table, line, row)
+        problems += teams.check(line, row)
+        parsed.append((line, row))
+    # A line manager may come later in the file, so these are checked once every id is known.
+    known = seen.keys() | set(session.execute(select(Staff.staff_id)).scalars())
+    for line, row in parsed:
+        problems += _line_manager_problems(table, line, row, known)
+    if problems:
+        raise ImportFailed(table.sorted_problems(problems))
+    return [{name: row[name] for name in STORED} for _, row in parsed], teams.mapping()
+
+
+def _team_problems(table: CsvTable, line: int, row: dict[str, Any]) -> list[Problem]:
+    """Team and service area are required for the team roles, and go together for the others.
+
+    A key absent from ``row`` held a bad value, already reported, so it is not judged here.
+    """
+    role = row.get("role")
+    blank = [name for name in ("team", "service_area") if name in row and row[name] is None]
+    if role in TEAM_ROLES:
+        return [table.problem(line, name, f"is required for a {role}") for name in blank]
+    if blank == ["service_area"] and row.get("team") is not None:
+        return [table.problem(line, "service_area", "is required when a team is given")]
+    if blank == ["team"] and row.get("service_area") is not None:
+        return [table.problem(line, "team", "is required when a service_area is given")]
+    return []
+
+
+def _line_manager_problems(
+    table: CsvTable, line: int, row: dict[str, Any], known: set[str]
+) -> list[Problem]:
+    manager = row.get("line_manager_id")
+    if manager is None:
+        return []
+    if manager == row.get("staff_id"):
+        return [table.problem(line, "line_manager_id", "cannot be the person themself")]
+    if manager not in known:
+        return [table.problem(line, "line_manager_id", f"unknown line manager {manager}")]
+    return []

@@ -1,0 +1,131 @@
+"""Who may audit in a cycle, and which cases may be audited: each exclusion with its reason."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from rules.cohorts import CaseFacts
+from rules.working_days import is_working_day
+
+
+@dataclass(frozen=True, slots=True)
+class StaffFacts:
+    """What allocation needs to know about a member of staff."""
+
+    staff_id: str
+    role: str
+    team: str | None
+    service_area: str | None
+    active: bool = True
+    in_latest_export: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Auditor:
+    staff_id: str
+    team: str
+    service_area: str
+
+
+@dataclass(frozen=True, slots=True)
+class Exclusion:
+    subject: str  # a staff_id or a case_ref
+    reason: str
+
+
+def eligible_auditors(
+    staff: Iterable[StaffFacts],
+    *,
+    exemptions: Mapping[str, str],
+    leave: Mapping[str, Sequence[tuple[date, date]]],
+    window: tuple[date, date],
+    min_available_working_days: int,
+) -> tuple[list[Auditor], list[Exclusion]]:
+    """Active Team Managers with a team, no approved exemption for the cycle, and enough
+    working days outside recorded leave between allocation (``window[0]``) and the due date."""
+    auditors: list[Auditor] = []
+    excluded: list[Exclusion] = []
+    for person in sorted(staff, key=lambda s: s.staff_id):
+        if person.role != "team_manager":
+            continue
+        reason = _auditor_exclusion(person, exemptions, leave, window, min_available_working_days)
+        if reason:
+            excluded.append(Exclusion(person.staff_id, reason))
+        else:
+            assert person.team and person.service_area
+            auditors.append(Auditor(person.staff_id, person.team, person.service_area))
+    return auditors, excluded
+
+
+def _auditor_exclusion(
+    person: StaffFacts,
+    exemptions: Mapping[str, str],
+    leave: Mapping[str, Sequence[tuple[date, date]]],
+    window: tuple[date, date],
+    min_days: int,
+) -> str | None:
+    if not person.active:
+        return "marked inactive in the staff list"
+    if not person.in_latest_export:
+        return "not in the latest staff export"
+    if not person.team or not person.service_area:
+        return "has no team, so cannot be kept from their own team's cases"
+    if person.staff_id in exemptions:
+        return f"approved exemption for this cycle ({exemptions[person.staff_id]})"
+    spells = leave.get(person.staff_id, ())
+    if spells:
+        available = available_working_days(window, spells)
+        if available < min_days:
+            return (
+                f"on recorded leave: {available} working day(s) free between allocation and "
+                f"the due date, fewer than {min_days}"
+            )
+    return None
+
+
+def available_working_days(window: tuple[date, date], leave: Sequence[tuple[date, date]]) -> int:
+    """Working days from ``window[0]`` to ``window[1]`` inclusive not covered by any leave."""
+    day, end, count = window[0], window[1], 0
+    while day <= end:
+        if is_working_day(day) and not any(start <= day <= stop for start, stop in leave):
+            count += 1
+        day += timedelta(days=1)
+    return count
+
+
+def eligible_cases(
+    cases: Iterable[CaseFacts],
+    *,
+    recent_cycles: Mapping[str, str],
+    in_this_cycle: Iterable[str],
+    exclusion_cycles: int,
+) -> tuple[list[CaseFacts], list[Exclusion]]:
+    """Open cases in the latest export, not audited in this cycle or the ``exclusion_cycles``
+    before it. ``recent_cycles`` maps a case_ref to the latest of those cycles that audited it."""
+    already = set(in_this_cycle)
+    eligible: list[CaseFacts] = []
+    excluded: list[Exclusion] = []
+    for case in cases:
+        reason = _case_exclusion(case, recent_cycles, already, exclusion_cycles)
+        if reason:
+            excluded.append(Exclusion(case.case_ref, reason))
+        else:
+            eligible.append(case)
+    excluded.sort(key=lambda e: e.subject)
+    return eligible, excluded
+
+
+def _case_exclusion(
+    case: CaseFacts, recent: Mapping[str, str], already: set[str], cycles: int
+) -> str | None:
+    if case.status != "open":
+        return "closed"
+    if not case.in_latest_export:
+        return "not in the latest case export"
+    if case.case_ref in already:
+        return "already has an audit in this cycle"
+    if case.case_ref in recent:
+        return f"allocated in {recent[case.case_ref]}, within the last {cycles} cycles"
+    return None
