@@ -92,9 +92,7 @@ def cmd_allocate(args: argparse.Namespace) -> int:
         cycle = store.get_cycle(session, args.month)
         if cycle is not None and cycle.status != "planned":
             # Answered without starting Prefect: nothing would change.
-            from flows.allocate import audit_row
-
-            rows = [audit_row(a) for a in store.cycle_audits(session, args.month)]
+            rows = store.allocation_rows(session, args.month)
             print(
                 f"{args.month} is already allocated ({len(rows)} audits); nothing changed",
                 file=sys.stderr,
@@ -147,7 +145,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
         cycle = store.get_cycle(session, args.month)
     if cycle is None or cycle.explanation is None:
         raise CommandError(f"{args.month} has not been allocated: nothing to explain")
-    explanation = cycle.explanation
+    explanation = store.explanation(cycle)
     if args.json:
         print(json.dumps(explanation, indent=2))
         return 0

@@ -20,6 +20,7 @@ from typing import Any
 from sqlmodel import Session
 
 from importer.csvfile import (
+    BadValue,
     Column,
     CsvTable,
     ImportFailed,
@@ -27,18 +28,40 @@ from importer.csvfile import (
     TeamAreas,
     check_unique,
     choice,
+    echo,
     ignored_notice,
-    iso_date,
     parse_row,
     read_table,
     record_run,
     sync,
     text,
     upsert_teams,
-    whole_number,
     yes_no,
 )
 from models.cases import CP_CATEGORIES, CSE_RISKS, Case
+
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# PostgreSQL's INTEGER: a larger number would fail on writing, after the file passed its checks.
+_MAX_INT = 2**31 - 1
+
+
+def iso_date(value: str) -> date:
+    """A real date written YYYY-MM-DD, the one form that cannot be misread (01/02 is not)."""
+    if not _DATE.fullmatch(value):
+        raise BadValue(f"{echo(value)} is not a date written YYYY-MM-DD")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise BadValue(f"{echo(value)} is not a real date") from None
+
+
+def whole_number(value: str) -> int:
+    if not re.fullmatch(r"[0-9]+", value):  # not int(): it takes "+3", "1_000" and other digits
+        raise BadValue(f"{echo(value)} is not a whole number (0 or more)")
+    if int(value) > _MAX_INT:
+        raise BadValue(f"{echo(value)} is too large")
+    return int(value)
+
 
 COLUMNS = (
     Column("case_ref", text(40)),

@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from models.base import utcnow
 from models.cases import Case, ImportRun
@@ -28,8 +27,6 @@ from models.trail import TrailEntry
 
 # The longest value echoed back in a message: enough to recognise it, never a whole cell.
 _ECHO = 30
-# PostgreSQL's INTEGER; a larger number would fail on write, after validation.
-_MAX_INT = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -69,14 +66,8 @@ class ImportResult:
     notices: list[str] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
-        return {
-            "rows": self.rows,
-            "created": self.created,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "marked_missing": self.marked_missing,
-            "restored": self.restored,
-        }
+        names = ("rows", "created", "updated", "unchanged", "marked_missing", "restored")
+        return {name: getattr(self, name) for name in names}
 
 
 class BadValue(ValueError):
@@ -160,9 +151,9 @@ def _read_rows(table: CsvTable, reader: Any, width: int) -> None:
     previous = reader.line_num
     for record in reader:
         start, previous = previous + 1, reader.line_num
-        if not any(cell.strip() for cell in record):
+        if not "".join(record).strip():
             continue  # blank lines and rows of empty cells, as spreadsheets leave at the end
-        if len(record) > width and not any(cell.strip() for cell in record[width:]):
+        if len(record) > width and not "".join(record[width:]).strip():
             record = record[:width]  # trailing empty cells past the header are harmless
         if len(record) != width:
             message = f"has {len(record)} values but the header has {width} (a stray comma?)"
@@ -200,42 +191,11 @@ def choice(allowed: Sequence[str]) -> Parser:
     return parse
 
 
+_YES_NO = choice(("yes", "no"))
+
+
 def yes_no(value: str) -> bool:
-    return choice(("yes", "no"))(value) == "yes"
-
-
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
-
-def iso_date(value: str) -> date:
-    if not _DATE.fullmatch(value):
-        raise BadValue(f"{echo(value)} is not a date written YYYY-MM-DD")
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise BadValue(f"{echo(value)} is not a real date") from None
-
-
-def whole_number(value: str) -> int:
-    if not re.fullmatch(r"[0-9]+", value):
-        raise BadValue(f"{echo(value)} is not a whole number (0 or more)")
-    if int(value) > _MAX_INT:
-        raise BadValue(f"{echo(value)} is too large")
-    return int(value)
-
-
-def email(value: str) -> str:
-    local, _, domain = value.partition("@")
-    looks_right = (
-        value.count("@") == 1
-        and local
-        and "." in domain.strip(".")
-        and ".." not in domain
-        and not any(c.isspace() for c in value)
-    )
-    if not looks_right:
-        raise BadValue(f"{echo(value)} does not look like an email address")
-    return text(254)(value)
+    return _YES_NO(value) == "yes"
 
 
 @dataclass(frozen=True)
@@ -337,7 +297,7 @@ def record_run(session: Session, table: CsvTable, result: ImportResult) -> Impor
 
 def upsert_teams(session: Session, areas: dict[str, str]) -> None:
     """Create the file's teams that are new, and move those whose service area changed."""
-    existing = dict(session.execute(select(Team.name, Team.service_area)).tuples().all())
+    existing = dict(session.execute(select(col(Team.name), col(Team.service_area))).all())
     rows = [{"name": team, "service_area": area} for team, area in areas.items()]
     new = [row for row in rows if row["name"] not in existing]
     moved = [
@@ -383,7 +343,7 @@ def sync(
     missing = [{key: ref, **gone} for ref, old in existing.items() if old[-1] and ref not in seen]
     # Inserts first, so that updates may point at new line managers.
     if new:
-        session.execute(insert(model), new)
+        session.execute(insert(model).execution_options(render_nulls=True), new)
     for batch in (changed, later, missing):
         if batch:
             session.execute(update(model), batch)

@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from importer.csvfile import (
+    BadValue,
     Column,
     CsvTable,
     ImportFailed,
@@ -24,7 +25,7 @@ from importer.csvfile import (
     TeamAreas,
     check_unique,
     choice,
-    email,
+    echo,
     ignored_notice,
     parse_row,
     read_table,
@@ -35,6 +36,24 @@ from importer.csvfile import (
     yes_no,
 )
 from models.people import ROLES, Staff
+
+
+def email(value: str) -> str:
+    """Something that looks like an address: one @, a dot in the domain, no spaces. Whether it
+    reaches anyone is for the mail system to say."""
+    local, _, domain = value.partition("@")
+    labels = domain.split(".")
+    looks_right = (
+        value.count("@") == 1
+        and local
+        and len(labels) >= 2
+        and all(labels)  # no empty part: ".uk", "example..uk" and "example." are refused
+        and not any(c.isspace() for c in value)
+    )
+    if not looks_right:
+        raise BadValue(f"{echo(value)} does not look like an email address")
+    return text(254)(value)
+
 
 COLUMNS = (
     Column("staff_id", text(40)),
@@ -85,7 +104,7 @@ def _checked_rows(session: Session, table: CsvTable) -> tuple[list[dict[str, Any
         problems += teams.check(line, row)
         parsed.append((line, row))
     # A line manager may come later in the file, so these are checked once every id is known.
-    known = seen.keys() | set(session.execute(select(Staff.staff_id)).scalars())
+    known = seen.keys() | set(session.execute(select(col(Staff.staff_id))).scalars())
     for line, row in parsed:
         problems += _line_manager_problems(table, line, row, known)
     if problems:

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Select, insert, not_, or_, select, update
 from sqlmodel import Session
 
 from models.base import utcnow
+from models.bulk import as_date, insert_many, plain_rows
 from models.cases import Case
 from models.people import Staff, StaffLeave, Team
 from models.programme import Audit, Cycle, Pause
@@ -45,11 +46,12 @@ def load_pauses(session: Session) -> list[PauseSpell]:
 def load_allocation_inputs(
     session: Session, month: str, window: tuple[date, date], exclusion_cycles: int
 ) -> AllocationInputs:
+    first = months_before(month, exclusion_cycles)[-1] if exclusion_cycles else month
     return AllocationInputs(
         staff=_staff_facts(session),
-        cases=_case_facts(session),
-        recent_cycles=_recent_cycles(session, month, exclusion_cycles),
-        in_this_cycle=set(session.scalars(select(Audit.case_ref).where(Audit.cycle == month))),
+        cases=_candidate_cases(session, first, month) + _closed_or_missing_cases(session),
+        recent_cycles=_recent_cycles(session, first, month),
+        in_this_cycle={ref for ref, _ in _audited(session, month, month)},
         exemptions=_cycle_exemptions(session, month),
         leave=_leave(session, window),
     )
@@ -64,38 +66,68 @@ def _staff_facts(session: Session) -> list[StaffFacts]:
         Staff.active,
         Staff.in_latest_export,
     ).outerjoin(Team, Team.name == Staff.team)  # type: ignore[arg-type]
-    return [StaffFacts(*row) for row in session.execute(query)]
+    return [StaffFacts(*row) for row in session.connection().execute(query).all()]
 
 
-def _case_facts(session: Session) -> list[CaseFacts]:
-    query = select(
-        Case.case_ref,
-        Case.team,
-        Team.service_area,
-        Case.date_of_birth,
-        Case.cin,
-        Case.cp_category,
-        Case.cla,
-        Case.cse_risk,
-        Case.missing_episodes_6m,
-        Case.status,
-        Case.in_latest_export,
-    ).join(Team, Team.name == Case.team)  # type: ignore[arg-type]
-    return [CaseFacts(*row) for row in session.execute(query)]
-
-
-def _recent_cycles(session: Session, month: str, cycles: int) -> dict[str, str]:
-    """Each case audited in the ``cycles`` cycles before ``month`` (not counting withdrawn
-    audits, which never happened), with the latest such cycle."""
-    if cycles == 0:
-        return {}
-    query = (
-        select(Audit.case_ref, func.max(Audit.cycle))
-        .where(Audit.cycle.in_(months_before(month, cycles)))  # type: ignore[attr-defined]
-        .where(Audit.status != "withdrawn")
-        .group_by(Audit.case_ref)
+def _audits_between(first: str, last: str) -> Select[Any]:
+    """Audits that count as the case having been audited (withdrawn ones never happened)."""
+    return select(Audit.case_ref, Audit.cycle).where(
+        Audit.cycle >= first, Audit.cycle <= last, Audit.status != "withdrawn"
     )
-    return dict(session.execute(query).tuples().all())
+
+
+def _audited(session: Session, first: str, last: str) -> list[tuple[str, str]]:
+    return [(ref, cycle) for ref, cycle in plain_rows(session, _audits_between(first, last))]
+
+
+def _candidate_cases(session: Session, first: str, month: str) -> list[CaseFacts]:
+    """Open cases in the latest export and not audited since ``first``, with their facts.
+
+    The rules decide eligibility (:func:`rules.eligibility.eligible_cases` checks every case
+    again); this query only spares reading the facts of cases that cannot be chosen.
+    """
+    audited = _audits_between(first, month).with_only_columns(Audit.case_ref)
+    query = (
+        select(
+            Case.case_ref,
+            Case.team,
+            Team.service_area,
+            Case.date_of_birth,
+            Case.cin,
+            Case.cp_category,
+            Case.cla,
+            Case.cse_risk,
+            Case.missing_episodes_6m,
+        )
+        .join(Team, Team.name == Case.team)  # type: ignore[arg-type]
+        .where(Case.status == "open", Case.in_latest_export)  # type: ignore[arg-type]
+        .where(Case.case_ref.not_in(audited))  # type: ignore[attr-defined]
+    )
+    return [
+        CaseFacts(ref, team, area, as_date(born), bool(cin), cp, bool(cla), cse, missing)
+        for ref, team, area, born, cin, cp, cla, cse, missing in plain_rows(session, query)
+    ]
+
+
+def _closed_or_missing_cases(session: Session) -> list[CaseFacts]:
+    """Cases that are closed or left out of the latest export: only what their exclusion needs."""
+    query = select(Case.case_ref, Case.status, Case.in_latest_export).where(
+        or_(Case.status != "open", not_(Case.in_latest_export))  # type: ignore[arg-type]
+    )
+    return [
+        CaseFacts(ref, "", "", status=status, in_latest_export=bool(in_export))
+        for ref, status, in_export in plain_rows(session, query)
+    ]
+
+
+def _recent_cycles(session: Session, first: str, month: str) -> dict[str, str]:
+    """Each case audited from ``first`` up to the month before ``month``, with the latest such
+    cycle."""
+    latest: dict[str, str] = {}
+    for case_ref, cycle in _audited(session, first, month):
+        if cycle < month and cycle > latest.get(case_ref, ""):
+            latest[case_ref] = cycle
+    return latest
 
 
 def _cycle_exemptions(session: Session, month: str) -> dict[str, str]:
@@ -150,8 +182,9 @@ def record_allocation(
     excluded_auditors: list[Exclusion],
     excluded_cases: list[Exclusion],
     explanation_extra: dict[str, Any],
-) -> list[int]:
-    """Insert the plan's audits and the cycle's explanation; the new audit ids in plan order."""
+) -> list[dict[str, Any]]:
+    """Insert the plan's audits and the cycle's explanation; the cycle's audits as
+    :func:`allocation_rows` gives them."""
     now = utcnow()
     rows = [
         {
@@ -174,13 +207,12 @@ def record_allocation(
         }
         for p in plan.picks
     ]
-    ids: list[int] = []
-    if rows:
-        result = session.execute(
-            insert(Audit).returning(Audit.id, sort_by_parameter_order=True),  # type: ignore[arg-type]
-            rows,
-        )
-        ids = list(result.scalars())
+    insert_many(session, Audit.__table__, rows)  # type: ignore[attr-defined]
+    # The claim means that this transaction wrote every audit of the cycle but any re-audits
+    # made before it, so a case's allocation audit is found by its reference.
+    written = allocation_rows(session, plan.month)
+    by_case = {row["case_ref"]: row["audit_id"] for row in written if row["kind"] == "audit"}
+    ids = [by_case[p.case.case_ref] for p in plan.picks]
     explanation = {
         **explanation_extra,
         "allocations": [
@@ -206,7 +238,8 @@ def record_allocation(
         "excluded_auditors": [
             {"staff_id": e.subject, "reason": e.reason} for e in excluded_auditors
         ],
-        "excluded_cases": [{"case_ref": e.subject, "reason": e.reason} for e in excluded_cases],
+        # Grouped by reason: a county can have tens of thousands of excluded cases.
+        "excluded_cases_by_reason": _grouped(excluded_cases),
     }
     session.execute(update(Cycle).where(Cycle.month == plan.month).values(explanation=explanation))  # type: ignore[arg-type]
     session.add(
@@ -218,8 +251,59 @@ def record_allocation(
             detail={"audits": len(ids), "theme": plan.theme, "shortfalls": len(plan.shortfalls)},
         )
     )
-    return ids
+    return written
+
+
+def _grouped(exclusions: list[Exclusion]) -> dict[str, list[str]]:
+    groups: dict[str, list[str]] = defaultdict(list)
+    for exclusion in exclusions:
+        groups[exclusion.reason].append(exclusion.subject)
+    return dict(groups)
 
 
 def cycle_audits(session: Session, month: str) -> list[Audit]:
     return list(session.scalars(select(Audit).where(Audit.cycle == month).order_by(Audit.id)))  # type: ignore[arg-type]
+
+
+def allocation_rows(session: Session, month: str) -> list[dict[str, Any]]:
+    """A cycle's audits as ``audits allocate --json`` prints them."""
+    columns = (
+        "audit_id",
+        "case_ref",
+        "auditor_id",
+        "auditor_team",
+        "case_team",
+        "cohort",
+        "due_on",
+        "kind",
+    )
+    query = (
+        select(
+            Audit.id,
+            Audit.case_ref,
+            Audit.auditor_id,
+            Audit.auditor_team,
+            Audit.case_team,
+            Audit.cohort,
+            Audit.due_on,
+            Audit.kind,
+        )
+        .where(Audit.cycle == month)
+        .order_by(Audit.id)  # type: ignore[arg-type]
+    )
+    rows = [dict(zip(columns, row, strict=True)) for row in plain_rows(session, query)]
+    for row in rows:
+        row["due_on"] = str(row["due_on"])
+    return rows
+
+
+def explanation(cycle: Cycle) -> dict[str, Any]:
+    """A cycle's explanation as ``audits explain --json`` prints it: every excluded case listed
+    with its reason, in case reference order."""
+    stored = dict(cycle.explanation or {})
+    groups = stored.pop("excluded_cases_by_reason", {})
+    stored["excluded_cases"] = sorted(
+        ({"case_ref": ref, "reason": reason} for reason, refs in groups.items() for ref in refs),
+        key=lambda item: item["case_ref"],
+    )
+    return stored

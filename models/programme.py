@@ -47,7 +47,7 @@ class AuditBase(SQLModel):
 
 class Audit(AuditBase, table=True):
     __table_args__ = (
-        Index("ix_audit_cycle_case", "cycle", "case_ref"),
+        Index("ix_audit_cycle_case", "cycle", "case_ref", "status"),
         Index("ix_audit_case_ref", "case_ref"),
         Index("ix_audit_auditor_status", "auditor_id", "status"),
     )

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from rules.cohorts import CaseFacts, in_cohort
+from rules.cohorts import CaseFacts, cohort_rule
 from rules.eligibility import Auditor, Exclusion
 from rules.policy import AllocationPolicy
 
@@ -55,18 +55,21 @@ def cycle_seed(month: str, theme: str) -> int:
 
 
 class _Pool:
-    """Cases of one kind (cohort or fill), bucketed by service area in a seeded random order."""
+    """Cases of one kind (cohort or fill), bucketed by service area, drawn at random.
+
+    Each bucket holds its drawn cases before ``cursor`` and the rest after it. A draw picks a
+    random case among the rest (a Fisher-Yates shuffle done one step at a time, so a county's
+    cases are not all shuffled to allocate a few thousand).
+    """
 
     def __init__(self, name: str, cases: Sequence[CaseFacts], rng: random.Random, spread: bool):
         self.name = name
+        self.rng = rng
         self.buckets: dict[str, list[CaseFacts]] = {}
         for case in cases:
             self.buckets.setdefault(case.service_area if spread else "", []).append(case)
-        for bucket in self.buckets.values():
-            rng.shuffle(bucket)
         self.size = {area: len(bucket) for area, bucket in self.buckets.items()}
         self.cursor = dict.fromkeys(self.buckets, 0)
-        self.taken: set[str] = set()
         areas = sorted(self.buckets)
         rng.shuffle(areas)
         self.rank = {area: i for i, area in enumerate(areas)}
@@ -92,16 +95,22 @@ class _Pool:
         return None
 
     def _take_from(self, area: str, own_team: str) -> CaseFacts | None:
+        """Draw a random case of ``area`` not of ``own_team`` (from the draw onwards, the first
+        such case, so the result stays random and deterministic)."""
         bucket, start = self.buckets[area], self.cursor[area]
-        for index in range(start, len(bucket)):
-            case = bucket[index]
-            if case.team != own_team:
-                # Keep the unconsumed part of the bucket contiguous after the cursor.
-                bucket[start], bucket[index] = bucket[index], bucket[start]
-                self.cursor[area] = start + 1
-                self.taken.add(case.case_ref)
-                return case
+        left = len(bucket) - start
+        offset = self.rng.randrange(left)
+        for step in range(left):
+            index = start + (offset + step) % left
+            if bucket[index].team != own_team:
+                self._draw(bucket, area, index)
+                return bucket[start]
         return None
+
+    def _draw(self, bucket: list[CaseFacts], area: str, index: int) -> None:
+        start = self.cursor[area]
+        bucket[start], bucket[index] = bucket[index], bucket[start]
+        self.cursor[area] = start + 1
 
     def remaining(self) -> list[CaseFacts]:
         return [c for area, b in self.buckets.items() for c in b[self.cursor[area] :]]
@@ -109,11 +118,8 @@ class _Pool:
     def take_instead(self, new: CaseFacts) -> None:
         """Take ``new``, still in the pool, for an auditor whose case went to someone else."""
         area = new.service_area if self.spread else ""
-        bucket, start = self.buckets[area], self.cursor[area]
-        index = bucket.index(new, start)
-        bucket[start], bucket[index] = bucket[index], bucket[start]
-        self.cursor[area] = start + 1
-        self.taken.add(new.case_ref)
+        bucket = self.buckets[area]
+        self._draw(bucket, area, bucket.index(new, self.cursor[area]))
 
 
 def allocate(
@@ -126,10 +132,11 @@ def allocate(
 ) -> AllocationPlan:
     """Allocate eligible ``cases`` to eligible ``auditors`` (see :mod:`rules.eligibility`)."""
     rng = random.Random(cycle_seed(month, theme))
-    ordered = sorted(cases, key=lambda c: c.case_ref)
-    cohort_cases = [c for c in ordered if in_cohort(c, theme, allocation_date)]
-    cohort_refs = {c.case_ref for c in cohort_cases}
-    fill_cases = [c for c in ordered if c.case_ref not in cohort_refs]
+    member = cohort_rule(theme)
+    cohort_cases: list[CaseFacts] = []
+    fill_cases: list[CaseFacts] = []
+    for case in sorted(cases, key=lambda c: c.case_ref):
+        (cohort_cases if member(case, allocation_date) else fill_cases).append(case)
     spread = policy.spread_across_service_areas
     pools = [_Pool(theme, cohort_cases, rng, spread)]
     if policy.fill_from_all_open_cases and fill_cases:

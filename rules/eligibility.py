@@ -103,18 +103,37 @@ def eligible_cases(
     exclusion_cycles: int,
 ) -> tuple[list[CaseFacts], list[Exclusion]]:
     """Open cases in the latest export, not audited in this cycle or the ``exclusion_cycles``
-    before it. ``recent_cycles`` maps a case_ref to the latest of those cycles that audited it."""
+    before it. ``recent_cycles`` maps a case_ref to the latest of those cycles that audited it.
+
+    A case audited in this cycle or recently is excluded whatever else is known of it, so the
+    caller may leave such cases out of ``cases`` (the store does, to read fewer rows): they are
+    listed among the exclusions all the same.
+    """
     already = set(in_this_cycle)
     eligible: list[CaseFacts] = []
     excluded: list[Exclusion] = []
+    seen: set[str] = set()
     for case in cases:
+        seen.add(case.case_ref)
         reason = _case_exclusion(case, recent_cycles, already, exclusion_cycles)
-        if reason:
-            excluded.append(Exclusion(case.case_ref, reason))
-        else:
+        if reason is None:
             eligible.append(case)
+        else:
+            excluded.append(Exclusion(case.case_ref, reason))
+    for case_ref in already - seen:
+        excluded.append(Exclusion(case_ref, IN_THIS_CYCLE))
+    for case_ref, cycle in recent_cycles.items():
+        if case_ref not in seen and case_ref not in already:
+            excluded.append(Exclusion(case_ref, _recent(cycle, exclusion_cycles)))
     excluded.sort(key=lambda e: e.subject)
     return eligible, excluded
+
+
+IN_THIS_CYCLE = "already has an audit in this cycle"
+
+
+def _recent(cycle: str, cycles: int) -> str:
+    return f"allocated in {cycle}, within the last {cycles} cycles"
 
 
 def _case_exclusion(
@@ -125,7 +144,7 @@ def _case_exclusion(
     if not case.in_latest_export:
         return "not in the latest case export"
     if case.case_ref in already:
-        return "already has an audit in this cycle"
+        return IN_THIS_CYCLE
     if case.case_ref in recent:
-        return f"allocated in {recent[case.case_ref]}, within the last {cycles} cycles"
+        return _recent(recent[case.case_ref], cycles)
     return None

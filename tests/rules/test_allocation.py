@@ -172,7 +172,7 @@ def test_small_cohort_is_filled_from_all_open_cases_and_says_so() -> None:
     cohort = [p for p in plan.picks if p.cohort == "cse"]
     filled = [p for p in plan.picks if p.cohort == "all"]
     assert len(cohort) == 3 and len(filled) == 7
-    assert "in the month's cohort (cse)" == cohort[0].why_case
+    assert cohort[0].why_case == "in the month's cohort (cse)"
     assert "filled from all open cases" in filled[0].why_case
 
 

@@ -15,7 +15,6 @@ from alembic import op
 
 import models.base
 
-
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
@@ -243,7 +242,7 @@ def upgrade() -> None:
     with op.batch_alter_table("audit", schema=None) as batch_op:
         batch_op.create_index("ix_audit_auditor_status", ["auditor_id", "status"], unique=False)
         batch_op.create_index("ix_audit_case_ref", ["case_ref"], unique=False)
-        batch_op.create_index("ix_audit_cycle_case", ["cycle", "case_ref"], unique=False)
+        batch_op.create_index("ix_audit_cycle_case", ["cycle", "case_ref", "status"], unique=False)
 
     op.create_table(
         "staff_leave",

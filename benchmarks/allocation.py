@@ -1,0 +1,258 @@
+"""Benchmark: allocation at county-of-counties scale against an I/O floor, on SQLite.
+
+100,000 open cases, 2,000 Team Managers with 2 audits each, 50,000 audits of history over the
+previous 11 cycles. Each measurement runs in a fresh process on its own copy of the same
+database, so wall time and peak memory (max RSS) belong to that work alone:
+
+- allocation: the real ``allocate_cycle`` (load, eligibility, rules, insert, explanation);
+- floor: reading the same eligible case and auditor rows and bulk-inserting the same number of
+  audit rows, with no rules at all.
+
+Run: ``make bench`` (or ``.venv/bin/python benchmarks/allocation.py``). Target: ratio <= 2 and
+peak RSS <= 500 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import insert, text  # noqa: E402
+
+from models.db import make_engine, migrate  # noqa: E402
+
+MONTH = "2026-11"
+CASES, AUDITORS, PER_AUDITOR, HISTORY = 100_000, 2_000, 2, 50_000
+AREAS, TEAMS = 8, 400
+HISTORY_MONTHS = [f"2025-{m:02d}" for m in range(12, 13)] + [f"2026-{m:02d}" for m in range(1, 11)]
+
+
+def build(path: Path) -> None:
+    """The council: teams, auditors, cases and past audits, bulk-inserted."""
+    rng = random.Random(7)
+    engine = make_engine(f"sqlite:///{path}")
+    migrate(engine)
+    now = datetime.now(UTC)
+    teams = [{"name": f"Team {t:03d}", "service_area": f"Area {t % AREAS}"} for t in range(TEAMS)]
+    staff = [
+        {
+            "staff_id": f"TM{i:05d}",
+            "name": f"Manager {i}",
+            "email": f"tm{i}@example.gov.uk",
+            "role": "team_manager",
+            "team": f"Team {i % TEAMS:03d}",
+            "line_manager_id": None,
+            "active": True,
+            "in_latest_export": True,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for i in range(AUDITORS)
+    ]
+    cases = [
+        {
+            "case_ref": f"C{i:07d}",
+            "team": f"Team {rng.randrange(TEAMS):03d}",
+            "status": "open",
+            "date_of_birth": date(2010 + rng.randrange(16), 1 + rng.randrange(12), 1),
+            "cin": rng.random() < 0.5,
+            "cp_category": "neglect" if rng.random() < 0.15 else None,
+            "cla": rng.random() < 0.25,
+            "cse_risk": "emerging" if rng.random() < 0.04 else None,
+            "missing_episodes_6m": 1 if rng.random() < 0.06 else 0,
+            "in_latest_export": True,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for i in range(CASES)
+    ]
+    cycles = [
+        {"month": m, "theme": "all", "status": "allocated", "created_at": now}
+        for m in HISTORY_MONTHS
+    ]
+    audited = rng.sample(range(CASES), HISTORY)
+    history = [
+        {
+            "cycle": HISTORY_MONTHS[n % len(HISTORY_MONTHS)],
+            "kind": "audit",
+            "case_ref": f"C{i:07d}",
+            "auditor_id": f"TM{n % AUDITORS:05d}",
+            "cohort": "all",
+            "status": "completed",
+            "allocated_on": date(2026, 1, 2),
+            "due_on": date(2026, 1, 30),
+            "original_due_on": date(2026, 1, 30),
+            "auditor_team": "x",
+            "auditor_service_area": "x",
+            "case_team": "x",
+            "case_service_area": "x",
+            "created_at": now,
+            "updated_at": now,
+        }
+        for n, i in enumerate(audited)
+    ]
+    from models import Audit, Case, Cycle, Staff, Team
+
+    with engine.begin() as connection:
+        for table, rows in (
+            (Team, teams),
+            (Staff, staff),
+            (Case, cases),
+            (Cycle, cycles),
+            (Audit, history),
+        ):
+            connection.execute(insert(table), rows)  # type: ignore[arg-type]
+    engine.dispose()
+
+
+def run_allocation(path: Path) -> dict[str, float]:
+    from audits.settings import load_policy
+    from flows.allocate import allocate_cycle
+    from models.db import session_scope
+    from rules.policy import AllocationPolicy
+
+    base = load_policy()
+    policy = type(base)(
+        **{**base.__dict__, "allocation": AllocationPolicy(audits_per_auditor=PER_AUDITOR)}
+    )
+    from sqlalchemy.orm import configure_mappers
+
+    configure_mappers()  # once per process, not part of any allocation
+    engine = make_engine(f"sqlite:///{path}")
+    started = time.perf_counter()
+    with session_scope(engine) as session:
+        outcome = allocate_cycle(session, policy, MONTH, "cin")
+    return {"seconds": time.perf_counter() - started, "audits": len(outcome.audits)}
+
+
+def run_floor(path: Path) -> dict[str, float]:
+    """Read the eligible rows and insert as many audit rows, with no rules."""
+    engine = make_engine(f"sqlite:///{path}")
+    started = time.perf_counter()
+    with engine.begin() as connection:
+        auditors = connection.execute(
+            text(
+                "SELECT s.staff_id, s.team, t.service_area FROM staff s JOIN team t ON t.name = s.team "
+                "WHERE s.role = 'team_manager' AND s.active AND s.in_latest_export"
+            )
+        ).all()
+        cases = connection.execute(
+            text(
+                "SELECT c.case_ref, c.team, t.service_area, c.date_of_birth, c.cin, c.cp_category, "
+                "c.cla, c.cse_risk, c.missing_episodes_6m FROM case_record c "
+                "JOIN team t ON t.name = c.team WHERE c.status = 'open' AND c.in_latest_export "
+                "AND c.case_ref NOT IN (SELECT case_ref FROM audit)"
+            )
+        ).all()
+        connection.execute(
+            text(
+                "INSERT INTO cycle (month, theme, status, created_at) VALUES (:m, 'cin', 'allocated', :t)"
+            ),
+            {"m": MONTH, "t": datetime.now(UTC).replace(tzinfo=None)},
+        )
+        now = datetime.now(UTC).replace(tzinfo=None)
+        rows = [
+            {
+                "cycle": MONTH,
+                "kind": "audit",
+                "case_ref": cases[n][0],
+                "auditor_id": auditors[n % len(auditors)][0],
+                "cohort": "cin",
+                "status": "allocated",
+                "allocated_on": date(2026, 11, 2),
+                "due_on": date(2026, 11, 30),
+                "original_due_on": date(2026, 11, 30),
+                "auditor_team": auditors[n % len(auditors)][1],
+                "auditor_service_area": auditors[n % len(auditors)][2],
+                "case_team": cases[n][1],
+                "case_service_area": cases[n][2],
+                "reason": "",
+                "created_at": now,
+                "updated_at": now,
+            }
+            for n in range(AUDITORS * PER_AUDITOR)
+        ]
+        connection.execute(
+            text(
+                "INSERT INTO audit (cycle, kind, case_ref, auditor_id, cohort, status, allocated_on, due_on, "
+                "original_due_on, auditor_team, auditor_service_area, case_team, case_service_area, reason, "
+                "created_at, updated_at) VALUES (:cycle, :kind, :case_ref, :auditor_id, :cohort, :status, "
+                ":allocated_on, :due_on, :original_due_on, :auditor_team, :auditor_service_area, :case_team, "
+                ":case_service_area, :reason, :created_at, :updated_at)"
+            ),
+            rows,
+        )
+    return {"seconds": time.perf_counter() - started, "audits": len(rows)}
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory. (``ru_maxrss`` would also count the parent's
+    memory from before ``exec``, so read the kernel's high-water mark instead.)"""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measure(phase: str, source: Path, workdir: Path) -> dict[str, float]:
+    """Run one phase in a fresh process on a fresh copy of the database."""
+    copy = workdir / f"{phase}.db"
+    shutil.copy(source, copy)
+    output = subprocess.run(
+        [sys.executable, __file__, "--phase", phase, "--db", str(copy)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--phase", choices=["allocation", "floor"])
+    parser.add_argument("--db", type=Path)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    if args.phase:
+        result = (run_allocation if args.phase == "allocation" else run_floor)(args.db)
+        result["peak_rss_mb"] = peak_rss_mb()
+        print(json.dumps(result))
+        return
+
+    with tempfile.TemporaryDirectory(prefix="audits-bench-") as tmp:
+        workdir = Path(tmp)
+        source = workdir / "council.db"
+        print(f"Building {CASES:,} cases, {AUDITORS:,} auditors, {HISTORY:,} past audits ...")
+        build(source)
+        best: dict[str, dict[str, float]] = {}
+        for _ in range(args.repeat):
+            for phase in ("floor", "allocation"):
+                result = measure(phase, source, workdir)
+                if phase not in best or result["seconds"] < best[phase]["seconds"]:
+                    best[phase] = result
+    alloc, floor = best["allocation"], best["floor"]
+    print(
+        f"floor:      {floor['seconds']:.3f} s, {floor['audits']:.0f} rows, peak RSS {floor['peak_rss_mb']:.0f} MB"
+    )
+    print(
+        f"allocation: {alloc['seconds']:.3f} s, {alloc['audits']:.0f} audits, peak RSS {alloc['peak_rss_mb']:.0f} MB"
+    )
+    print(
+        f"ratio (allocation / floor, best of {args.repeat}): {alloc['seconds'] / floor['seconds']:.2f}  (target <= 2)"
+    )
+    print(f"peak RSS of the allocation process: {alloc['peak_rss_mb']:.0f} MB  (target <= 500 MB)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,80 @@
+"""Bulk reads and writes straight through the driver, for the few queries that touch every case.
+
+SQLAlchemy's row objects and per-value type conversion cost about as much as the query itself
+when a county's 100,000 cases are read; these helpers keep the SQL (built with SQLAlchemy, for
+every dialect) and skip the per-row machinery.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Insert, Select, Table, insert
+from sqlmodel import Session
+
+
+def plain_rows(session: Session, statement: Select[Any]) -> list[tuple[Any, ...]]:
+    """The rows of ``statement`` as the driver's own tuples, without type conversion (so dates
+    come back as ISO strings on SQLite: see :func:`as_date`)."""
+    connection = session.connection()
+    compiled = statement.compile(dialect=connection.dialect)
+    params: Any = compiled.params
+    if compiled.positional:
+        params = tuple(params[name] for name in compiled.positiontup or ())
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(compiled.string, params)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+def as_date(value: date | str | None) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def insert_many(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert ``rows`` (all with the same keys) with one ``executemany``.
+
+    Each distinct value goes through its column's type conversion once, not once a row: an
+    allocation's rows share their dates, timestamps and statuses.
+    """
+    if not rows:
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    keys = list(rows[0])
+    statement: Insert = insert(table)
+    compiled = statement.compile(dialect=dialect, column_keys=keys)
+    order = list(compiled.positiontup or ()) if compiled.positional else keys
+    converters = [
+        (key, _memoised(table.c[key].type.dialect_impl(dialect).bind_processor(dialect)))
+        for key in order
+    ]
+    params: list[Any] = [tuple(convert(row[key]) for key, convert in converters) for row in rows]
+    if not compiled.positional:
+        params = [dict(zip(order, values, strict=True)) for values in params]
+    cursor = connection.connection.cursor()
+    try:
+        cursor.executemany(compiled.string, params)
+    finally:
+        cursor.close()
+
+
+def _memoised(process: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
+    if process is None:
+        return lambda value: value
+    seen: dict[Any, Any] = {}
+
+    def convert(value: Any) -> Any:
+        try:
+            return seen[value]
+        except KeyError:
+            seen[value] = result = process(value)
+            return result
+        except TypeError:  # unhashable
+            return process(value)
+
+    return convert
