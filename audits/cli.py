@@ -11,13 +11,30 @@ import argparse
 import sys
 from collections.abc import Sequence
 from datetime import date
+from typing import NoReturn
 
 from audits import commands
 from rules.cohorts import COHORTS
+from rules.months import MonthError, format_month, parse_month
 
 
 class CliError(Exception):
     """A problem to report to the operator as one line, exiting non-zero."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line on stderr, like every other CLI error
+    (argparse would print the usage block first)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
+def _month(text: str) -> str:
+    try:
+        return format_month(*parse_month(text))
+    except MonthError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _date(text: str) -> date:
@@ -28,7 +45,7 @@ def _date(text: str) -> date:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="audits",
         description="Run a children's services monthly case audit programme: import the staff "
         "and case lists, allocate each month's audits and explain the allocation.",
@@ -62,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Allocate a month's audits to Team Managers by running the "
         "allocate-monthly-audits flow. A month already allocated is left as it is.",
     )
-    alloc.add_argument("--month", required=True, help="the cycle, YYYY-MM")
+    alloc.add_argument("--month", required=True, type=_month, help="the cycle, YYYY-MM")
     alloc.add_argument(
         "--theme",
         choices=sorted(COHORTS),
@@ -78,11 +95,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Explain a month's allocation: the reason for each "
         "allocation, and every excluded case and auditor with its reason.",
     )
-    explain.add_argument("--month", required=True, help="the cycle, YYYY-MM")
+    explain.add_argument("--month", required=True, type=_month, help="the cycle, YYYY-MM")
     explain.add_argument("--json", action="store_true", help="print the explanation as JSON")
 
     lst = sub.add_parser("list", help="list a month's audits with their status and dates")
-    lst.add_argument("--month", required=True, help="the cycle, YYYY-MM")
+    lst.add_argument("--month", required=True, type=_month, help="the cycle, YYYY-MM")
     lst.add_argument("--json", action="store_true", help="print the audits as JSON")
 
     demo = sub.add_parser(
@@ -92,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
         "the import CSVs, import them, allocate the current month and summarise.",
     )
     demo.add_argument("--out", default="var/demo", help="folder for the generated CSVs")
-    demo.add_argument("--month", help="month to allocate (default: this month)")
+    demo.add_argument("--month", type=_month, help="month to allocate (default: this month)")
     demo.add_argument("--seed", type=int, default=2026, help="seed of the synthetic council")
     return parser
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import ArgumentError
 from sqlmodel import Session
 
 from audits.clock import today_in_london
@@ -39,9 +40,17 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(str(error)) from None
 
 
+def app_engine() -> Engine:
+    """The application database's engine, with a malformed ``AUDITS_DATABASE_URL`` reported."""
+    try:
+        return get_engine()
+    except ArgumentError as error:  # also an unknown driver (NoSuchModuleError)
+        raise CommandError(f"AUDITS_DATABASE_URL is not a usable database URL: {error}") from None
+
+
 def ready_engine() -> Engine:
     """The application database, refusing one that ``audits init`` has not brought up to date."""
-    engine = get_engine()
+    engine = app_engine()
     head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
     if current_revision(engine) != head:
         url = engine.url.render_as_string(hide_password=True)
@@ -52,7 +61,7 @@ def ready_engine() -> Engine:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    engine = get_engine()
+    engine = app_engine()
     migrate(engine)
     print(f"Database ready at {engine.url.render_as_string(hide_password=True)}")
     return 0

@@ -131,7 +131,7 @@ def run_allocation(path: Path) -> dict[str, float]:
     configure_mappers()  # once per process, not part of any allocation
     engine = make_engine(f"sqlite:///{path}")
     started = time.perf_counter()
-    with session_scope(engine) as session:
+    with session_scope(engine, write_lock=True) as session:
         outcome = allocate_cycle(session, policy, MONTH, "cin")
     return {"seconds": time.perf_counter() - started, "audits": len(outcome.audits)}
 

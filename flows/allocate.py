@@ -123,7 +123,7 @@ def _already(session: Session, outcome: AllocationOutcome, theme: str) -> Alloca
 @task(name="allocate-and-record")
 def allocate_and_record(month: str, theme: str | None) -> AllocationOutcome:
     policy = load_policy()
-    with session_scope(get_engine()) as session:
+    with session_scope(get_engine(), write_lock=True) as session:
         return allocate_cycle(session, policy, month, theme)
 
 

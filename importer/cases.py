@@ -32,12 +32,10 @@ from importer.csvfile import (
     ignored_notice,
     parse_row,
     read_table,
-    record_run,
-    sync,
     text,
-    upsert_teams,
     yes_no,
 )
+from importer.store import record_run, sync, upsert_teams
 from models.cases import CP_CATEGORIES, CSE_RISKS, Case
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -75,7 +73,7 @@ COLUMNS = (
     Column("cse_risk", choice(CSE_RISKS), required=False),
     Column("missing_episodes_6m", whole_number),
 )
-# What is stored on Case, in this order: the key first (see csvfile.sync).
+# What is stored on Case, in this order: the key first (see store.sync).
 STORED = (
     "case_ref",
     "team",

@@ -29,12 +29,10 @@ from importer.csvfile import (
     ignored_notice,
     parse_row,
     read_table,
-    record_run,
-    sync,
     text,
-    upsert_teams,
     yes_no,
 )
+from importer.store import record_run, sync, upsert_teams
 from models.people import ROLES, Staff
 
 
@@ -68,7 +66,7 @@ COLUMNS = (
 # The roles that sit in a team: team managers audit cases outside their own team, and service
 # managers are the escalation point for their team managers.
 TEAM_ROLES = ("team_manager", "service_manager")
-# What is stored on Staff, in this order: the key first (see csvfile.sync).
+# What is stored on Staff, in this order: the key first (see store.sync).
 STORED = ("staff_id", "name", "email", "role", "team", "line_manager_id", "active")
 
 

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, insert, not_, or_, select, update
+from sqlalchemy import Select, not_, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from models.base import utcnow
@@ -47,11 +49,19 @@ def load_allocation_inputs(
     session: Session, month: str, window: tuple[date, date], exclusion_cycles: int
 ) -> AllocationInputs:
     first = months_before(month, exclusion_cycles)[-1] if exclusion_cycles else month
+    recent: dict[str, str] = {}
+    in_this_cycle: set[str] = set()
+    for case_ref, cycle in plain_rows(session, _audits_between(first, month)):
+        if cycle == month:
+            in_this_cycle.add(case_ref)
+        elif cycle > recent.get(case_ref, ""):
+            recent[case_ref] = cycle
+    audited = in_this_cycle.union(recent)
     return AllocationInputs(
         staff=_staff_facts(session),
-        cases=_candidate_cases(session, first, month) + _closed_or_missing_cases(session),
-        recent_cycles=_recent_cycles(session, first, month),
-        in_this_cycle={ref for ref, _ in _audited(session, month, month)},
+        cases=_candidate_cases(session, audited) + _closed_or_missing_cases(session),
+        recent_cycles=recent,
+        in_this_cycle=in_this_cycle,
         exemptions=_cycle_exemptions(session, month),
         leave=_leave(session, window),
     )
@@ -76,36 +86,27 @@ def _audits_between(first: str, last: str) -> Select[Any]:
     )
 
 
-def _audited(session: Session, first: str, last: str) -> list[tuple[str, str]]:
-    return [(ref, cycle) for ref, cycle in plain_rows(session, _audits_between(first, last))]
-
-
-def _candidate_cases(session: Session, first: str, month: str) -> list[CaseFacts]:
-    """Open cases in the latest export and not audited since ``first``, with their facts.
+def _candidate_cases(session: Session, audited: set[str]) -> list[CaseFacts]:
+    """Open cases in the latest export and not among ``audited``, with their facts.
 
     The rules decide eligibility (:func:`rules.eligibility.eligible_cases` checks every case
-    again); this query only spares reading the facts of cases that cannot be chosen.
+    again); leaving out the audited ones here only spares building facts that cannot be used.
     """
-    audited = _audits_between(first, month).with_only_columns(Audit.case_ref)
-    query = (
-        select(
-            Case.case_ref,
-            Case.team,
-            Team.service_area,
-            Case.date_of_birth,
-            Case.cin,
-            Case.cp_category,
-            Case.cla,
-            Case.cse_risk,
-            Case.missing_episodes_6m,
-        )
-        .join(Team, Team.name == Case.team)  # type: ignore[arg-type]
-        .where(Case.status == "open", Case.in_latest_export)  # type: ignore[arg-type]
-        .where(Case.case_ref.not_in(audited))  # type: ignore[attr-defined]
-    )
+    areas = dict(plain_rows(session, select(Team.name, Team.service_area)))
+    query = select(
+        Case.case_ref,
+        Case.team,
+        Case.date_of_birth,
+        Case.cin,
+        Case.cp_category,
+        Case.cla,
+        Case.cse_risk,
+        Case.missing_episodes_6m,
+    ).where(Case.status == "open", Case.in_latest_export)  # type: ignore[arg-type]
     return [
-        CaseFacts(ref, team, area, as_date(born), bool(cin), cp, bool(cla), cse, missing)
-        for ref, team, area, born, cin, cp, cla, cse, missing in plain_rows(session, query)
+        CaseFacts(ref, team, areas[team], as_date(born), bool(cin), cp, bool(cla), cse, missing)
+        for ref, team, born, cin, cp, cla, cse, missing in plain_rows(session, query)
+        if ref not in audited
     ]
 
 
@@ -120,23 +121,13 @@ def _closed_or_missing_cases(session: Session) -> list[CaseFacts]:
     ]
 
 
-def _recent_cycles(session: Session, first: str, month: str) -> dict[str, str]:
-    """Each case audited from ``first`` up to the month before ``month``, with the latest such
-    cycle."""
-    latest: dict[str, str] = {}
-    for case_ref, cycle in _audited(session, first, month):
-        if cycle < month and cycle > latest.get(case_ref, ""):
-            latest[case_ref] = cycle
-    return latest
-
-
 def _cycle_exemptions(session: Session, month: str) -> dict[str, str]:
     query = select(ExemptionRequest.staff_id, ExemptionRequest.category).where(
         ExemptionRequest.cycle == month,
         ExemptionRequest.audit_id.is_(None),  # type: ignore[union-attr]
         ExemptionRequest.status == "approved",
     )
-    return dict(session.execute(query).tuples().all())
+    return dict(session.execute(query).all())
 
 
 def _leave(session: Session, window: tuple[date, date]) -> dict[str, list[tuple[date, date]]]:
@@ -152,9 +143,9 @@ def _leave(session: Session, window: tuple[date, date]) -> dict[str, list[tuple[
 def claim_cycle(session: Session, month: str, theme: str, allocated_on: date, due_on: date) -> bool:
     """Mark the cycle allocated, unless another run already has; True if this run may write.
 
-    Done first in the allocation's own transaction: on PostgreSQL a concurrent run waits on the
-    row (or the primary key) until this one commits and then finds the cycle taken; on SQLite
-    the write lock does the same.
+    Done first in the allocation's own transaction, so that concurrent runs queue here: on
+    PostgreSQL the second waits on the row (or on the new primary key) until the first commits,
+    then finds the cycle taken; on SQLite the database's write lock does the same.
     """
     values: dict[str, Any] = {
         "theme": theme,
@@ -163,15 +154,20 @@ def claim_cycle(session: Session, month: str, theme: str, allocated_on: date, du
         "due_on": due_on,
         "allocated_at": utcnow(),
     }
-    claimed = session.execute(
-        update(Cycle).where(Cycle.month == month, Cycle.status == "planned").values(**values)  # type: ignore[arg-type]
-    )
-    if claimed.rowcount == 1:  # type: ignore[attr-defined]
+    planned = update(Cycle).where(Cycle.month == month, Cycle.status == "planned")  # type: ignore[arg-type]
+    if session.execute(planned.values(**values)).rowcount == 1:  # type: ignore[attr-defined]
         return True
-    if session.get(Cycle, month) is not None:
-        return False
-    session.execute(insert(Cycle).values(month=month, created_at=utcnow(), **values))
-    return True
+    dialect = session.get_bind().dialect.name
+    new = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(Cycle)
+    created = session.execute(
+        new.values(month=month, created_at=utcnow(), **values)
+        .on_conflict_do_nothing()
+        .returning(Cycle.month)  # type: ignore[arg-type]
+    ).scalar_one_or_none()
+    if created is not None:
+        return True
+    # Someone else made the cycle meanwhile: ours only if they left it planned.
+    return session.execute(planned.values(**values)).rowcount == 1  # type: ignore[attr-defined]
 
 
 def record_allocation(

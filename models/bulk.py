@@ -53,7 +53,7 @@ def insert_many(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
         (key, _memoised(table.c[key].type.dialect_impl(dialect).bind_processor(dialect)))
         for key in order
     ]
-    params: list[Any] = [tuple(convert(row[key]) for key, convert in converters) for row in rows]
+    params: list[Any] = [tuple([convert(row[key]) for key, convert in converters]) for row in rows]
     if not compiled.positional:
         params = [dict(zip(order, values, strict=True)) for values in params]
     cursor = connection.connection.cursor()

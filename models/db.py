@@ -27,9 +27,20 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         # pysqlite's own transaction handling defers BEGIN past the first SELECT; take it over
         # so that a transaction starts where SQLAlchemy says it does.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+WRITE_LOCK = {"take_write_lock": True}
+
+
+def _sqlite_begin(connection: Any) -> None:
+    # A transaction that reads before it writes must hold the write lock from the start, or a
+    # concurrent writer makes its first write fail at once ("database is locked") instead of
+    # waiting its turn.
+    immediate = connection.get_execution_options().get("take_write_lock", False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -62,9 +73,14 @@ def current_revision(engine: Engine) -> str | None:
 
 
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """One unit of work: committed if the block ends normally, rolled back otherwise."""
+def session_scope(engine: Engine, *, write_lock: bool = False) -> Iterator[Session]:
+    """One unit of work: committed if the block ends normally, rolled back otherwise.
+
+    ``write_lock``: the work reads, decides, then writes, and concurrent runs must take turns
+    (SQLite: BEGIN IMMEDIATE; PostgreSQL relies on row locks and constraints instead)."""
     with Session(engine, expire_on_commit=False) as session:
+        if write_lock:
+            session.connection(execution_options=WRITE_LOCK)
         try:
             yield session
             session.commit()

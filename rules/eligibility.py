@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
+from typing import NamedTuple
 
 from rules.cohorts import CaseFacts
 from rules.working_days import is_working_day
@@ -29,8 +31,7 @@ class Auditor:
     service_area: str
 
 
-@dataclass(frozen=True, slots=True)
-class Exclusion:
+class Exclusion(NamedTuple):
     subject: str  # a staff_id or a case_ref
     reason: str
 
@@ -107,7 +108,7 @@ def eligible_cases(
 
     A case audited in this cycle or recently is excluded whatever else is known of it, so the
     caller may leave such cases out of ``cases`` (the store does, to read fewer rows): they are
-    listed among the exclusions all the same.
+    listed among the exclusions all the same (in no particular order).
     """
     already = set(in_this_cycle)
     eligible: list[CaseFacts] = []
@@ -125,13 +126,13 @@ def eligible_cases(
     for case_ref, cycle in recent_cycles.items():
         if case_ref not in seen and case_ref not in already:
             excluded.append(Exclusion(case_ref, _recent(cycle, exclusion_cycles)))
-    excluded.sort(key=lambda e: e.subject)
     return eligible, excluded
 
 
 IN_THIS_CYCLE = "already has an audit in this cycle"
 
 
+@lru_cache(maxsize=256)
 def _recent(cycle: str, cycles: int) -> str:
     return f"allocated in {cycle}, within the last {cycles} cycles"
 
