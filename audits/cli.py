@@ -52,10 +52,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    sub.add_parser("init", help="create or upgrade the database schema (safe to run again)")
+    sub.add_parser(
+        "init",
+        help="create or upgrade the database schema (safe to run again)",
+        description="Create the database schema at AUDITS_DATABASE_URL, or upgrade it to the "
+        "current version. Running it again changes nothing.",
+    )
 
     imp = sub.add_parser(
-        "import", help="import a staff or case list (CSV) exported from the case system"
+        "import",
+        help="import a staff or case list (CSV) exported from the case system",
+        description="Import a staff or case list (CSV). Re-importing updates by staff_id or "
+        "case_ref; anyone or any case missing from a later file is kept and marked, never "
+        "deleted.",
     )
     imp_sub = imp.add_subparsers(dest="what", required=True, metavar="WHAT")
     for what, about in (
@@ -98,7 +107,12 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--month", required=True, type=_month, help="the cycle, YYYY-MM")
     explain.add_argument("--json", action="store_true", help="print the explanation as JSON")
 
-    lst = sub.add_parser("list", help="list a month's audits with their status and dates")
+    lst = sub.add_parser(
+        "list",
+        help="list a month's audits with their status and dates",
+        description="List every audit of a month's cycle: case, auditor, kind, status, due "
+        "date (and the original one), completion date and judgement.",
+    )
     lst.add_argument("--month", required=True, type=_month, help="the cycle, YYYY-MM")
     lst.add_argument("--json", action="store_true", help="print the audits as JSON")
 

@@ -75,7 +75,7 @@ def _staff_facts(session: Session) -> list[StaffFacts]:
         Team.service_area,
         Staff.active,
         Staff.in_latest_export,
-    ).outerjoin(Team, Team.name == Staff.team)  # type: ignore[arg-type]
+    ).outerjoin(Team, Team.name == Staff.team)
     return [StaffFacts(*row) for row in session.connection().execute(query).all()]
 
 
@@ -102,18 +102,18 @@ def _candidate_cases(session: Session, audited: set[str]) -> list[CaseFacts]:
         Case.cla,
         Case.cse_risk,
         Case.missing_episodes_6m,
-    ).where(Case.status == "open", Case.in_latest_export)  # type: ignore[arg-type]
+    ).where(Case.status == "open", Case.in_latest_export)
+    rows = [row for row in plain_rows(session, query) if row[0] not in audited]
     return [
         CaseFacts(ref, team, areas[team], as_date(born), bool(cin), cp, bool(cla), cse, missing)
-        for ref, team, born, cin, cp, cla, cse, missing in plain_rows(session, query)
-        if ref not in audited
+        for ref, team, born, cin, cp, cla, cse, missing in rows
     ]
 
 
 def _closed_or_missing_cases(session: Session) -> list[CaseFacts]:
     """Cases that are closed or left out of the latest export: only what their exclusion needs."""
     query = select(Case.case_ref, Case.status, Case.in_latest_export).where(
-        or_(Case.status != "open", not_(Case.in_latest_export))  # type: ignore[arg-type]
+        or_(Case.status != "open", not_(Case.in_latest_export))
     )
     return [
         CaseFacts(ref, "", "", status=status, in_latest_export=bool(in_export))
@@ -124,7 +124,7 @@ def _closed_or_missing_cases(session: Session) -> list[CaseFacts]:
 def _cycle_exemptions(session: Session, month: str) -> dict[str, str]:
     query = select(ExemptionRequest.staff_id, ExemptionRequest.category).where(
         ExemptionRequest.cycle == month,
-        ExemptionRequest.audit_id.is_(None),  # type: ignore[union-attr]
+        ExemptionRequest.audit_id.is_(None),
         ExemptionRequest.status == "approved",
     )
     return dict(session.execute(query).all())
@@ -154,20 +154,20 @@ def claim_cycle(session: Session, month: str, theme: str, allocated_on: date, du
         "due_on": due_on,
         "allocated_at": utcnow(),
     }
-    planned = update(Cycle).where(Cycle.month == month, Cycle.status == "planned")  # type: ignore[arg-type]
-    if session.execute(planned.values(**values)).rowcount == 1:  # type: ignore[attr-defined]
+    planned = update(Cycle).where(Cycle.month == month, Cycle.status == "planned")
+    if session.execute(planned.values(**values)).rowcount == 1:
         return True
     dialect = session.get_bind().dialect.name
     new = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(Cycle)
     created = session.execute(
         new.values(month=month, created_at=utcnow(), **values)
         .on_conflict_do_nothing()
-        .returning(Cycle.month)  # type: ignore[arg-type]
+        .returning(Cycle.month)
     ).scalar_one_or_none()
     if created is not None:
         return True
     # Someone else made the cycle meanwhile: ours only if they left it planned.
-    return session.execute(planned.values(**values)).rowcount == 1  # type: ignore[attr-defined]
+    return session.execute(planned.values(**values)).rowcount == 1
 
 
 def record_allocation(
@@ -203,7 +203,7 @@ def record_allocation(
         }
         for p in plan.picks
     ]
-    insert_many(session, Audit.__table__, rows)  # type: ignore[attr-defined]
+    insert_many(session, Audit.__table__, rows)
     # The claim means that this transaction wrote every audit of the cycle but any re-audits
     # made before it, so a case's allocation audit is found by its reference.
     written = allocation_rows(session, plan.month)
@@ -237,7 +237,7 @@ def record_allocation(
         # Grouped by reason: a county can have tens of thousands of excluded cases.
         "excluded_cases_by_reason": _grouped(excluded_cases),
     }
-    session.execute(update(Cycle).where(Cycle.month == plan.month).values(explanation=explanation))  # type: ignore[arg-type]
+    session.execute(update(Cycle).where(Cycle.month == plan.month).values(explanation=explanation))
     session.add(
         TrailEntry(
             actor="allocate-monthly-audits",
@@ -258,7 +258,7 @@ def _grouped(exclusions: list[Exclusion]) -> dict[str, list[str]]:
 
 
 def cycle_audits(session: Session, month: str) -> list[Audit]:
-    return list(session.scalars(select(Audit).where(Audit.cycle == month).order_by(Audit.id)))  # type: ignore[arg-type]
+    return list(session.scalars(select(Audit).where(Audit.cycle == month).order_by(Audit.id)))
 
 
 def allocation_rows(session: Session, month: str) -> list[dict[str, Any]]:
@@ -285,7 +285,7 @@ def allocation_rows(session: Session, month: str) -> list[dict[str, Any]]:
             Audit.kind,
         )
         .where(Audit.cycle == month)
-        .order_by(Audit.id)  # type: ignore[arg-type]
+        .order_by(Audit.id)
     )
     rows = [dict(zip(columns, row, strict=True)) for row in plain_rows(session, query)]
     for row in rows:

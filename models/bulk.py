@@ -26,13 +26,15 @@ def plain_rows(session: Session, statement: Select[Any]) -> list[tuple[Any, ...]
     cursor = connection.connection.cursor()
     try:
         cursor.execute(compiled.string, params)
-        return cursor.fetchall()
+        return list(cursor.fetchall())
     finally:
         cursor.close()
 
 
 def as_date(value: date | str | None) -> date | None:
-    return date.fromisoformat(value) if isinstance(value, str) else value
+    if value.__class__ is str:
+        return date.fromisoformat(value)  # type: ignore[arg-type]
+    return value  # type: ignore[return-value]
 
 
 def insert_many(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:

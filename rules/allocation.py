@@ -135,7 +135,7 @@ def allocate(
     member = cohort_rule(theme)
     cohort_cases: list[CaseFacts] = []
     fill_cases: list[CaseFacts] = []
-    for case in sorted(cases, key=lambda c: c.case_ref):
+    for case in sorted(cases):  # by case_ref: unique, and first in the tuple
         (cohort_cases if member(case, allocation_date) else fill_cases).append(case)
     spread = policy.spread_across_service_areas
     pools = [_Pool(theme, cohort_cases, rng, spread)]

@@ -59,8 +59,17 @@ def _own_server() -> Iterator[str]:
     user = "postgres" if as_postgres else os.environ.get("USER", "postgres")
     run = lambda *args: subprocess.run([*as_postgres, *args], check=True, capture_output=True)  # noqa: E731
     run(_pg_bin("initdb"), "-D", str(data), "-U", user, "--auth=trust")
-    run(_pg_bin("pg_ctl"), "-D", str(data), "-w", "-l", str(folder / "log"),
-        "-o", f"-p {port} -k {folder} -c listen_addresses=127.0.0.1", "start")
+    run(
+        _pg_bin("pg_ctl"),
+        "-D",
+        str(data),
+        "-w",
+        "-l",
+        str(folder / "log"),
+        "-o",
+        f"-p {port} -k {folder} -c listen_addresses=127.0.0.1",
+        "start",
+    )
     try:
         yield f"postgresql+psycopg://{user}@127.0.0.1:{port}/postgres"
     finally:

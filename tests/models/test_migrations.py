@@ -21,7 +21,9 @@ def _check_schema(engine: Engine) -> None:
 
 def _check_trail_is_append_only(engine: Engine) -> None:
     with Session(engine) as session:
-        session.add(models.TrailEntry(actor="aps1", action="test", subject_type="x", subject_id="1"))
+        session.add(
+            models.TrailEntry(actor="aps1", action="test", subject_type="x", subject_id="1")
+        )
         session.commit()
     for statement in ("UPDATE trail_entry SET actor = 'someone else'", "DELETE FROM trail_entry"):
         with pytest.raises(Exception, match="append-only"), engine.begin() as connection:
@@ -50,7 +52,9 @@ def test_migrating_twice_changes_nothing(engine: Engine) -> None:
 def test_timestamps_come_back_timezone_aware(engine: Engine) -> None:
     moment = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
     with Session(engine) as session:
-        session.add(models.TrailEntry(at=moment, actor="a", action="b", subject_type="c", subject_id="d"))
+        session.add(
+            models.TrailEntry(at=moment, actor="a", action="b", subject_type="c", subject_id="d")
+        )
         session.commit()
     fresh = make_engine(str(engine.url))
     with Session(fresh) as session:
@@ -60,7 +64,14 @@ def test_timestamps_come_back_timezone_aware(engine: Engine) -> None:
 
 def test_naive_timestamps_are_refused(engine: Engine) -> None:
     with Session(engine) as session:
-        session.add(models.TrailEntry(at=datetime(2026, 11, 26, 9, 30), actor="a", action="b",
-                                      subject_type="c", subject_id="d"))
+        session.add(
+            models.TrailEntry(
+                at=datetime(2026, 11, 26, 9, 30),
+                actor="a",
+                action="b",
+                subject_type="c",
+                subject_id="d",
+            )
+        )
         with pytest.raises(Exception, match="timezone-aware"):
             session.commit()
