@@ -10,6 +10,7 @@ import csv
 import json
 import os
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -73,14 +74,28 @@ class Cli:
         return env
 
     def run(self, *args: str | Path) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [str(AUDITS), *map(str, args)],
-            env=self.env,
-            cwd=self.cwd,
-            capture_output=True,
-            text=True,
-            timeout=180,
-        )
+        return self.run_all([args])[0]
+
+    def run_all(
+        self, argvs: Sequence[Sequence[str | Path]]
+    ) -> list[subprocess.CompletedProcess[str]]:
+        """Run independent commands side by side (each costs about a second of imports)."""
+        started = [
+            subprocess.Popen(
+                [str(AUDITS), *map(str, args)],
+                env=self.env,
+                cwd=self.cwd,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for args in argvs
+        ]
+        done = []
+        for process in started:
+            out, err = process.communicate(timeout=180)
+            done.append(subprocess.CompletedProcess(process.args, process.returncode, out, err))
+        return done
 
     def ok(self, *args: str | Path) -> subprocess.CompletedProcess[str]:
         result = self.run(*args)
@@ -125,24 +140,51 @@ class Allocated:
     rows: list[dict[str, Any]]
 
 
+def copy_database(template: Path, folder: Path) -> Cli:
+    """A copy of the database at ``template`` (with any -wal beside it) in ``folder``."""
+    (folder / "db").mkdir()
+    for file in template.parent.iterdir():
+        if file.name.startswith(template.name):
+            shutil.copyfile(file, folder / "db" / file.name)
+    return Cli(folder / "db" / template.name, folder)
+
+
 @pytest.fixture(scope="module")
-def allocated(tmp_path_factory: pytest.TempPathFactory) -> Allocated:
-    """One database: initialised, the example staff and cases imported, MONTH allocated."""
-    folder = tmp_path_factory.mktemp("allocated")
+def initialised(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A template database, initialised and empty; tests work on copies (``fresh``)."""
+    folder = tmp_path_factory.mktemp("initialised")
     cli = Cli(folder / "db" / "audits.db", folder)
     cli.ok("init")
+    return cli.db
+
+
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory: pytest.TempPathFactory, initialised: Path) -> Path:
+    """A template database holding the example staff and cases (``loaded`` is a copy)."""
+    cli = copy_database(initialised, tmp_path_factory.mktemp("imported"))
     cli.ok("import", "staff", EXAMPLES / "staff.csv")
     cli.ok("import", "cases", EXAMPLES / "cases.csv")
+    return cli.db
+
+
+@pytest.fixture(scope="module")
+def allocated(tmp_path_factory: pytest.TempPathFactory, imported: Path) -> Allocated:
+    """One database for the module: the example staff and cases imported, MONTH allocated."""
+    cli = copy_database(imported, tmp_path_factory.mktemp("allocated"))
     first = cli.ok("allocate", "--month", MONTH, "--json")
     return Allocated(cli, first, json.loads(first.stdout))
 
 
 @pytest.fixture
-def fresh(tmp_path: Path) -> Cli:
-    """An initialised, empty database."""
-    cli = Cli(tmp_path / "audits.db", tmp_path)
-    cli.ok("init")
-    return cli
+def fresh(tmp_path: Path, initialised: Path) -> Cli:
+    """An initialised, empty database of the test's own."""
+    return copy_database(initialised, tmp_path)
+
+
+@pytest.fixture
+def loaded(tmp_path: Path, imported: Path) -> Cli:
+    """A database of the test's own holding the example staff and cases."""
+    return copy_database(imported, tmp_path)
 
 
 def one_line(result: subprocess.CompletedProcess[str]) -> str:
@@ -361,16 +403,15 @@ BAD_FILES = {
 
 
 @pytest.mark.parametrize("what", sorted(BAD_FILES))
-def test_a_bad_file_is_refused_whole_with_every_problem(fresh: Cli, what: str) -> None:
-    fresh.ok("import", "staff", EXAMPLES / "staff.csv")
-    fresh.ok("import", "cases", EXAMPLES / "cases.csv")
+def test_a_bad_file_is_refused_whole_with_every_problem(loaded: Cli, what: str) -> None:
     lines, expected = BAD_FILES[what]
-    (fresh.cwd / "exports").mkdir()
-    (fresh.cwd / "exports" / "bad file.csv").write_text("\n".join(lines) + "\n", "utf-8")
+    (loaded.cwd / "exports").mkdir()
+    (loaded.cwd / "exports" / "bad file.csv").write_text("\n".join(lines) + "\n", "utf-8")
     name = "exports/bad file.csv"  # relative to the command's working folder
-    before = dump(fresh.db)
+    before = dump(loaded.db)
+    assert any("S001" in line for line in before) and any("C100001" in line for line in before)
 
-    result = fresh.run("import", what, name)
+    result = loaded.run("import", what, name)
 
     assert result.returncode != 0
     assert result.stdout == ""
@@ -383,7 +424,7 @@ def test_a_bad_file_is_refused_whole_with_every_problem(fresh: Cli, what: str) -
         found.add((int(match[1]), match[2]))
     assert found == expected
     assert "nothing was imported" in last
-    assert dump(fresh.db) == before
+    assert dump(loaded.db) == before
 
 
 def test_a_child_name_column_is_accepted_said_once_and_never_stored(fresh: Cli) -> None:
@@ -440,43 +481,60 @@ HELP = {
 }
 
 
+@pytest.fixture(scope="module")
+def helps(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, ...], Any]:
+    folder = tmp_path_factory.mktemp("help")
+    results = Cli(folder / "unused.db", folder).run_all([(*c, "--help") for c in HELP])
+    assert not (folder / "unused.db").exists()  # help touches no database
+    return dict(zip(HELP, results, strict=True))
+
+
 @pytest.mark.parametrize("command", list(HELP), ids=lambda c: " ".join(c) or "audits")
-def test_help_says_what_each_command_does(tmp_path: Path, command: tuple[str, ...]) -> None:
-    result = Cli(tmp_path / "unused.db", tmp_path).ok(*command, "--help")
+def test_help_says_what_each_command_does(helps: dict[Any, Any], command: tuple[str, ...]) -> None:
+    result = helps[command]
+    assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("usage: audits")
     assert HELP[command] in " ".join(result.stdout.split())  # as if unwrapped
-    assert not (tmp_path / "unused.db").exists()
+    if not command:  # the top level lists every command with what it does
+        for name in ("init", "import", "allocate", "explain", "list", "demo"):
+            assert re.search(rf"^\s+{name}\s+\S", result.stdout, re.MULTILINE), name
 
 
-def test_top_level_help_lists_every_command(tmp_path: Path) -> None:
-    result = Cli(tmp_path / "unused.db", tmp_path).ok("--help")
-    for command in ("init", "import", "allocate", "explain", "list"):
-        assert re.search(rf"^\s+{command}\s+\S", result.stdout, re.MULTILINE), command
+ERRORS = {
+    ("allocate", "--month", "2026-13"): "YYYY-MM",
+    ("allocate", "--month", "26-11", "--json"): "YYYY-MM",
+    ("list", "--month", "2026-13", "--json"): "YYYY-MM",
+    ("explain", "--month", "2026-13", "--json"): "YYYY-MM",
+    ("allocate", "--month", MONTH, "--theme", "nope"): "'nope'",
+    ("explain", "--month", "2026-12", "--json"): "2026-12",
+    ("import", "staff", "no-such-file.csv"): "no-such-file.csv",
+    ("import", "cases", "exports/missing.csv"): "exports/missing.csv",
+    ("import", "people", "x.csv"): "people",
+    ("list",): "--month",
+    (): "COMMAND",
+}
 
 
-@pytest.mark.parametrize(
-    ("args", "says"),
-    [
-        (("allocate", "--month", "2026-13"), "YYYY-MM"),
-        (("allocate", "--month", "26-11", "--json"), "YYYY-MM"),
-        (("list", "--month", "2026-13", "--json"), "YYYY-MM"),
-        (("explain", "--month", "2026-13", "--json"), "YYYY-MM"),
-        (("allocate", "--month", MONTH, "--theme", "nope"), "'nope'"),
-        (("explain", "--month", "2026-12", "--json"), "2026-12"),
-        (("import", "staff", "no-such-file.csv"), "no-such-file.csv"),
-        (("import", "cases", "exports/missing.csv"), "exports/missing.csv"),
-        (("import", "people", "x.csv"), "people"),
-        (("list",), "--month"),
-        ((), "COMMAND"),
-    ],
-    ids=lambda value: " ".join(value) if isinstance(value, tuple) else None,
-)
-def test_an_error_is_one_line(allocated: Allocated, args: tuple[str, ...], says: str) -> None:
+@dataclass
+class Errors:
+    results: dict[tuple[str, ...], subprocess.CompletedProcess[str]]
+    unchanged: bool
+
+
+@pytest.fixture(scope="module")
+def errors(allocated: Allocated) -> Errors:
+    """Every command of ERRORS run against the allocated database, which none may change."""
     before = dump(allocated.cli.db)
-    line = one_line(allocated.cli.run(*args))
-    assert says in line
+    results = allocated.cli.run_all(list(ERRORS))
+    return Errors(dict(zip(ERRORS, results, strict=True)), dump(allocated.cli.db) == before)
+
+
+@pytest.mark.parametrize("args", list(ERRORS), ids=lambda args: " ".join(args) or "audits")
+def test_an_error_is_one_line(errors: Errors, args: tuple[str, ...]) -> None:
+    line = one_line(errors.results[args])
+    assert ERRORS[args] in line
     assert "Traceback" not in line
-    assert dump(allocated.cli.db) == before
+    assert errors.unchanged
 
 
 @pytest.mark.parametrize(
