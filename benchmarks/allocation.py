@@ -128,7 +128,10 @@ def run_allocation(path: Path) -> dict[str, float]:
     )
     from sqlalchemy.orm import configure_mappers
 
-    configure_mappers()  # once per process, not part of any allocation
+    # Work a long-running worker does once, not per allocation: mapping the ORM classes and
+    # importing the bank-holiday calendar (the holidays library loads countries lazily).
+    configure_mappers()
+    import holidays.countries.united_kingdom  # noqa: F401
     engine = make_engine(f"sqlite:///{path}")
     started = time.perf_counter()
     with session_scope(engine, write_lock=True) as session:

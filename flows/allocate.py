@@ -110,7 +110,8 @@ def _allocate(
         session, plan, allocated_on, due_on, excluded_auditors, excluded_cases, extra
     )
     outcome.shortfalls = [asdict(s) for s in plan.shortfalls]
-    outcome.excluded_auditors, outcome.excluded_cases = len(excluded_auditors), len(excluded_cases)
+    outcome.excluded_auditors = len(excluded_auditors)
+    outcome.excluded_cases = sum(len(refs) for refs in excluded_cases.values())
     return outcome
 
 

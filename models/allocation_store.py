@@ -176,7 +176,7 @@ def record_allocation(
     allocated_on: date,
     due_on: date,
     excluded_auditors: list[Exclusion],
-    excluded_cases: list[Exclusion],
+    excluded_cases: dict[str, list[str]],
     explanation_extra: dict[str, Any],
 ) -> list[dict[str, Any]]:
     """Insert the plan's audits and the cycle's explanation; the cycle's audits as
@@ -235,7 +235,7 @@ def record_allocation(
             {"staff_id": e.subject, "reason": e.reason} for e in excluded_auditors
         ],
         # Grouped by reason: a county can have tens of thousands of excluded cases.
-        "excluded_cases_by_reason": _grouped(excluded_cases),
+        "excluded_cases_by_reason": excluded_cases,
     }
     session.execute(update(Cycle).where(Cycle.month == plan.month).values(explanation=explanation))
     session.add(
@@ -248,13 +248,6 @@ def record_allocation(
         )
     )
     return written
-
-
-def _grouped(exclusions: list[Exclusion]) -> dict[str, list[str]]:
-    groups: dict[str, list[str]] = defaultdict(list)
-    for exclusion in exclusions:
-        groups[exclusion.reason].append(exclusion.subject)
-    return dict(groups)
 
 
 def cycle_audits(session: Session, month: str) -> list[Audit]:

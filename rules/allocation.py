@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from rules.cohorts import CaseFacts, cohort_rule
-from rules.eligibility import Auditor, Exclusion
+from rules.eligibility import Auditor
 from rules.policy import AllocationPolicy
 
 
@@ -44,8 +44,6 @@ class AllocationPlan:
     month: str
     theme: str
     picks: list[Pick] = field(default_factory=list)
-    excluded_auditors: list[Exclusion] = field(default_factory=list)
-    excluded_cases: list[Exclusion] = field(default_factory=list)
     shortfalls: list[Shortfall] = field(default_factory=list)
 
 

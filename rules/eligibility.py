@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -102,17 +103,19 @@ def eligible_cases(
     recent_cycles: Mapping[str, str],
     in_this_cycle: Iterable[str],
     exclusion_cycles: int,
-) -> tuple[list[CaseFacts], list[Exclusion]]:
+) -> tuple[list[CaseFacts], dict[str, list[str]]]:
     """Open cases in the latest export, not audited in this cycle or the ``exclusion_cycles``
-    before it. ``recent_cycles`` maps a case_ref to the latest of those cycles that audited it.
+    before it; and the references of the others, by reason. ``recent_cycles`` maps a case_ref
+    to the latest of those cycles that audited it.
 
     A case audited in this cycle or recently is excluded whatever else is known of it, so the
     caller may leave such cases out of ``cases`` (the store does, to read fewer rows): they are
-    listed among the exclusions all the same (in no particular order).
+    listed among the exclusions all the same. (Grouped by reason because a county excludes
+    tens of thousands of cases a month, nearly all for a handful of reasons.)
     """
     already = set(in_this_cycle)
     eligible: list[CaseFacts] = []
-    excluded: list[Exclusion] = []
+    excluded: dict[str, list[str]] = defaultdict(list)
     seen: set[str] = set()
     for case in cases:
         seen.add(case.case_ref)
@@ -120,13 +123,12 @@ def eligible_cases(
         if reason is None:
             eligible.append(case)
         else:
-            excluded.append(Exclusion(case.case_ref, reason))
-    for case_ref in already - seen:
-        excluded.append(Exclusion(case_ref, IN_THIS_CYCLE))
+            excluded[reason].append(case.case_ref)
+    excluded[IN_THIS_CYCLE].extend(already - seen)
     for case_ref, cycle in recent_cycles.items():
         if case_ref not in seen and case_ref not in already:
-            excluded.append(Exclusion(case_ref, _recent(cycle, exclusion_cycles)))
-    return eligible, excluded
+            excluded[_recent(cycle, exclusion_cycles)].append(case_ref)
+    return eligible, {reason: refs for reason, refs in excluded.items() if refs}
 
 
 IN_THIS_CYCLE = "already has an audit in this cycle"
