@@ -10,7 +10,7 @@ from typing import Any
 
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlmodel import Session
 
 from audits.clock import today_in_london
@@ -51,12 +51,19 @@ def app_engine() -> Engine:
 def ready_engine() -> Engine:
     """The application database, refusing one that ``audits init`` has not brought up to date."""
     engine = app_engine()
+    url = engine.url.render_as_string(hide_password=True)
+    not_ready = f"the database at {url} is not initialised or not up to date: run `audits init`"
+    database = engine.url.database
+    if engine.dialect.name == "sqlite" and database and not Path(database).exists():
+        raise CommandError(not_ready)  # and do not leave an empty file behind
     head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
-    if current_revision(engine) != head:
-        url = engine.url.render_as_string(hide_password=True)
-        raise CommandError(
-            f"the database at {url} is not initialised or not up to date: run `audits init`"
-        )
+    try:
+        revision = current_revision(engine)
+    except OperationalError as error:
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else "unreachable"
+        raise CommandError(f"cannot reach the database at {url}: {reason}") from None
+    if revision != head:
+        raise CommandError(not_ready)
     return engine
 
 

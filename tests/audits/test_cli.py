@@ -11,6 +11,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -551,6 +552,26 @@ def test_an_uninitialised_database_says_run_init(tmp_path: Path, args: tuple[str
     result = Cli(tmp_path / "audits.db", tmp_path).run(*args)
     assert "run `audits init`" in one_line(result)
     assert PREFECT_STARTING not in result.stderr  # refused before any flow could start
+    assert not (tmp_path / "audits.db").exists()  # and no empty database left behind
+
+
+def test_an_unreachable_database_server_is_one_line(tmp_path: Path) -> None:
+    cli = Cli(tmp_path / "audits.db", tmp_path)
+    with socket.socket() as probe:  # a port with nothing listening on it
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**cli.env, "AUDITS_DATABASE_URL": f"postgresql+psycopg://audits@127.0.0.1:{port}/x"}
+    result = subprocess.run(
+        [str(AUDITS), "list", "--month", MONTH],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert f"cannot reach the database at postgresql+psycopg://audits@127.0.0.1:{port}/x" in (
+        one_line(result)
+    )
 
 
 def test_a_malformed_database_url_is_one_line(tmp_path: Path) -> None:

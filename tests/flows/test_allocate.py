@@ -274,6 +274,7 @@ def test_the_store_reads_exactly_what_the_rules_would_choose_from(council: Engin
         exclusion_cycles=11,
     )
     assert {c.case_ref for c in narrowed[0]} == {c.case_ref for c in naive[0]}
+
     def by_reason(excluded: dict[str, list[str]]) -> dict[str, list[str]]:
         return {reason: sorted(refs) for reason, refs in excluded.items()}
 
