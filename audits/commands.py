@@ -134,16 +134,7 @@ def _print_allocation(rows: list[dict[str, Any]], as_json: bool) -> int:
     if as_json:
         print(json.dumps(rows, indent=2))
         return 0
-    columns = [
-        "audit_id",
-        "case_ref",
-        "auditor_id",
-        "auditor_team",
-        "case_team",
-        "cohort",
-        "due_on",
-        "kind",
-    ]
+    columns = list(store.ALLOCATION_COLUMNS)
     _print_table(columns, [[str(r[c]) for c in columns] for r in rows])
     print(f"{len(rows)} audits")
     return 0

@@ -132,6 +132,7 @@ def run_allocation(path: Path) -> dict[str, float]:
     # importing the bank-holiday calendar (the holidays library loads countries lazily).
     configure_mappers()
     import holidays.countries.united_kingdom  # noqa: F401
+
     engine = make_engine(f"sqlite:///{path}")
     started = time.perf_counter()
     with session_scope(engine, write_lock=True) as session:

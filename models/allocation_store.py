@@ -254,18 +254,21 @@ def cycle_audits(session: Session, month: str) -> list[Audit]:
     return list(session.scalars(select(Audit).where(Audit.cycle == month).order_by(Audit.id)))
 
 
+#: The keys of each audit in ``audits allocate --json`` (a contract: councils' scripts read them).
+ALLOCATION_COLUMNS = (
+    "audit_id",
+    "case_ref",
+    "auditor_id",
+    "auditor_team",
+    "case_team",
+    "cohort",
+    "due_on",
+    "kind",
+)
+
+
 def allocation_rows(session: Session, month: str) -> list[dict[str, Any]]:
     """A cycle's audits as ``audits allocate --json`` prints them."""
-    columns = (
-        "audit_id",
-        "case_ref",
-        "auditor_id",
-        "auditor_team",
-        "case_team",
-        "cohort",
-        "due_on",
-        "kind",
-    )
     query = (
         select(
             Audit.id,
@@ -280,7 +283,7 @@ def allocation_rows(session: Session, month: str) -> list[dict[str, Any]]:
         .where(Audit.cycle == month)
         .order_by(Audit.id)
     )
-    rows = [dict(zip(columns, row, strict=True)) for row in plain_rows(session, query)]
+    rows = [dict(zip(ALLOCATION_COLUMNS, row, strict=True)) for row in plain_rows(session, query)]
     for row in rows:
         row["due_on"] = str(row["due_on"])
     return rows

@@ -23,7 +23,7 @@ from models import (
     TrailEntry,
 )
 from models import allocation_store as store
-from models.db import make_engine, migrate, session_scope
+from models.db import make_engine, session_scope
 from rules.cohorts import CaseFacts
 from rules.eligibility import eligible_cases
 from tests.flows.council import POLICY, seed_council
@@ -294,25 +294,32 @@ def test_postgres_gives_the_same_allocation_as_sqlite(
     assert allocate(pg_engine, "2026-11").already_allocated
 
 
+def allocate_concurrently(url: str, runs: int = 3) -> list[AllocationOutcome]:
+    """Start ``runs`` allocations of the same month at the same moment, each with its own
+    engine (as separate workers would have)."""
+    outcomes: list[AllocationOutcome] = []
+    start = threading.Barrier(runs)
+
+    def run() -> None:
+        engine = make_engine(url)
+        start.wait()
+        outcomes.append(allocate(engine, "2026-11", "cin"))
+        engine.dispose()
+
+    threads = [threading.Thread(target=run) for _ in range(runs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
 @pytest.mark.postgres
 def test_concurrent_runs_on_postgres_allocate_once(
     pg_engine: Engine, postgres_url: str, tmp_path: Path
 ) -> None:
     seed_council(pg_engine, tmp_path)
-    outcomes: list[AllocationOutcome] = []
-    start = threading.Barrier(3)
-
-    def run() -> None:
-        engine = make_engine(postgres_url)
-        start.wait()
-        outcomes.append(allocate(engine, "2026-11", "cin"))
-        engine.dispose()
-
-    threads = [threading.Thread(target=run) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = allocate_concurrently(postgres_url)
     assert sorted(o.already_allocated for o in outcomes) == [False, True, True]
     audits = audits_of(pg_engine, "2026-11")
     assert len(audits) == len(eligible_managers(pg_engine))
@@ -320,26 +327,6 @@ def test_concurrent_runs_on_postgres_allocate_once(
 
 
 def test_concurrent_runs_on_sqlite_allocate_once(council: Engine) -> None:
-    outcomes: list[AllocationOutcome] = []
-    start = threading.Barrier(3)
-
-    def run() -> None:
-        engine = make_engine(str(council.url))
-        start.wait()
-        outcomes.append(allocate(engine, "2026-11", "cin"))
-        engine.dispose()
-
-    threads = [threading.Thread(target=run) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = allocate_concurrently(str(council.url))
     assert sorted(o.already_allocated for o in outcomes) == [False, True, True]
     assert len(audits_of(council, "2026-11")) == len(eligible_managers(council))
-
-
-def test_migrations_match_the_models_on_a_fresh_file(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
-    migrate(engine)
-    with session_scope(engine) as session:
-        assert session.scalars(select(Cycle)).all() == []
