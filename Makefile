@@ -30,6 +30,7 @@ lint: install
 	$(BIN)/mypy rules models importer flows audits
 
 unit: install
+	mkdir -p var/prefect-test
 	PREFECT_HOME=$(CURDIR)/var/prefect-test $(BIN)/pytest
 
 test: lint unit

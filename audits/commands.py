@@ -142,9 +142,9 @@ def _print_allocation(rows: list[dict[str, Any]], as_json: bool) -> int:
 
 def _print_table(columns: list[str], rows: list[list[str]]) -> None:
     widths = [max([len(c), *(len(r[i]) for r in rows)]) for i, c in enumerate(columns)]
-    print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
+    print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
     for row in rows:
-        print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)))
+        print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
 
 
 def cmd_explain(args: argparse.Namespace) -> int:

@@ -13,6 +13,9 @@ from models.db import make_engine, migrate
 from tests.postgres import fresh_database, postgres_server
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# Prefect's ephemeral server keeps its database in PREFECT_HOME, which it does not create.
+if os.environ.get("PREFECT_HOME"):
+    Path(os.environ["PREFECT_HOME"]).expanduser().mkdir(parents=True, exist_ok=True)
 os.environ.pop("PREFECT_API_URL", None) if os.environ.get("PREFECT_API_URL") == "" else None
 
 
