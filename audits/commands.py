@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -67,6 +68,14 @@ def ready_engine() -> Engine:
     return engine
 
 
+def prepare_prefect_home() -> None:
+    """Create PREFECT_HOME when it is set but missing: Prefect's ephemeral server keeps its
+    database there and, without the folder, times out instead of saying why."""
+    home = os.environ.get("PREFECT_HOME")
+    if home:
+        Path(home).expanduser().mkdir(parents=True, exist_ok=True)
+
+
 def cmd_init(args: argparse.Namespace) -> int:
     engine = app_engine()
     migrate(engine)
@@ -114,6 +123,7 @@ def cmd_allocate(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return _print_allocation(rows, args.json)
+    prepare_prefect_home()
     from flows.allocate import allocate_monthly_audits
 
     outcome = allocate_monthly_audits(month=args.month, theme=theme)
@@ -199,4 +209,5 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from audits.demo import run_demo
 
+    prepare_prefect_home()
     return run_demo(Path(args.out), args.month, args.seed)
