@@ -207,7 +207,10 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from audits.demo import run_demo
+    from audits.demo import DemoRefused, run_demo
 
     prepare_prefect_home()
-    return run_demo(Path(args.out), args.month, args.seed)
+    try:
+        return run_demo(Path(args.out), args.month, args.seed)
+    except DemoRefused as refused:
+        raise CommandError(str(refused)) from None

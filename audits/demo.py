@@ -6,6 +6,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from sqlalchemy import select
+
 from audits.clock import today_in_london
 from audits.settings import get_engine, load_policy
 from audits.synthetic import CASE_COLUMNS, STAFF_COLUMNS, make_council, write_csv
@@ -13,9 +15,14 @@ from flows.allocate import AllocationOutcome
 from importer import import_cases, import_staff
 from models import allocation_store as store
 from models.db import migrate, session_scope
+from models.people import Staff
 from models.programme import Audit
 from rules.cohorts import cohort_title
 from rules.months import month_of
+
+
+class DemoRefused(Exception):
+    pass
 
 
 def run_demo(out: Path, month: str | None, seed: int) -> int:
@@ -29,6 +36,14 @@ def run_demo(out: Path, month: str | None, seed: int) -> int:
 
     engine = get_engine()
     migrate(engine)
+    with session_scope(engine) as session:
+        if session.scalars(select(Staff.staff_id).limit(1)).first() is not None:
+            url = engine.url.render_as_string(hide_password=True)
+            # The demo's staff list would mark every real member of staff as missing.
+            raise DemoRefused(
+                f"the database at {url} already holds staff: the demo needs an empty database "
+                "(`make demo` uses var/demo/audits.db)"
+            )
     for path, do_import in ((staff_csv, import_staff), (cases_csv, import_cases)):
         with session_scope(engine) as session:
             result = do_import(session, path, today, display_name=str(path))

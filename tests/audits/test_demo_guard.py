@@ -1,0 +1,35 @@
+"""The demo never writes its synthetic council over a database that already holds staff."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from audits.demo import DemoRefused, run_demo
+from audits.settings import get_engine, get_settings
+from importer import import_staff
+from models.db import session_scope
+from tests.importer.helpers import dump
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def test_the_demo_refuses_a_database_with_staff(
+    engine: Engine, sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with session_scope(engine) as session:
+        import_staff(session, EXAMPLES / "staff.csv", date(2026, 11, 1))
+    before = dump(engine)
+    monkeypatch.setenv("AUDITS_DATABASE_URL", sqlite_url)
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    try:
+        with pytest.raises(DemoRefused, match="already holds staff"):
+            run_demo(tmp_path / "demo", "2026-11", seed=1)
+    finally:
+        get_settings.cache_clear()
+        get_engine.cache_clear()
+    assert dump(engine) == before
