@@ -6,7 +6,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlmodel import select
 
 from audits.clock import today_in_london
 from audits.settings import get_engine, load_policy
@@ -37,7 +37,7 @@ def run_demo(out: Path, month: str | None, seed: int) -> int:
     engine = get_engine()
     migrate(engine)
     with session_scope(engine) as session:
-        if session.scalars(select(Staff.staff_id).limit(1)).first() is not None:
+        if session.exec(select(Staff.staff_id).limit(1)).first() is not None:
             url = engine.url.render_as_string(hide_password=True)
             # The demo's staff list would mark every real member of staff as missing.
             raise DemoRefused(
