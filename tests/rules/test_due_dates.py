@@ -15,17 +15,7 @@ from rules.due_dates import allocation_date, due_date
 from rules.months import MonthError
 from rules.policy import DueDatePolicy
 from rules.working_days import is_working_day, working_days_between
-
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-
-def day(label: str) -> date:
-    """``"Tue 2026-12-01"`` -> ``date(2026, 12, 1)``, checking the weekday."""
-    weekday, iso = label.split()[:2]
-    result = date.fromisoformat(iso)
-    actual = WEEKDAYS[calendar.weekday(result.year, result.month, result.day)]
-    assert actual == weekday, f"table error: {iso} is a {actual}, not a {weekday}"
-    return result
+from tests.rules.labelled_dates import day
 
 
 def after_allocation(n: int) -> DueDatePolicy:

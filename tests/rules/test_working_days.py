@@ -26,18 +26,7 @@ from rules.working_days import (
     previous_working_day,
     working_days_between,
 )
-
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-
-def day(label: str) -> date:
-    """``"Fri 2026-12-25 Christmas Day"`` -> ``date(2026, 12, 25)``, checking the weekday."""
-    weekday, iso = label.split()[:2]
-    result = date.fromisoformat(iso)
-    actual = WEEKDAYS[calendar.weekday(result.year, result.month, result.day)]
-    assert actual == weekday, f"table error: {iso} is a {actual}, not a {weekday}"
-    return result
-
+from tests.rules.labelled_dates import WEEKDAYS, day
 
 # --- The bank holidays themselves (gov.uk/bank-holidays, England and Wales) -------------------
 
