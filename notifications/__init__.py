@@ -1,0 +1,1 @@
+"""Emails: what is sent (messages), how it looks (render) and how it goes (transports)."""

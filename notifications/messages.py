@@ -1,0 +1,82 @@
+"""What an email carries, independent of how it is rendered or sent.
+
+Emails carry case references and links, never a child's name or narrative about a child.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+STAGES = ("due_in_5", "due_in_1", "overdue", "escalation")
+RECIPIENT_ROLES = ("auditor", "line_manager", "aps")
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str  # e.g. "text/calendar; method=REQUEST"
+    content: bytes
+
+
+@dataclass(frozen=True)
+class Email:
+    """A rendered email, ready for any transport."""
+
+    to: str
+    subject: str
+    text: str
+    html: str
+    attachments: tuple[Attachment, ...] = ()
+    reference: str = ""  # the outbox key: lets a provider deduplicate and a reader trace it
+
+
+@dataclass(frozen=True)
+class DigestItem:
+    """One audit in a digest: what it is, how far along the reminder ladder, and where to act."""
+
+    audit_id: int
+    case_ref: str
+    kind: str  # "audit" or "reaudit"
+    stage: str  # one of STAGES
+    due_on: date
+    original_due_on: date
+    auditor_id: str
+    auditor_name: str
+    auditor_team: str
+    days_overdue: int  # working days past the due date (0 when not yet due)
+    link: str
+
+
+@dataclass(frozen=True)
+class Digest:
+    """Everything one person is told in one run: one email, however many items."""
+
+    recipient_email: str
+    recipient_name: str
+    role: str  # one of RECIPIENT_ROLES: the auditor, their line manager, or the APS team
+    run_date: date
+    items: tuple[DigestItem, ...]
+    # For the APS digest: notifications that failed for good since the last digest.
+    failed_notifications: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AllocationNotice:
+    """The email an auditor gets when a case is allocated to them, with a calendar invitation."""
+
+    recipient_email: str
+    recipient_name: str
+    audit_id: int
+    case_ref: str
+    kind: str
+    cycle: str  # "YYYY-MM"
+    cohort_title: str
+    allocated_on: date
+    due_on: date
+    link: str
+    # The slot to block out for the audit and the reflection conversation (Europe/London).
+    slot_start: datetime
+    slot_end: datetime
+    organiser_email: str
+    extra: dict[str, str] = field(default_factory=dict)
