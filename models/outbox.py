@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from models.base import timestamp
@@ -33,6 +33,8 @@ class Notification(SQLModel, table=True):
     claimed_at: datetime | None = timestamp(nullable=True)
     created_at: datetime = timestamp()
     sent_at: datetime | None = timestamp(nullable=True)
+    # A permanent failure is listed once in the next APS digest, then marked reported.
+    failure_reported: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class ReminderStage(SQLModel, table=True):

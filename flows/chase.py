@@ -1,0 +1,186 @@
+"""The ``chase-outstanding-audits`` flow: reminders, chases and escalations, as digests.
+
+One transaction decides the run and writes it down (the rungs taken, and one digest per person in
+the outbox); then the outbox is sent. A rerun on the same day finds every rung recorded and sends
+nothing; a run that died before sending leaves its digests pending for the next run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session
+
+from models import chase_store, outbox_store
+from models.chase_store import Person
+from models.outbox_store import Outgoing
+from notifications.messages import Digest, DigestItem
+from notifications.render import render_digest
+from rules.chase import APS, AUDITOR, LINE_MANAGER, ChasePlan, Notice, plan_chase
+from rules.pauses import PauseSpell, pause_on
+from rules.policy import Policy
+from rules.working_days import bank_holidays, is_working_day
+
+ROLE_RANK = {AUDITOR: 0, LINE_MANAGER: 1, APS: 2}
+
+
+@dataclass
+class ChaseSummary:
+    """What ``audits chase --json`` prints."""
+
+    date: str
+    emails_sent: int = 0
+    recipients: int = 0
+    items_by_stage: dict[str, int] = field(default_factory=dict)
+    failed: int = 0
+    deferred: int = 0
+    skipped: str | None = None
+    dry_run: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def plan_and_record(
+    session: Session, policy: Policy, today: date, base_url: str, dry_run: bool = False
+) -> ChaseSummary:
+    """Decide today's run and write it down: reminder rungs and digests in the outbox."""
+    directory = chase_store.people(session)
+    plan = plan_chase(
+        chase_store.outstanding_audits(session),
+        outbox_store.recorded_stages(session),
+        {staff_id: person.line_manager_id for staff_id, person in directory.items()},
+        chase_store.aps_team(directory),
+        today,
+        policy.reminders,
+    )
+    failures = outbox_store.unreported_failures(session)
+    failure_lines = tuple(
+        f"{row.kind} to {row.recipient} ({row.subject}): {row.last_error}" for row in failures
+    )
+    digests = _digests(plan, directory, today, base_url, failure_lines)
+    summary = ChaseSummary(
+        today.isoformat(),
+        items_by_stage=plan.items_by_stage(),
+        recipients=len(digests),
+        dry_run=dry_run,
+    )
+    if dry_run:
+        return summary
+    outgoing = [_outgoing(digest, staff_id, policy.name) for staff_id, digest in digests.items()]
+    keys = outbox_store.enqueue(session, outgoing)
+    auditor_digest = {o.recipient: keys.get(o.key) for o in outgoing}
+    outbox_store.record_stages(session, _stage_rows(plan, directory, auditor_digest, today))
+    if any(d.role == APS for d in digests.values()):
+        outbox_store.mark_reported(session, [row.id for row in failures if row.id is not None])
+    return summary
+
+
+def _digests(
+    plan: ChasePlan,
+    directory: dict[str, Person],
+    today: date,
+    base_url: str,
+    failure_lines: tuple[str, ...],
+) -> dict[str, Digest]:
+    """One digest per person: someone with two roles (say, APS and auditor) still gets one
+    email, with every item of both."""
+    roles: dict[str, str] = {}
+    items: dict[str, dict[int, DigestItem]] = defaultdict(dict)
+    for (staff_id, role), notices in plan.digests.items():
+        if ROLE_RANK[role] >= ROLE_RANK.get(roles.get(staff_id, AUDITOR), 0):
+            roles[staff_id] = role
+        for notice in notices:
+            items[staff_id][notice.audit.audit_id] = _item(notice, directory, base_url)
+    if failure_lines:
+        for staff_id in chase_store.aps_team(directory):
+            roles[staff_id] = APS
+            items.setdefault(staff_id, {})
+    return {
+        staff_id: Digest(
+            recipient_email=directory[staff_id].email,
+            recipient_name=directory[staff_id].name,
+            role=roles[staff_id],
+            run_date=today,
+            items=tuple(items[staff_id][k] for k in sorted(items[staff_id])),
+            failed_notifications=failure_lines if roles[staff_id] == APS else (),
+        )
+        for staff_id in sorted(items)
+        if staff_id in directory
+    }
+
+
+def _item(notice: Notice, directory: dict[str, Person], base_url: str) -> DigestItem:
+    audit = notice.audit
+    auditor = directory.get(audit.auditor_id)
+    return DigestItem(
+        audit_id=audit.audit_id,
+        case_ref=audit.case_ref,
+        kind=audit.kind,
+        stage=notice.rung.stage,
+        due_on=audit.due_on,
+        original_due_on=audit.original_due_on,
+        auditor_id=audit.auditor_id,
+        auditor_name=auditor.name if auditor else audit.auditor_id,
+        auditor_team=(auditor.team or "") if auditor else "",
+        days_overdue=notice.days_overdue,
+        link=f"{base_url.rstrip('/')}/audits/{audit.audit_id}",
+    )
+
+
+def _outgoing(digest: Digest, staff_id: str, programme_name: str) -> Outgoing:
+    email = render_digest(digest, programme_name)
+    # The same items on the same day make the same key: a rerun cannot write a second copy.
+    content = ",".join(f"{i.audit_id}:{i.stage}:{i.due_on}" for i in digest.items)
+    content += "|" + "|".join(digest.failed_notifications)
+    fingerprint = hashlib.sha256(content.encode()).hexdigest()[:16]
+    return Outgoing(
+        key=f"digest:{digest.run_date}:{staff_id}:{fingerprint}",
+        kind=f"digest:{digest.role}",
+        recipient=digest.recipient_email,
+        subject=email.subject,
+        text_body=email.text,
+        html_body=email.html,
+    )
+
+
+def _stage_rows(
+    plan: ChasePlan, directory: dict[str, Person], digest_ids: dict[str, int | None], today: date
+) -> list[dict[str, Any]]:
+    rows = []
+    for audit, step in plan.steps:
+        auditor = directory.get(audit.auditor_id)
+        sent_in = digest_ids.get(auditor.email) if auditor else None
+        for rung in step.superseded:
+            rows.append(_stage(audit.audit_id, audit.due_on, rung.key, "superseded", None, today))
+        if step.send is not None:
+            rows.append(_stage(audit.audit_id, audit.due_on, step.send.key, "sent", sent_in, today))
+    return rows
+
+
+def _stage(
+    audit_id: int, due_on: date, key: str, outcome: str, notification_id: int | None, today: date
+) -> dict[str, Any]:
+    return {
+        "audit_id": audit_id,
+        "due_on": due_on,
+        "stage": key,
+        "outcome": outcome,
+        "notification_id": notification_id,
+        "recorded_on": today,
+    }
+
+
+def skip_reason(today: date, pauses: list[PauseSpell]) -> str | None:
+    """Why nothing is sent on ``today``, if so: not a working day, or the programme is paused."""
+    if not is_working_day(today):
+        name = bank_holidays(today.year).get(today)
+        return f"{today:%a %d %b %Y} is {'a bank holiday (' + name + ')' if name else 'a weekend'}"
+    pause = pause_on(today, pauses)
+    if pause is not None:
+        return f"the programme is paused from {pause.starts_on} to {pause.last_day}: {pause.reason}"
+    return None

@@ -1,0 +1,55 @@
+"""What a chase run reads: outstanding audits and the people to tell."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from models.people import Staff
+from models.programme import Audit
+from rules.chase import OutstandingAudit
+
+
+@dataclass(frozen=True)
+class Person:
+    staff_id: str
+    name: str
+    email: str
+    role: str
+    team: str | None
+    line_manager_id: str | None
+    active: bool
+
+
+def outstanding_audits(session: Session) -> list[OutstandingAudit]:
+    """Audits and re-audits still to be done (completed, exempted and withdrawn are not chased)."""
+    query = select(
+        Audit.id,
+        Audit.case_ref,
+        Audit.kind,
+        Audit.auditor_id,
+        Audit.allocated_on,
+        Audit.due_on,
+        Audit.original_due_on,
+    ).where(Audit.status == "allocated")
+    return [OutstandingAudit(*row) for row in session.execute(query).all()]
+
+
+def people(session: Session) -> dict[str, Person]:
+    query = select(
+        Staff.staff_id,
+        Staff.name,
+        Staff.email,
+        Staff.role,
+        Staff.team,
+        Staff.line_manager_id,
+        Staff.active,
+    )
+    return {row[0]: Person(*row) for row in session.execute(query).all()}
+
+
+def aps_team(directory: dict[str, Person]) -> list[str]:
+    """The APS team members who receive the APS digest: active staff with the ``aps`` role."""
+    return sorted(p.staff_id for p in directory.values() if p.role == "aps" and p.active)

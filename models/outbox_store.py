@@ -1,0 +1,171 @@
+"""The notification outbox: write once under a unique key, claim before sending, record the end.
+
+Every email is first written here, then sent. A row is claimed before it is sent so that two runs
+at once never both send it: ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, and on SQLite one atomic
+UPDATE under the database's write lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session
+
+from models.base import utcnow
+from models.outbox import Notification, ReminderStage
+from models.programme import Audit
+
+#: A row left "sending" this long (its run died mid-send) is offered again. Resending risks a
+#: duplicate if the provider had accepted it; never resending would risk losing it.
+STALE_CLAIM = timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A notification to write: rendered, with its unique key."""
+
+    key: str
+    kind: str
+    recipient: str
+    subject: str
+    text_body: str
+    html_body: str
+    attachments: list[dict[str, Any]] | None = None
+
+
+def enqueue(session: Session, outgoing: Sequence[Outgoing]) -> dict[str, int]:
+    """Write notifications not already in the outbox; their ids by key (existing keys are left
+    alone, so a rerun never writes, and so never sends, the same email twice)."""
+    if not outgoing:
+        return {}
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    now = utcnow()
+    rows = [
+        {**vars(item), "status": "pending", "attempts": 0, "created_at": now} for item in outgoing
+    ]
+    statement = (
+        insert(Notification)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(Notification.id, Notification.key)
+    )
+    return {key: notification_id for notification_id, key in session.execute(statement).all()}
+
+
+def claim(session: Session, run: str, limit: int = 10_000) -> list[Notification]:
+    """Claim up to ``limit`` pending notifications (and stale claims) for this run."""
+    now = utcnow()
+    claimable = (
+        select(Notification.id)
+        .where(
+            (Notification.status == "pending")
+            | ((Notification.status == "sending") & (Notification.claimed_at < now - STALE_CLAIM))
+        )
+        .order_by(Notification.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        claimable = claimable.with_for_update(skip_locked=True)
+    session.execute(
+        update(Notification)
+        .where(Notification.id.in_(claimable.scalar_subquery()))
+        .values(status="sending", claimed_by=run, claimed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return list(
+        session.scalars(
+            select(Notification)
+            .where(Notification.status == "sending", Notification.claimed_by == run)
+            .order_by(Notification.id)
+        )
+    )
+
+
+def mark_sent(session: Session, notification_id: int, provider_ref: str) -> None:
+    _finish(
+        session,
+        notification_id,
+        status="sent",
+        provider_ref=provider_ref,
+        sent_at=utcnow(),
+        last_error=None,
+    )
+
+
+def mark_for_retry(session: Session, notification_id: int, error: str) -> None:
+    _finish(session, notification_id, status="pending", last_error=error[:2000])
+
+
+def mark_failed(session: Session, notification_id: int, error: str) -> None:
+    _finish(session, notification_id, status="failed", last_error=error[:2000])
+
+
+def _finish(session: Session, notification_id: int, **values: Any) -> None:
+    session.execute(
+        update(Notification)
+        .where(Notification.id == notification_id)
+        .values(attempts=Notification.attempts + 1, claimed_by=None, **values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def unreported_failures(session: Session) -> list[Notification]:
+    return list(
+        session.scalars(
+            select(Notification)
+            .where(Notification.status == "failed", Notification.failure_reported.is_(False))
+            .order_by(Notification.id)
+        )
+    )
+
+
+def mark_reported(session: Session, notification_ids: Sequence[int]) -> None:
+    if notification_ids:
+        session.execute(
+            update(Notification)
+            .where(Notification.id.in_(notification_ids))
+            .values(failure_reported=True)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def record_stages(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Record reminder rungs (``audit_id, due_on, stage, outcome, notification_id,
+    recorded_on``); the unique (audit, due date, stage) keeps each rung to once."""
+    if not rows:
+        return
+    now = utcnow()
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    session.execute(
+        insert(ReminderStage)
+        .values([{**row, "created_at": now} for row in rows])
+        .on_conflict_do_nothing()
+    )
+
+
+def recorded_stages(session: Session) -> dict[tuple[int, date], set[str]]:
+    """The rungs recorded for each outstanding audit, by (audit_id, due_on)."""
+    query = (
+        select(ReminderStage.audit_id, ReminderStage.due_on, ReminderStage.stage)
+        .join(Audit, Audit.id == ReminderStage.audit_id)
+        .where(Audit.status == "allocated")
+    )
+    recorded: dict[tuple[int, date], set[str]] = {}
+    for audit_id, due_on, stage in session.execute(query).all():
+        recorded.setdefault((audit_id, due_on), set()).add(stage)
+    return recorded
+
+
+def notifications(session: Session, status: str | None = None) -> list[Notification]:
+    query = select(Notification).order_by(Notification.id)
+    if status:
+        query = query.where(Notification.status == status)
+    return list(session.scalars(query))

@@ -1,0 +1,238 @@
+"""How an email looks: a digest or an allocation notice rendered to an `Email`.
+
+Templates live in the repository's ``templates/emails/``: HTML (autoescaped, its CSS inlined by
+css-inline) and a plain-text part. The templates see only the small views built here, made from
+the fields of the message dataclasses that may go in an email (case references, dates, staff
+names and teams, links), so nothing else a caller carries (a child's name, ``extra``) can leak.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import css_inline
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from notifications.invite import (
+    allocation_invite,
+    cycle_label,
+    human_date,
+    kind_word,
+    slot_words,
+)
+from notifications.messages import AllocationNotice, Attachment, Digest, DigestItem, Email
+
+__all__ = [
+    "allocation_invite",
+    "allocation_subject",
+    "digest_subject",
+    "human_date",
+    "render_allocation",
+    "render_digest",
+]
+
+TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
+_DUE_IN = re.compile(r"due_in_(\d+)")
+_STAGE_WORDS = {"overdue": "Overdue", "escalation": "Escalated to line manager"}
+
+
+@cache
+def _environment() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+@cache
+def _inliner() -> css_inline.CSSInliner:
+    return css_inline.CSSInliner(load_remote_stylesheets=False)
+
+
+def _render(name: str, context: dict[str, Any]) -> tuple[str, str]:
+    """The HTML part (CSS inlined) and the text part of template ``emails/<name>``."""
+    env = _environment()
+    html = env.get_template(f"emails/{name}.html").render(context)
+    text = env.get_template(f"emails/{name}.txt").render(context)
+    return _inliner().inline(html), text
+
+
+def _one_line(subject: str) -> str:
+    """A subject on one line, whatever the inputs held (no header injection)."""
+    return " ".join(subject.split())
+
+
+def _plural(count: int, singular: str, plural: str | None = None) -> str:
+    return f"{count} {singular if count == 1 else (plural or singular + 's')}"
+
+
+def _due_in(stage: str) -> int | None:
+    match = _DUE_IN.fullmatch(stage)
+    return int(match.group(1)) if match else None
+
+
+def stage_words(stage: str) -> str:
+    """A stage as a person reads it: "Due in 5 working days", "Overdue", ..."""
+    days = _due_in(stage)
+    if days is not None:
+        return f"Due in {_plural(days, 'working day')}"
+    if stage in _STAGE_WORDS:
+        return _STAGE_WORDS[stage]
+    raise ValueError(f"unknown reminder stage {stage!r}")
+
+
+@dataclass(frozen=True)
+class _Row:
+    """One item as the templates see it: words, not codes."""
+
+    case_ref: str
+    kind: str
+    due: str
+    original_due: str  # "" unless the due date was extended
+    stage: str
+    days_overdue: int
+    auditor: str
+    link: str
+    link_text: str
+
+
+def _row(item: DigestItem) -> _Row:
+    kind = kind_word(item.kind)
+    extended = item.original_due_on != item.due_on
+    return _Row(
+        case_ref=item.case_ref,
+        kind=kind,
+        due=human_date(item.due_on),
+        original_due=human_date(item.original_due_on) if extended else "",
+        stage=stage_words(item.stage),
+        days_overdue=item.days_overdue,
+        auditor=", ".join(part for part in (item.auditor_name, item.auditor_team) if part),
+        link=item.link,
+        link_text=f"Open {kind.lower()} {item.audit_id} (case {item.case_ref})",
+    )
+
+
+def _ordered(items: Sequence[DigestItem]) -> list[DigestItem]:
+    """Most overdue first, then by due date."""
+    return sorted(items, key=lambda i: (-i.days_overdue, i.due_on, i.case_ref, i.audit_id))
+
+
+def _is_late(item: DigestItem) -> bool:
+    return _due_in(item.stage) is None
+
+
+def _auditor_subject(items: Sequence[DigestItem]) -> str:
+    late = [i for i in items if _is_late(i)]
+    if len(items) == 1:
+        item = items[0]
+        kind, due = kind_word(item.kind), human_date(item.due_on)
+        if late:
+            return f"Overdue: {kind.lower()} {item.case_ref} was due {due} — please complete it now"
+        days = _plural(_due_in(item.stage) or 0, "working day")
+        return f"{kind} {item.case_ref} due {due}: {days} left"
+    if late:
+        first = human_date(min(i.due_on for i in late))
+        return f"{len(items)} audits to complete: {len(late)} overdue, first was due {first}"
+    return f"{len(items)} audits to complete: first due {human_date(min(i.due_on for i in items))}"
+
+
+def _manager_subject(items: Sequence[DigestItem]) -> str:
+    if len(items) == 1:
+        item = items[0]
+        return (
+            f"Escalation: {kind_word(item.kind).lower()} {item.case_ref} by {item.auditor_name}"
+            f" is {_plural(item.days_overdue, 'working day')} overdue"
+        )
+    return f"Escalation: {len(items)} audits overdue in your teams"
+
+
+def _aps_subject(digest: Digest) -> str:
+    counts = [
+        (sum(1 for i in digest.items if i.stage == "overdue"), "overdue", "overdue"),
+        (sum(1 for i in digest.items if i.stage == "escalation"), "escalated", "escalated"),
+        (sum(1 for i in digest.items if not _is_late(i)), "due soon", "due soon"),
+        (len(digest.failed_notifications), "failed email", "failed emails"),
+    ]
+    parts = [_plural(n, one, many) for n, one, many in counts if n]
+    summary = ", ".join(parts) or "nothing to report"
+    return f"Audit programme digest for {human_date(digest.run_date)}: {summary}"
+
+
+def digest_subject(digest: Digest) -> str:
+    """What the recipient has to do and by when, in one line."""
+    if digest.role == "aps":
+        return _one_line(_aps_subject(digest))
+    if not digest.items:
+        raise ValueError(f"a {digest.role} digest needs at least one item")
+    if digest.role == "auditor":
+        return _one_line(_auditor_subject(digest.items))
+    if digest.role == "line_manager":
+        return _one_line(_manager_subject(digest.items))
+    raise ValueError(f"unknown recipient role {digest.role!r}")
+
+
+def render_digest(digest: Digest, programme_name: str) -> Email:
+    """One person's digest for one run: every item, in HTML and plain text."""
+    subject = digest_subject(digest)
+    items = _ordered(digest.items)
+    html, text = _render(
+        "digest",
+        {
+            "subject": subject,
+            "programme_name": programme_name,
+            "role": digest.role,
+            "recipient_name": digest.recipient_name,
+            "run_date": human_date(digest.run_date),
+            "rows": [_row(item) for item in items],
+            "any_overdue": any(item.days_overdue > 0 for item in items),
+            "failed": list(digest.failed_notifications),
+        },
+    )
+    return Email(to=digest.recipient_email, subject=subject, text=text, html=html)
+
+
+def allocation_subject(notice: AllocationNotice) -> str:
+    what = kind_word(notice.kind)
+    return _one_line(
+        f"{what} allocated: complete case {notice.case_ref} by {human_date(notice.due_on)}"
+    )
+
+
+def render_allocation(notice: AllocationNotice, programme_name: str) -> Email:
+    """The allocation email, with a calendar invitation for the slot attached."""
+    subject = allocation_subject(notice)
+    kind = kind_word(notice.kind)
+    html, text = _render(
+        "allocation",
+        {
+            "subject": subject,
+            "programme_name": programme_name,
+            "recipient_name": notice.recipient_name,
+            "case_ref": notice.case_ref,
+            "kind": kind,
+            "cycle": cycle_label(notice.cycle),
+            "cohort_title": notice.cohort_title,
+            "allocated_on": human_date(notice.allocated_on),
+            "due": human_date(notice.due_on),
+            "slot": slot_words(notice.slot_start, notice.slot_end),
+            "link": notice.link,
+            "link_text": f"Open {kind.lower()} {notice.audit_id} (case {notice.case_ref})",
+        },
+    )
+    invite = Attachment(
+        f"audit-{notice.audit_id}.ics",
+        "text/calendar; method=REQUEST; charset=utf-8",
+        allocation_invite(notice),
+    )
+    return Email(
+        to=notice.recipient_email, subject=subject, text=text, html=html, attachments=(invite,)
+    )

@@ -1,0 +1,104 @@
+"""How emails go: a transport per configuration, modelled on GOV.UK Notify's client.
+
+- ``OutboxDirTransport`` (``outbox``): ``.eml`` files in a folder (``transport_outbox``).
+- ``SmtpTransport`` (``smtp``): one SMTP connection per run (``transport_smtp``).
+- ``NotifyTransport`` (``notify``): GOV.UK Notify's HTTP API (``transport_notify``).
+
+Each is a context manager for one run, ``send(email) -> provider reference``, and raises
+``RetryableError`` (try again later; ``UnavailableError`` when the service cannot be reached at
+all) or ``PermanentError`` (this email will never go). ``send_with_retries`` retries the first
+kind with backoff within the run.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+
+from notifications.messages import Email
+from notifications.settings import TransportSettings
+from notifications.transport_base import (
+    DeliveryError,
+    PermanentError,
+    RetryableError,
+    Transport,
+    UnavailableError,
+    build_mime,
+)
+from notifications.transport_notify import NotifyTransport
+from notifications.transport_outbox import OutboxDirTransport
+from notifications.transport_smtp import SmtpTransport
+
+__all__ = [
+    "DeliveryError",
+    "NotifyTransport",
+    "OutboxDirTransport",
+    "PermanentError",
+    "RetryableError",
+    "SmtpTransport",
+    "Transport",
+    "TransportSettings",
+    "UnavailableError",
+    "build_mime",
+    "send_with_retries",
+    "transport_from_settings",
+]
+
+
+def send_with_retries(
+    transport: Transport,
+    email: Email,
+    attempts: int = 3,
+    backoff: Sequence[float] = (0.5, 2.0),
+    sleep: Callable[[float], None] = time.sleep,
+) -> str:
+    """Send, retrying a ``RetryableError`` up to ``attempts`` times in all.
+
+    Waits ``backoff[i]`` seconds before retry ``i + 1`` (the last value again when the sequence
+    runs out). A ``PermanentError`` propagates at once; after the last attempt the last
+    ``RetryableError`` is raised, for the caller to leave the email pending for the next run.
+    """
+    if attempts < 1:
+        raise ValueError("attempts must be at least 1")
+    for attempt in range(attempts):
+        try:
+            return transport.send(email)
+        except RetryableError:
+            if attempt == attempts - 1:
+                raise
+            if backoff:
+                sleep(backoff[min(attempt, len(backoff) - 1)])
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def transport_from_settings(
+    settings: TransportSettings, notify_templates: Mapping[str, str] | None = None
+) -> Transport:
+    """The transport ``AUDITS_EMAIL_TRANSPORT`` names, configured from the settings.
+
+    ``notify_templates`` (the Notify template ids from the programme file) is needed only for
+    ``notify``, and must have a ``default`` entry.
+    """
+    if settings.email_transport == "smtp":
+        password = settings.smtp_password
+        return SmtpTransport(
+            settings.smtp_host,
+            settings.smtp_port,
+            settings.email_from,
+            security=settings.smtp_security,
+            username=settings.smtp_username,
+            password=password.get_secret_value() if password is not None else None,
+            timeout=settings.smtp_timeout,
+        )
+    if settings.email_transport == "notify":
+        if settings.notify_api_key is None:
+            raise ValueError("AUDITS_NOTIFY_API_KEY must be set for the notify transport")
+        return NotifyTransport(
+            settings.notify_api_key.get_secret_value(),
+            notify_templates or {},
+            base_url=settings.notify_base_url,
+            timeout=settings.smtp_timeout,
+        )
+    if settings.email_transport == "outbox":
+        return OutboxDirTransport(settings.outbox_dir, settings.email_from)
+    raise ValueError(f"unknown email transport {settings.email_transport!r}")
