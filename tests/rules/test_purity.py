@@ -167,12 +167,12 @@ def test_import_sqlalchemy_in_a_rules_module_is_caught(spoiled_root: Path) -> No
 
 
 def test_an_impure_new_module_is_caught(spoiled_root: Path) -> None:
-    (spoiled_root / "rules" / "reminders.py").write_text("from prefect import flow\n")
+    (spoiled_root / "rules" / "spoiled_new_module.py").write_text("from prefect import flow\n")
 
     modules, loaded = import_in_fresh_interpreter(spoiled_root)
-    assert "rules.reminders" in modules
+    assert "rules.spoiled_new_module" in modules
     assert "prefect" in loaded
-    assert forbidden_imports(spoiled_root / "rules") == ["rules/reminders.py:1 prefect"]
+    assert forbidden_imports(spoiled_root / "rules") == ["rules/spoiled_new_module.py:1 prefect"]
 
 
 @pytest.mark.parametrize(
