@@ -11,11 +11,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 from datetime import date
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from audits import commands
 from rules.cohorts import COHORTS
 from rules.months import MonthError, format_month, parse_month
+from rules.policy import JUDGEMENTS
 
 
 class CliError(Exception):
@@ -116,6 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
     lst.add_argument("--month", required=True, type=_month, help="the cycle, YYYY-MM")
     lst.add_argument("--json", action="store_true", help="print the audits as JSON")
 
+    _email_commands(sub)
+
     demo = sub.add_parser(
         "demo",
         help="build a synthetic council, import it and allocate this month",
@@ -126,6 +129,51 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--month", type=_month, help="month to allocate (default: this month)")
     demo.add_argument("--seed", type=int, default=2026, help="seed of the synthetic council")
     return parser
+
+
+def _email_commands(sub: Any) -> None:
+    chase = sub.add_parser(
+        "chase",
+        help="send the day's reminders, overdue chases and escalations (runs the Prefect flow)",
+        description="Run the chase-outstanding-audits flow: reminders 5 and 1 working days "
+        "before the due date, the overdue chase (copied to APS), escalations to line managers, "
+        "one digest per person. Nothing is sent on weekends, bank holidays or during a pause.",
+    )
+    chase.add_argument("--date", type=_date, help="the run's date (default: today, Europe/London)")
+    chase.add_argument(
+        "--dry-run", action="store_true", help="say what would be sent, and change and send nothing"
+    )
+    chase.add_argument("--json", action="store_true", help="print the run's summary as JSON")
+
+    complete = sub.add_parser(
+        "complete",
+        help="record an audit as completed, with its overall judgement",
+        description="Record that an audit was completed on a date with an overall judgement. "
+        "It stops the audit's reminders.",
+    )
+    complete.add_argument("audit_id", type=int, metavar="AUDIT_ID")
+    complete.add_argument("--on", type=_date, required=True, help="the completion date")
+    complete.add_argument(
+        "--judgement",
+        required=True,
+        choices=JUDGEMENTS,
+        metavar="JUDGEMENT",
+        help=f"one of {', '.join(JUDGEMENTS)}",
+    )
+    complete.add_argument("--json", action="store_true", help="print the audit as JSON")
+
+    outbox = sub.add_parser(
+        "outbox",
+        help="list the notifications in the outbox and what became of them",
+        description="List emails written to the outbox: recipient, subject, status, attempts "
+        "and the last error.",
+    )
+    outbox.add_argument(
+        "--status",
+        choices=("pending", "sent", "failed"),
+        help="only notifications with this status",
+    )
+    outbox.add_argument("--json", action="store_true", help="print the notifications as JSON")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

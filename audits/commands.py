@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlmodel import Session
 
+from audits import email_commands
 from audits.clock import today_in_london
 from audits.settings import SettingsError, get_engine, load_policy
 from models import allocation_store as store
@@ -34,6 +35,9 @@ def run(args: argparse.Namespace) -> int:
         "explain": cmd_explain,
         "list": cmd_list,
         "demo": cmd_demo,
+        "chase": email_commands.cmd_chase,
+        "complete": email_commands.cmd_complete,
+        "outbox": email_commands.cmd_outbox,
     }[args.command]
     try:
         return handler(args)

@@ -8,18 +8,31 @@ nothing; a run that died before sending leaves its digests pending for the next 
 from __future__ import annotations
 
 import hashlib
+import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from datetime import date as date_type
 from typing import Any
 
+from prefect import flow, get_run_logger, task
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from audits.clock import today_in_london
+from audits.settings import get_engine, load_policy
+from flows.outbox import SendReport, send_outbox
 from models import chase_store, outbox_store
+from models.allocation_store import load_pauses
 from models.chase_store import Person
+from models.db import session_scope
 from models.outbox_store import Outgoing
 from notifications.messages import Digest, DigestItem
 from notifications.render import render_digest
+from notifications.settings import TransportSettings
+from notifications.transports import Transport, transport_from_settings
 from rules.chase import APS, AUDITOR, LINE_MANAGER, ChasePlan, Notice, plan_chase
 from rules.pauses import PauseSpell, pause_on
 from rules.policy import Policy
@@ -179,8 +192,86 @@ def skip_reason(today: date, pauses: list[PauseSpell]) -> str | None:
     """Why nothing is sent on ``today``, if so: not a working day, or the programme is paused."""
     if not is_working_day(today):
         name = bank_holidays(today.year).get(today)
-        return f"{today:%a %d %b %Y} is {'a bank holiday (' + name + ')' if name else 'a weekend'}"
+        return f"{today:%a} {today.day} {today:%b %Y} is {'a bank holiday (' + name + ')' if name else 'a weekend'}"
     pause = pause_on(today, pauses)
     if pause is not None:
         return f"the programme is paused from {pause.starts_on} to {pause.last_day}: {pause.reason}"
     return None
+
+
+def take_chase_lock(session: Session) -> None:
+    """Let one chase run decide at a time. PostgreSQL: a transaction-scoped advisory lock (the
+    next run waits, then finds every rung recorded). SQLite: the session's write lock does it."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHASE_LOCK})
+
+
+CHASE_LOCK = 7_270_001
+
+
+def decide_run(
+    engine: Engine, policy: Policy, today: date, base_url: str, dry_run: bool = False
+) -> ChaseSummary:
+    """Check the day, then plan and record the run in one transaction."""
+    with session_scope(engine, write_lock=not dry_run) as session:
+        take_chase_lock(session)
+        reason = skip_reason(today, load_pauses(session))
+        if reason is not None:
+            return ChaseSummary(today.isoformat(), skipped=reason, dry_run=dry_run)
+        summary = plan_and_record(session, policy, today, base_url, dry_run)
+        if dry_run:
+            session.rollback()
+        return summary
+
+
+def open_transport_for(policy: Policy) -> Callable[[], Transport]:
+    settings = TransportSettings()
+    return lambda: transport_from_settings(settings, policy.notify_templates)
+
+
+@task(name="decide-and-record-chase")
+def decide_task(today: date) -> ChaseSummary:
+    return decide_run(get_engine(), load_policy(), today, TransportSettings().base_url)
+
+
+@task(name="send-outbox")
+def send_task() -> SendReport:
+    return send_outbox(get_engine(), open_transport_for(load_policy()), time.sleep)
+
+
+@flow(name="chase-outstanding-audits")
+def chase_outstanding_audits(date: str | None = None) -> dict[str, Any]:
+    """Send the day's reminders, chases and escalations (``date`` as YYYY-MM-DD; default
+    today in Europe/London). Nothing is sent on weekends, bank holidays or during a pause."""
+    logger = get_run_logger()
+    today = parse_date(date) if date else today_in_london()
+    summary = decide_task(today)
+    if summary.skipped:
+        logger.info("Nothing sent on %s: %s", today, summary.skipped)
+        return summary.as_json()
+    report = send_task()
+    summary.emails_sent, summary.failed, summary.deferred = (
+        report.sent,
+        report.failed,
+        report.deferred,
+    )
+    logger.info(
+        "Chase for %s: %d emails sent to %d recipients, items by stage %s, %d failed, %d left "
+        "for the next run",
+        today,
+        report.sent,
+        summary.recipients,
+        summary.items_by_stage,
+        report.failed,
+        report.deferred,
+    )
+    for error in report.errors[:20]:
+        logger.warning("Not delivered: %s", error)
+    return summary.as_json()
+
+
+def parse_date(text_date: str) -> date:
+    try:
+        return date_type.fromisoformat(text_date)
+    except ValueError:
+        raise ValueError(f"date must be written YYYY-MM-DD, not {text_date!r}") from None

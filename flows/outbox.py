@@ -11,18 +11,19 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from notifications.transports import (
-    PermanentError,
-    RetryableError,
-    Transport,
-    send_with_retries,
-)
 from sqlalchemy.engine import Engine
 
 from models import outbox_store as outbox
 from models.db import session_scope
 from models.outbox import Notification
 from notifications.messages import Attachment, Email
+from notifications.transports import (
+    PermanentError,
+    RetryableError,
+    Transport,
+    UnavailableError,
+    send_with_retries,
+)
 
 #: Outcomes are committed this many at a time: a crash loses the record of at most this many
 #: sends (they are offered again after the stale-claim time).
@@ -62,7 +63,11 @@ def email_from_row(row: Notification) -> Email:
 def send_outbox(
     engine: Engine, open_transport: Callable[[], Transport], sleep: Callable[[float], None]
 ) -> SendReport:
-    """Send every pending notification once; what cannot be sent now stays pending."""
+    """Send every pending notification once; what cannot be sent now stays pending.
+
+    When the service itself is unreachable, the rest of the run's emails are handed straight
+    back for the next run rather than each waiting out its retries.
+    """
     run = f"run-{uuid.uuid4()}"
     with session_scope(engine, write_lock=True) as session:
         claimed = outbox.claim(session, run)
@@ -72,53 +77,59 @@ def send_outbox(
     try:
         transport = open_transport().__enter__()
     except RetryableError as error:
-        _release(engine, claimed, f"transport unavailable: {error}", report)
+        _record(
+            engine, [("retry", _id(row), f"cannot connect: {error}") for row in claimed], report
+        )
         return report
     try:
         for start in range(0, len(claimed), BATCH):
-            _send_batch(engine, transport, claimed[start : start + BATCH], sleep, report)
+            batch = claimed[start : start + BATCH]
+            outcomes, unavailable = _send_batch(transport, batch, sleep)
+            _record(engine, outcomes, report)
+            if unavailable:
+                rest = claimed[start + len(outcomes) :]
+                _record(engine, [("retry", _id(row), unavailable) for row in rest], report)
+                break
     finally:
         transport.__exit__(None, None, None)
     return report
 
 
+def _id(row: Notification) -> int:
+    assert row.id is not None
+    return row.id
+
+
 def _send_batch(
-    engine: Engine,
-    transport: Transport,
-    rows: list[Notification],
-    sleep: Callable[[float], None],
-    report: SendReport,
-) -> None:
+    transport: Transport, rows: list[Notification], sleep: Callable[[float], None]
+) -> tuple[list[tuple[str, int, str]], str | None]:
+    """Send ``rows``; each one's outcome, and why the service is unreachable if it is."""
     outcomes: list[tuple[str, int, str]] = []
     for row in rows:
-        assert row.id is not None
         try:
             reference = send_with_retries(transport, email_from_row(row), sleep=sleep)
-            outcomes.append(("sent", row.id, reference))
+            outcomes.append(("sent", _id(row), reference))
         except PermanentError as error:
-            outcomes.append(("failed", row.id, str(error)))
+            outcomes.append(("failed", _id(row), str(error)))
+        except UnavailableError as error:
+            outcomes.append(("retry", _id(row), str(error)))
+            return outcomes, str(error)
         except RetryableError as error:
-            outcomes.append(("retry", row.id, str(error)))
+            outcomes.append(("retry", _id(row), str(error)))
+    return outcomes, None
+
+
+def _record(engine: Engine, outcomes: list[tuple[str, int, str]], report: SendReport) -> None:
     with session_scope(engine) as session:
         for outcome, notification_id, detail in outcomes:
             if outcome == "sent":
                 outbox.mark_sent(session, notification_id, detail)
                 report.sent += 1
-            elif outcome == "failed":
+                continue
+            if outcome == "failed":
                 outbox.mark_failed(session, notification_id, detail)
                 report.failed += 1
-                report.errors.append(detail)
             else:
                 outbox.mark_for_retry(session, notification_id, detail)
                 report.deferred += 1
-                report.errors.append(detail)
-
-
-def _release(engine: Engine, rows: list[Notification], error: str, report: SendReport) -> None:
-    """Hand claimed rows back for the next run (the transport could not even be opened)."""
-    with session_scope(engine) as session:
-        for row in rows:
-            assert row.id is not None
-            outbox.mark_for_retry(session, row.id, error)
-    report.deferred += len(rows)
-    report.errors.append(error)
+            report.errors.append(detail)

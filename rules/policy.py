@@ -69,6 +69,8 @@ class Policy:
     move_due_dates_on_pause: bool = True
     report: ReportPolicy = field(default_factory=ReportPolicy)
     themes: dict[str, str] = field(default_factory=dict)
+    #: GOV.UK Notify template ids by kind of email ("default", "digest", "allocation").
+    notify_templates: dict[str, str] = field(default_factory=dict)
 
     def theme_for(self, month: str) -> str:
         """The cohort the programme file sets for ``month``, else ``all``."""
@@ -100,6 +102,7 @@ def policy_from_dict(data: dict[str, Any]) -> Policy:
     pauses = _section(data, "pauses", ("move_due_dates",))
     report = _section(data, "report", tuple(ReportPolicy.__dataclass_fields__))
     themes = _section(data, "themes", None)
+    notify = _section(data, "notify", None)
     if data:
         raise PolicyError(f"unknown section(s) in programme file: {', '.join(sorted(data))}")
 
@@ -114,6 +117,7 @@ def policy_from_dict(data: dict[str, Any]) -> Policy:
         move_due_dates_on_pause=pauses.get("move_due_dates", True),
         report=ReportPolicy(**_tuples(report)),
         themes={str(k): str(v) for k, v in themes.items()},
+        notify_templates={str(k): str(v) for k, v in notify.items()},
     )
     _check(policy)
     return policy

@@ -1,0 +1,132 @@
+"""``audits chase``, ``audits complete`` and ``audits outbox``.
+
+``chase`` runs the Prefect flow (a dry run does not: it only reads); the others only record or
+read and never import Prefect.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from pydantic import ValidationError
+from sqlmodel import Session
+
+from audits import commands
+from audits.clock import today_in_london
+from audits.settings import get_engine, load_policy
+from models import outbox_store
+from models.audit_store import complete_audit
+from models.db import session_scope
+from rules.completion import CompletionError
+
+
+def cmd_chase(args: argparse.Namespace) -> int:
+    policy = load_policy()
+    engine = commands.ready_engine()
+    today = args.date or today_in_london()
+    try:
+        from notifications.settings import TransportSettings
+
+        settings = TransportSettings()
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "email settings"
+        raise commands.CommandError(f"AUDITS_{where.upper()}: {first['msg']}") from None
+    if args.dry_run:
+        from flows.chase import decide_run
+
+        summary = decide_run(engine, policy, today, settings.base_url, dry_run=True).as_json()
+    else:
+        commands.prepare_prefect_home()
+        from flows.chase import chase_outstanding_audits
+
+        summary = chase_outstanding_audits(date=today.isoformat())
+    return _print_summary(summary, args.json)
+
+
+def _print_summary(summary: dict[str, Any], as_json: bool) -> int:
+    if as_json:
+        print(json.dumps(summary, indent=2))
+        return 0
+    if summary.get("skipped"):
+        print(f"Nothing sent on {summary['date']}: {summary['skipped']}")
+        return 0
+    stages = ", ".join(f"{k} {v}" for k, v in sorted(summary["items_by_stage"].items())) or "none"
+    verb = "would go to" if summary.get("dry_run") else "went to"
+    print(
+        f"Chase for {summary['date']}: digests {verb} {summary['recipients']} recipient(s); "
+        f"audits by stage: {stages}"
+    )
+    if not summary.get("dry_run"):
+        print(
+            f"{summary['emails_sent']} email(s) sent, {summary['failed']} failed for good, "
+            f"{summary.get('deferred', 0)} left for the next run"
+        )
+    return 0
+
+
+def cmd_complete(args: argparse.Namespace) -> int:
+    engine = commands.ready_engine()
+    try:
+        with session_scope(engine) as session:
+            audit = complete_audit(
+                session, args.audit_id, args.on, args.judgement, today_in_london()
+            )
+    except CompletionError as error:
+        raise commands.CommandError(str(error)) from None
+    row = {
+        "audit_id": audit.id,
+        "case_ref": audit.case_ref,
+        "status": audit.status,
+        "completed_on": args.on.isoformat(),
+        "judgement": audit.judgement,
+        "due_on": audit.due_on.isoformat(),
+        "on_time": args.on <= audit.due_on,
+    }
+    if args.json:
+        print(json.dumps(row, indent=2))
+    else:
+        late = "on time" if row["on_time"] else f"late (due {row['due_on']})"
+        print(
+            f"Audit {audit.id} ({audit.case_ref}) completed on {args.on}, {late}: {audit.judgement}"
+        )
+    return 0
+
+
+def cmd_outbox(args: argparse.Namespace) -> int:
+    commands.ready_engine()
+    with Session(get_engine()) as session:
+        rows = outbox_store.notifications(session, args.status)
+    listed = [_notification_row(row) for row in rows]
+    if args.json:
+        print(json.dumps(listed, indent=2))
+        return 0
+    for item in listed:
+        error = f"  ({item['last_error']})" if item["last_error"] else ""
+        print(
+            f"{item['id']:>6}  {item['status']:<8} {item['recipient']:<40} {item['subject']}{error}"
+        )
+    which = f" {args.status}" if args.status else ""
+    print(f"{len(listed)} notification(s){which}", file=sys.stderr)
+    return 0
+
+
+def _notification_row(row: Any) -> dict[str, Any]:
+    fields = (
+        "id",
+        "key",
+        "kind",
+        "recipient",
+        "subject",
+        "status",
+        "attempts",
+        "last_error",
+        "provider_ref",
+    )
+    item = {name: getattr(row, name) for name in fields}
+    item["created_at"] = row.created_at.isoformat()
+    item["sent_at"] = row.sent_at.isoformat() if row.sent_at else None
+    return item
