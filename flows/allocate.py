@@ -8,6 +8,7 @@ single task: work is batched, never a task per case.
 from __future__ import annotations
 
 import gc
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -18,8 +19,12 @@ from prefect import flow, get_run_logger, task
 from sqlmodel import Session
 
 from audits.settings import get_engine, load_policy
+from flows.allocation_emails import enqueue_allocation_emails
+from flows.chase import open_transport_for
+from flows.outbox import SendReport, send_outbox
 from models import allocation_store as store
 from models.db import session_scope
+from notifications.settings import TransportSettings
 from rules.allocation import allocate
 from rules.due_dates import allocation_date, due_date
 from rules.eligibility import eligible_auditors, eligible_cases
@@ -128,12 +133,30 @@ def allocate_and_record(month: str, theme: str | None) -> AllocationOutcome:
         return allocate_cycle(session, policy, month, theme)
 
 
+@task(name="email-allocations")
+def email_allocations(month: str) -> SendReport:
+    """Write the allocation emails (with their invitations) and send the outbox."""
+    policy, settings = load_policy(), TransportSettings()
+    enqueue_allocation_emails(
+        get_engine(), month, settings.base_url, settings.email_from, policy.name
+    )
+    return send_outbox(get_engine(), open_transport_for(policy), time.sleep)
+
+
 @flow(name="allocate-monthly-audits")
 def allocate_monthly_audits(month: str, theme: str | None = None) -> AllocationOutcome:
     """Allocate the month's audits (``month`` as ``YYYY-MM``; ``theme`` defaults to the
     programme file's theme for the month, else ``all``)."""
     logger = get_run_logger()
     outcome = allocate_and_record(month, theme)
+    if not outcome.paused:
+        report = email_allocations(month)
+        logger.info(
+            "Allocation emails: %d sent, %d failed, %d left for the next run",
+            report.sent,
+            report.failed,
+            report.deferred,
+        )
     if outcome.paused:
         logger.info("Nothing allocated for %s: %s", month, outcome.paused)
     elif outcome.already_allocated:

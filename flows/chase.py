@@ -192,7 +192,8 @@ def skip_reason(today: date, pauses: list[PauseSpell]) -> str | None:
     """Why nothing is sent on ``today``, if so: not a working day, or the programme is paused."""
     if not is_working_day(today):
         name = bank_holidays(today.year).get(today)
-        return f"{today:%a} {today.day} {today:%b %Y} is {'a bank holiday (' + name + ')' if name else 'a weekend'}"
+        what = f"a bank holiday ({name})" if name else "a weekend"
+        return f"{today:%a} {today.day} {today:%b %Y} is {what}"
     pause = pause_on(today, pauses)
     if pause is not None:
         return f"the programme is paused from {pause.starts_on} to {pause.last_day}: {pause.reason}"

@@ -53,3 +53,14 @@ def people(session: Session) -> dict[str, Person]:
 def aps_team(directory: dict[str, Person]) -> list[str]:
     """The APS team members who receive the APS digest: active staff with the ``aps`` role."""
     return sorted(p.staff_id for p in directory.values() if p.role == "aps" and p.active)
+
+
+def audits_with_auditors(session: Session, month: str) -> list[tuple[Audit, Staff]]:
+    """A cycle's outstanding audits, each with its auditor (for the allocation emails)."""
+    query = (
+        select(Audit, Staff)
+        .join(Staff, Staff.staff_id == Audit.auditor_id)
+        .where(Audit.cycle == month, Audit.status == "allocated")
+        .order_by(Audit.id)
+    )
+    return [(audit, person) for audit, person in session.execute(query).all()]
