@@ -19,10 +19,12 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 # The main job on the embedded defaults: a synthetic council in its own SQLite file, imported
-# and allocated for the current month through the real import and the real Prefect flow.
+# and allocated for the current month through the real import and the real Prefect flow, then
+# the chase run on every working day of the month, emails written as .eml files to var/demo/outbox.
 demo: install
 	rm -rf var/demo
-	AUDITS_DATABASE_URL=sqlite:///var/demo/audits.db $(BIN)/audits demo --out var/demo
+	AUDITS_DATABASE_URL=sqlite:///var/demo/audits.db AUDITS_EMAIL_TRANSPORT=outbox \
+	  AUDITS_OUTBOX_DIR=var/demo/outbox $(BIN)/audits demo --out var/demo
 
 lint: install
 	$(BIN)/ruff check .

@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlmodel import select
 
 from audits.clock import today_in_london
+from audits.demo_chase import time_travel
 from audits.settings import get_engine, load_policy
 from audits.synthetic import CASE_COLUMNS, STAFF_COLUMNS, make_council, write_csv
 from flows.allocate import AllocationOutcome
@@ -57,11 +58,16 @@ def run_demo(out: Path, month: str | None, seed: int) -> int:
     outcome = allocate_monthly_audits(month=month)
     with session_scope(engine) as session:
         audits = store.cycle_audits(session, month)
-    _summarise(outcome, audits, load_policy().choose_theme(month, None))
+    policy = load_policy()
+    _summarise(outcome, audits, policy.choose_theme(month, None))
+    if audits and not outcome.paused:
+        print(f"\nTime travel through {month}: the chase runs every working day at 08:00")
+        time_travel(engine, policy, audits[0].allocated_on, audits[0].due_on, seed)
     print(
         f"\nDemo finished in {time.perf_counter() - started:.1f} s. Explore it with:\n"
         f"  AUDITS_DATABASE_URL={engine.url} .venv/bin/audits list --month {month}\n"
-        f"  AUDITS_DATABASE_URL={engine.url} .venv/bin/audits explain --month {month}"
+        f"  AUDITS_DATABASE_URL={engine.url} .venv/bin/audits explain --month {month}\n"
+        f"  AUDITS_DATABASE_URL={engine.url} .venv/bin/audits outbox"
     )
     return 0
 
