@@ -1,0 +1,132 @@
+"""``audits chase``, ``audits complete`` and ``audits outbox`` through the installed command."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from flows.allocate import allocate_cycle
+from models.db import make_engine, migrate, session_scope
+from tests.flows.council import POLICY, seed_council
+
+AUDITS = Path(sys.executable).parent / "audits"
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def allocated_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("email-cli")
+    db = folder / "audits.db"
+    engine = make_engine(f"sqlite:///{db}")
+    migrate(engine)
+    seed_council(engine, folder, cases=300)
+    with session_scope(engine, write_lock=True) as session:
+        allocate_cycle(session, POLICY, "2026-11", "all")
+    engine.dispose()
+    return db
+
+
+def run(db: Path, *args: str, outbox: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not (k == "PREFECT_API_URL" and not v)}
+    env.update(
+        AUDITS_DATABASE_URL=f"sqlite:///{db}",
+        AUDITS_PROGRAMME=str(REPO / "programme.toml"),
+        AUDITS_OUTBOX_DIR=str(outbox or db.parent / "outbox"),
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+    )
+    return subprocess.run(
+        [str(AUDITS), *args], env=env, cwd=db.parent, capture_output=True, text=True, timeout=180
+    )
+
+
+@pytest.fixture
+def db(allocated_db: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "audits.db"
+    shutil.copy(allocated_db, copy)
+    return copy
+
+
+def test_a_dry_run_says_what_would_go_and_sends_nothing(db: Path) -> None:
+    result = run(db, "chase", "--date", "2026-12-01", "--dry-run", "--json")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert {"date", "emails_sent", "recipients", "items_by_stage", "failed"} <= set(summary)
+    assert summary["date"] == "2026-12-01" and summary["emails_sent"] == 0
+    assert summary["items_by_stage"]["overdue"] > 0 and summary["recipients"] > 0
+    listed = run(db, "outbox", "--json")
+    assert json.loads(listed.stdout) == []  # nothing written
+    assert "prefect" not in result.stderr.lower()  # a dry run only reads: no flow started
+
+
+def test_a_weekend_sends_nothing_and_says_why(db: Path) -> None:
+    result = run(db, "chase", "--date", "2026-12-05", "--dry-run")
+    assert result.returncode == 0 and "Sat 5 Dec 2026 is a weekend" in result.stdout
+
+
+def test_chase_runs_the_flow_and_the_outbox_lists_what_went(db: Path, tmp_path: Path) -> None:
+    result = run(db, "chase", "--date", "2026-11-23", "--json", outbox=tmp_path / "eml")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["items_by_stage"] == {"due_in_5": summary["recipients"]}
+    assert summary["emails_sent"] == summary["recipients"] > 0 and summary["failed"] == 0
+    assert len(list((tmp_path / "eml").glob("*.eml"))) == summary["emails_sent"]
+    sent = json.loads(run(db, "outbox", "--status", "sent", "--json").stdout)
+    assert len(sent) == summary["emails_sent"]
+    assert {"id", "recipient", "subject", "status", "attempts", "last_error"} <= set(sent[0])
+    assert json.loads(run(db, "outbox", "--status", "failed", "--json").stdout) == []
+    again = json.loads(run(db, "chase", "--date", "2026-11-23", "--json").stdout)
+    assert again["emails_sent"] == 0  # each stage goes once
+
+
+def test_complete_records_the_audit_and_refuses_nonsense(db: Path) -> None:
+    result = run(db, "complete", "1", "--on", "2026-11-20", "--judgement", "good", "--json")
+    assert result.returncode == 0, result.stderr
+    completed = json.loads(result.stdout)
+    assert completed["case_ref"].startswith("C")
+    assert {k: v for k, v in completed.items() if k != "case_ref"} == {
+        "audit_id": 1,
+        "status": "completed",
+        "completed_on": "2026-11-20",
+        "judgement": "good",
+        "due_on": "2026-11-30",
+        "on_time": True,
+    }
+    listed = json.loads(run(db, "list", "--month", "2026-11", "--json").stdout)
+    first = next(a for a in listed if a["audit_id"] == 1)
+    assert (first["status"], first["completed_on"], first["judgement"]) == (
+        "completed",
+        "2026-11-20",
+        "good",
+    )
+    for args, message in [
+        (("1", "--on", "2026-11-21", "--judgement", "good"), "audit 1 is completed"),
+        (("99999", "--on", "2026-11-21", "--judgement", "good"), "there is no audit 99999"),
+        (("2", "--on", "2026-10-01", "--judgement", "good"), "was allocated on"),
+        (("2", "--on", "2026-11-21", "--judgement", "fine"), "invalid choice"),
+    ]:
+        refused = run(db, "complete", *args)
+        assert refused.returncode != 0 and message in refused.stderr
+        assert len(refused.stderr.strip().splitlines()) == 1
+
+
+def test_bad_email_settings_are_one_line(db: Path) -> None:
+    env_result = subprocess.run(
+        [str(AUDITS), "chase", "--date", "2026-11-23", "--dry-run"],
+        env={
+            **os.environ,
+            "AUDITS_DATABASE_URL": f"sqlite:///{db}",
+            "AUDITS_EMAIL_TRANSPORT": "pigeon",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert env_result.returncode != 0
+    assert len(env_result.stderr.strip().splitlines()) == 1
+    assert "AUDITS_EMAIL_TRANSPORT" in env_result.stderr
