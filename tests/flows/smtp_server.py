@@ -4,8 +4,8 @@ arrives, exactly as it arrived, and can be told to misbehave the ways a council'
     with SmtpServer() as server:
         ...send to 127.0.0.1:server.port...
         server.messages          # what arrived, in order
-        server.refuse[address] = "550 5.1.1 no such user"
-        server.rcpt_failures = 1  # the next RCPT gets a 451
+        server.mailbox.refuse[address] = "550 5.1.1 no such user"
+        server.mailbox.rcpt_failures = 1  # the next RCPT gets a 451
         server.stop(); server.start()  # down, then up again on the same port
 """
 
@@ -106,11 +106,12 @@ class Mailbox:
         if self.cut_after is not None:
             if self.cut_after == 0:
                 self.cut_after = None
-                server.transport.close()  # no reply: the message was not accepted
                 if self.go_down_on_cut and self.server is not None:
-                    self.server.close()  # and nobody can connect any more
+                    self.server.close()  # nobody can connect any more
                 self.cut.set()
-                return None
+                server.transport.close()  # and no reply: the message was not accepted
+                await asyncio.sleep(30)  # cancelled at once, as the connection is lost
+                return "451 4.3.0 unreachable"
             self.cut_after -= 1
         raw = bytes(envelope.content)
         self.messages.append(
@@ -121,12 +122,13 @@ class Mailbox:
 
 class SmtpServer:
     """An aiosmtpd server on a free loopback port that can be stopped and started again on the
-    same port; what arrived is kept across restarts."""
+    same port; what arrived is kept across restarts. A context manager: stopped on leaving."""
 
     def __init__(self, port: int | None = None) -> None:
         self.port = port or free_port()
         self.mailbox = Mailbox()
         self._controller: Controller | None = None
+        self._taken = 0
 
     # running
 
@@ -167,29 +169,12 @@ class SmtpServer:
     def messages(self) -> list[Received]:
         return self.mailbox.messages
 
-    @property
-    def refuse(self) -> dict[str, str]:
-        return self.mailbox.refuse
-
     def take(self) -> list[Received]:
-        """What has arrived since the last ``take``."""
-        taken = list(self.mailbox.messages)
-        self.mailbox.messages.clear()
+        """What has arrived since the last ``take`` (``messages`` keeps everything)."""
+        taken = self.mailbox.messages[self._taken :]
+        self._taken += len(taken)
         return taken
 
     def per_recipient(self) -> Counter[str]:
+        """How many messages each recipient has been sent, ever."""
         return Counter(r for m in self.mailbox.messages for r in m.rcpt_tos)
-
-    def __getattr__(self, name: str) -> Any:  # fault switches: rcpt_failures, cut_after, ...
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return getattr(self.mailbox, name)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in {"rcpt_failures", "cut_after", "go_down_on_cut"}:
-            setattr(self.mailbox, name, value)
-        else:
-            super().__setattr__(name, value)
-
-
-__all__ = ["Mailbox", "Received", "SmtpServer", "asyncio", "free_port", "parse"]
