@@ -74,9 +74,13 @@ class TransportSettings(BaseSettings):
     smtp_security: str = "none"
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
+    #: Or the name of a Prefect Secret block holding the password (read when a run sends).
+    smtp_password_block: str | None = None
     #: Seconds to wait for the SMTP server to connect or answer.
     smtp_timeout: float = 30.0
     notify_api_key: SecretStr | None = None
+    #: Or the name of a Prefect Secret block holding the API key (read when a run sends).
+    notify_api_key_block: str | None = None
     notify_base_url: str = "https://api.notifications.service.gov.uk"
     #: The sender of every email (the envelope sender and From: on ``smtp`` and ``outbox``).
     email_from: str = "audits@localhost"
@@ -132,11 +136,11 @@ class TransportSettings(BaseSettings):
         if self.email_transport == "smtp":
             if self.smtp_username is not None and not self.smtp_username.strip():
                 self.smtp_username = None  # an empty username means "no login"
-            if self.smtp_username is not None:
+            if self.smtp_username is not None and not self.smtp_password_block:
                 _check_secret("AUDITS_SMTP_PASSWORD", self.smtp_password)
-            elif self.smtp_password is not None:
+            elif self.smtp_username is None and self.smtp_password is not None:
                 raise ValueError("AUDITS_SMTP_PASSWORD is set but AUDITS_SMTP_USERNAME is not")
-        elif self.email_transport == "notify":
+        elif self.email_transport == "notify" and not self.notify_api_key_block:
             _check_secret("AUDITS_NOTIFY_API_KEY", self.notify_api_key)
             assert self.notify_api_key is not None
             parse_notify_api_key(self.notify_api_key.get_secret_value())

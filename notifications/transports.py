@@ -15,8 +15,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 
+from pydantic import SecretStr
+
 from notifications.messages import Email
-from notifications.settings import TransportSettings
+from notifications.settings import TransportSettings, is_placeholder, parse_notify_api_key
 from notifications.transport_base import (
     DeliveryError,
     PermanentError,
@@ -80,21 +82,23 @@ def transport_from_settings(
     ``notify``, and must have a ``default`` entry.
     """
     if settings.email_transport == "smtp":
-        password = settings.smtp_password
+        password = _secret(settings.smtp_password, settings.smtp_password_block)
         return SmtpTransport(
             settings.smtp_host,
             settings.smtp_port,
             settings.email_from,
             security=settings.smtp_security,
             username=settings.smtp_username,
-            password=password.get_secret_value() if password is not None else None,
+            password=password,
             timeout=settings.smtp_timeout,
         )
     if settings.email_transport == "notify":
-        if settings.notify_api_key is None:
+        api_key = _secret(settings.notify_api_key, settings.notify_api_key_block)
+        if api_key is None:
             raise ValueError("AUDITS_NOTIFY_API_KEY must be set for the notify transport")
+        parse_notify_api_key(api_key)
         return NotifyTransport(
-            settings.notify_api_key.get_secret_value(),
+            api_key,
             notify_templates or {},
             base_url=settings.notify_base_url,
             timeout=settings.smtp_timeout,
@@ -102,3 +106,19 @@ def transport_from_settings(
     if settings.email_transport == "outbox":
         return OutboxDirTransport(settings.outbox_dir, settings.email_from)
     raise ValueError(f"unknown email transport {settings.email_transport!r}")
+
+
+def _secret(value: SecretStr | None, block: str | None) -> str | None:
+    """A secret from the environment, else from the named Prefect Secret block (so that workers
+    on several machines share it without it sitting in each one's environment)."""
+    if value is not None:
+        return value.get_secret_value()
+    if not block:
+        return None
+    from prefect.blocks.system import Secret
+
+    secret: Secret = Secret.load(block, _sync=True)  # type: ignore[assignment,call-arg]
+    loaded = secret.get()
+    if not isinstance(loaded, str) or is_placeholder(loaded):
+        raise ValueError(f"the Prefect Secret block {block!r} does not hold a usable secret")
+    return loaded
