@@ -36,7 +36,7 @@ from notifications.transports import Transport, transport_from_settings
 from rules.chase import APS, AUDITOR, LINE_MANAGER, ChasePlan, Notice, plan_chase
 from rules.pauses import PauseSpell, pause_on
 from rules.policy import Policy
-from rules.working_days import bank_holidays, is_working_day
+from rules.working_days import bank_holidays, is_working_day, working_days_between
 
 ROLE_RANK = {AUDITOR: 0, LINE_MANAGER: 1, APS: 2}
 
@@ -104,11 +104,14 @@ def _digests(
     email, with every item of both."""
     roles: dict[str, str] = {}
     items: dict[str, dict[int, DigestItem]] = defaultdict(dict)
+    unrouted = {notice.audit.audit_id for notice in plan.unrouted}
     for (staff_id, role), notices in plan.digests.items():
         if ROLE_RANK[role] >= ROLE_RANK.get(roles.get(staff_id, AUDITOR), 0):
             roles[staff_id] = role
         for notice in notices:
-            items[staff_id][notice.audit.audit_id] = _item(notice, directory, base_url)
+            items[staff_id][notice.audit.audit_id] = _item(
+                notice, directory, base_url, today, unrouted
+            )
     if failure_lines:
         for staff_id in chase_store.aps_team(directory):
             roles[staff_id] = APS
@@ -127,7 +130,9 @@ def _digests(
     }
 
 
-def _item(notice: Notice, directory: dict[str, Person], base_url: str) -> DigestItem:
+def _item(
+    notice: Notice, directory: dict[str, Person], base_url: str, today: date, unrouted: set[int]
+) -> DigestItem:
     audit = notice.audit
     auditor = directory.get(audit.auditor_id)
     return DigestItem(
@@ -142,6 +147,10 @@ def _item(notice: Notice, directory: dict[str, Person], base_url: str) -> Digest
         auditor_team=(auditor.team or "") if auditor else "",
         days_overdue=notice.days_overdue,
         link=f"{base_url.rstrip('/')}/audits/{audit.audit_id}",
+        working_days_left=(
+            working_days_between(today, audit.due_on) if today < audit.due_on else None
+        ),
+        note="no line manager on record: only APS was told" if audit.audit_id in unrouted else "",
     )
 
 

@@ -50,13 +50,20 @@ def enqueue(session: Session, outgoing: Sequence[Outgoing]) -> dict[str, int]:
     rows = [
         {**vars(item), "status": "pending", "attempts": 0, "created_at": now} for item in outgoing
     ]
-    statement = (
-        insert(Notification)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["key"])
-        .returning(Notification.id, Notification.key)
-    )
-    return {key: notification_id for notification_id, key in session.execute(statement).all()}
+    ids: dict[str, int] = {}
+    # In chunks: one VALUES list per statement, kept well under PostgreSQL's 65,535 parameters.
+    for start in range(0, len(rows), ENQUEUE_CHUNK):
+        statement = (
+            insert(Notification)
+            .values(rows[start : start + ENQUEUE_CHUNK])
+            .on_conflict_do_nothing(index_elements=["key"])
+            .returning(Notification.id, Notification.key)
+        )
+        ids.update({key: row_id for row_id, key in session.execute(statement).all()})
+    return ids
+
+
+ENQUEUE_CHUNK = 1_000
 
 
 def claim(session: Session, run: str, limit: int = 10_000) -> list[Notification]:
@@ -144,10 +151,11 @@ def record_stages(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     now = utcnow()
     dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    # Rows as parameters (executemany, batched by SQLAlchemy), not one VALUES list: a run's
+    # thousands of rows would overrun PostgreSQL's 65,535 bound parameters a statement.
     session.execute(
-        insert(ReminderStage)
-        .values([{**row, "created_at": now} for row in rows])
-        .on_conflict_do_nothing()
+        insert(ReminderStage).on_conflict_do_nothing(),
+        [{**row, "created_at": now} for row in rows],
     )
 
 

@@ -46,6 +46,10 @@ class DigestItem:
     auditor_team: str
     days_overdue: int  # working days past the due date (0 when not yet due)
     link: str
+    # Working days left before the due date, when a reminder goes later than its rung (after a
+    # missed run): the words then say how long is really left, not what the rung's name says.
+    working_days_left: int | None = None
+    note: str = ""  # e.g. that an escalation reached nobody but APS
 
 
 @dataclass(frozen=True)

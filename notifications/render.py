@@ -80,9 +80,11 @@ def _due_in(stage: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def stage_words(stage: str) -> str:
+def stage_words(stage: str, days_left: int | None = None) -> str:
     """A stage as a person reads it: "Due in 5 working days", "Overdue", ..."""
     days = _due_in(stage)
+    if days is not None and days_left is not None:
+        days = days_left
     if days is not None:
         return f"Due in {_plural(days, 'working day')}"
     if stage in _STAGE_WORDS:
@@ -113,7 +115,8 @@ def _row(item: DigestItem) -> _Row:
         kind=kind,
         due=human_date(item.due_on),
         original_due=human_date(item.original_due_on) if extended else "",
-        stage=stage_words(item.stage),
+        stage=stage_words(item.stage, item.working_days_left)
+        + (f" ({item.note})" if item.note else ""),
         days_overdue=item.days_overdue,
         auditor=", ".join(part for part in (item.auditor_name, item.auditor_team) if part),
         link=item.link,
@@ -137,7 +140,8 @@ def _auditor_subject(items: Sequence[DigestItem]) -> str:
         kind, due = kind_word(item.kind), human_date(item.due_on)
         if late:
             return f"Overdue: {kind.lower()} {item.case_ref} was due {due} — please complete it now"
-        days = _plural(_due_in(item.stage) or 0, "working day")
+        left = item.working_days_left
+        days = _plural(left if left is not None else _due_in(item.stage) or 0, "working day")
         return f"{kind} {item.case_ref} due {due}: {days} left"
     if late:
         first = human_date(min(i.due_on for i in late))

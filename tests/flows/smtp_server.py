@@ -46,7 +46,9 @@ class Received:
 
     @property
     def subject(self) -> str:
-        return str(self.message["Subject"])
+        """The subject as a mail client shows it: unfolded, without the space a long subject
+        keeps from being folded onto the line after ``Subject:``."""
+        return " ".join(str(self.message["Subject"]).split())
 
     def part(self, subtype: str) -> str:
         """The text of the ``text/<subtype>`` body part (``plain`` or ``html``)."""

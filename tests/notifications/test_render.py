@@ -420,3 +420,16 @@ def test_invitation_refuses_a_slot_that_ends_before_it_starts() -> None:
     backwards = dataclasses.replace(notice(), slot_end=datetime(2026, 11, 10, 9, 0))
     with pytest.raises(ValueError):
         allocation_invite(backwards)
+
+
+def test_a_late_reminder_says_how_long_is_really_left() -> None:
+    # The 5-day reminder going out after a missed run, 2 working days before the due date.
+    email = render_digest(digest("auditor", item(stage="due_in_5", working_days_left=2)), "P")
+    assert "2 working days left" in email.subject
+    assert "Due in 2 working days" in email.text and "Due in 5" not in email.text
+
+
+def test_an_escalation_that_reached_nobody_else_says_so() -> None:
+    note = "no line manager on record: only APS was told"
+    email = render_digest(digest("aps", item(stage="escalation", days_overdue=5, note=note)), "P")
+    assert note in email.text and note in email.html
