@@ -39,6 +39,7 @@ test: lint unit
 
 bench: install
 	$(BIN)/python benchmarks/allocation.py
+	$(BIN)/python benchmarks/chase.py
 
 clean:
 	rm -rf $(VENV) var

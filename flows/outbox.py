@@ -25,8 +25,8 @@ from notifications.transports import (
     send_with_retries,
 )
 
-#: Outcomes are committed this many at a time: a crash loses the record of at most this many
-#: sends (they are offered again after the stale-claim time).
+#: Notifications are claimed, sent and recorded this many at a time: a crash loses the record of
+#: at most this many sends (they are offered again after the stale-claim time).
 BATCH = 200
 
 
@@ -65,33 +65,38 @@ def send_outbox(
 ) -> SendReport:
     """Send every pending notification once; what cannot be sent now stays pending.
 
-    When the service itself is unreachable, the rest of the run's emails are handed straight
-    back for the next run rather than each waiting out its retries.
+    Claims a batch at a time (so a claim is never older than one batch, and runs on several
+    machines share the work), over one transport connection. When the service itself is
+    unreachable, the run stops and leaves the rest pending rather than each email waiting out
+    its retries.
     """
-    run = f"run-{uuid.uuid4()}"
-    with session_scope(engine, write_lock=True) as session:
-        claimed = outbox.claim(session, run)
-    report = SendReport()
-    if not claimed:
-        return report
+    run, report, after = f"run-{uuid.uuid4()}", SendReport(), 0
+    transport: Transport | None = None
     try:
-        transport = open_transport().__enter__()
-    except RetryableError as error:
-        _record(
-            engine, [("retry", _id(row), f"cannot connect: {error}") for row in claimed], report
-        )
-        return report
-    try:
-        for start in range(0, len(claimed), BATCH):
-            batch = claimed[start : start + BATCH]
+        while True:
+            with session_scope(engine, write_lock=True) as session:
+                batch = outbox.claim(session, run, BATCH, after_id=after)
+            if not batch:
+                break
+            after = _id(batch[-1])
+            if transport is None:
+                try:
+                    transport = open_transport().__enter__()
+                except RetryableError as error:
+                    _record(
+                        engine,
+                        [("retry", _id(r), f"cannot connect: {error}") for r in batch],
+                        report,
+                    )
+                    break
             outcomes, unavailable = _send_batch(transport, batch, sleep)
-            _record(engine, outcomes, report)
+            rest = [("retry", _id(row), unavailable or "") for row in batch[len(outcomes) :]]
+            _record(engine, outcomes + rest, report)
             if unavailable:
-                rest = claimed[start + len(outcomes) :]
-                _record(engine, [("retry", _id(row), unavailable) for row in rest], report)
                 break
     finally:
-        transport.__exit__(None, None, None)
+        if transport is not None:
+            transport.__exit__(None, None, None)
     return report
 
 
@@ -121,15 +126,13 @@ def _send_batch(
 
 def _record(engine: Engine, outcomes: list[tuple[str, int, str]], report: SendReport) -> None:
     with session_scope(engine) as session:
-        for outcome, notification_id, detail in outcomes:
-            if outcome == "sent":
-                outbox.mark_sent(session, notification_id, detail)
-                report.sent += 1
-                continue
-            if outcome == "failed":
-                outbox.mark_failed(session, notification_id, detail)
-                report.failed += 1
-            else:
-                outbox.mark_for_retry(session, notification_id, detail)
-                report.deferred += 1
-            report.errors.append(detail)
+        outbox.record_outcomes(session, outcomes)
+    for outcome, _, detail in outcomes:
+        if outcome == "sent":
+            report.sent += 1
+            continue
+        if outcome == "failed":
+            report.failed += 1
+        else:
+            report.deferred += 1
+        report.errors.append(detail)

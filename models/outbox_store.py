@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
@@ -66,8 +66,9 @@ def enqueue(session: Session, outgoing: Sequence[Outgoing]) -> dict[str, int]:
 ENQUEUE_CHUNK = 1_000
 
 
-def claim(session: Session, run: str, limit: int = 10_000) -> list[Notification]:
-    """Claim up to ``limit`` pending notifications (and stale claims) for this run."""
+def claim(session: Session, run: str, limit: int, after_id: int = 0) -> list[Notification]:
+    """Claim up to ``limit`` pending notifications (and stale claims) with ids above
+    ``after_id`` for this run, in id order."""
     now = utcnow()
     claimable = (
         select(Notification.id)
@@ -75,6 +76,7 @@ def claim(session: Session, run: str, limit: int = 10_000) -> list[Notification]
             (Notification.status == "pending")
             | ((Notification.status == "sending") & (Notification.claimed_at < now - STALE_CLAIM))
         )
+        .where(Notification.id > after_id)
         .order_by(Notification.id)
         .limit(limit)
     )
@@ -95,32 +97,39 @@ def claim(session: Session, run: str, limit: int = 10_000) -> list[Notification]
     )
 
 
-def mark_sent(session: Session, notification_id: int, provider_ref: str) -> None:
-    _finish(
-        session,
-        notification_id,
-        status="sent",
-        provider_ref=provider_ref,
-        sent_at=utcnow(),
-        last_error=None,
-    )
+#: What becomes of a notification after a send attempt: sent, failed for good, or back to
+#: pending for the next run.
+OUTCOME_STATUS = {"sent": "sent", "failed": "failed", "retry": "pending"}
 
 
-def mark_for_retry(session: Session, notification_id: int, error: str) -> None:
-    _finish(session, notification_id, status="pending", last_error=error[:2000])
-
-
-def mark_failed(session: Session, notification_id: int, error: str) -> None:
-    _finish(session, notification_id, status="failed", last_error=error[:2000])
-
-
-def _finish(session: Session, notification_id: int, **values: Any) -> None:
-    session.execute(
-        update(Notification)
-        .where(Notification.id == notification_id)
-        .values(attempts=Notification.attempts + 1, claimed_by=None, **values)
-        .execution_options(synchronize_session=False)
-    )
+def record_outcomes(session: Session, outcomes: Sequence[tuple[str, int, str]]) -> None:
+    """Record ``(outcome, notification_id, detail)`` for a batch, in one statement a kind:
+    ``detail`` is the provider's reference when sent, else the error."""
+    now = utcnow()
+    for outcome, status in OUTCOME_STATUS.items():
+        rows = [(i, d) for o, i, d in outcomes if o == outcome]
+        if not rows:
+            continue
+        sent = outcome == "sent"
+        table = Notification.__table__.c  # Core, so that a list of rows runs as executemany
+        session.connection().execute(
+            update(Notification.__table__)
+            .where(table.id == bindparam("row_id"))
+            .values(
+                status=status,
+                attempts=table.attempts + 1,
+                claimed_by=None,
+                provider_ref=bindparam("ref") if sent else table.provider_ref,
+                last_error=None if sent else bindparam("error"),
+                sent_at=now if sent else table.sent_at,
+            ),
+            [
+                {"row_id": row_id, "ref": detail}
+                if sent
+                else {"row_id": row_id, "error": detail[:2000]}
+                for row_id, detail in rows
+            ],
+        )
 
 
 def unreported_failures(session: Session) -> list[Notification]:
