@@ -7,10 +7,7 @@ single task: work is batched, never a task per case.
 
 from __future__ import annotations
 
-import gc
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
@@ -21,6 +18,7 @@ from sqlmodel import Session
 from audits.settings import get_engine, load_policy
 from flows.allocation_emails import enqueue_allocation_emails
 from flows.chase import open_transport_for
+from flows.memory import no_cyclic_gc
 from flows.outbox import SendReport, send_outbox
 from models import allocation_store as store
 from models.db import session_scope
@@ -44,22 +42,6 @@ class AllocationOutcome:
     excluded_cases: int = 0
 
 
-@contextmanager
-def _no_cyclic_gc() -> Iterator[None]:
-    """Hold off Python's cyclic garbage collector while a county's cases are in memory.
-
-    Allocation builds a few hundred thousand small objects that live until it ends and hold
-    no cycles; left on, the collector rescans them again and again (a third of the run time).
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def allocate_cycle(
     session: Session, policy: Policy, month: str, theme: str | None
 ) -> AllocationOutcome:
@@ -77,7 +59,7 @@ def allocate_cycle(
     if not store.claim_cycle(session, month, theme, allocated_on, due_on):
         return _already(session, outcome, theme)
 
-    with _no_cyclic_gc():
+    with no_cyclic_gc():
         return _allocate(session, policy, outcome, allocated_on, due_on)
 
 

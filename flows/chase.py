@@ -23,6 +23,7 @@ from sqlmodel import Session
 
 from audits.clock import today_in_london
 from audits.settings import get_engine, load_policy
+from flows.memory import no_cyclic_gc
 from flows.outbox import SendReport, send_outbox
 from models import chase_store, outbox_store
 from models.allocation_store import load_pauses
@@ -223,7 +224,7 @@ def decide_run(
     engine: Engine, policy: Policy, today: date, base_url: str, dry_run: bool = False
 ) -> ChaseSummary:
     """Check the day, then plan and record the run in one transaction."""
-    with session_scope(engine, write_lock=not dry_run) as session:
+    with session_scope(engine, write_lock=not dry_run) as session, no_cyclic_gc():
         take_chase_lock(session)
         reason = skip_reason(today, load_pauses(session))
         if reason is not None:

@@ -162,8 +162,8 @@ def record_stages(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     # Rows as parameters (executemany, batched by SQLAlchemy), not one VALUES list: a run's
     # thousands of rows would overrun PostgreSQL's 65,535 bound parameters a statement.
-    session.execute(
-        insert(ReminderStage).on_conflict_do_nothing(),
+    session.connection().execute(
+        insert(ReminderStage.__table__).on_conflict_do_nothing(),
         [{**row, "created_at": now} for row in rows],
     )
 

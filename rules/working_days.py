@@ -37,6 +37,9 @@ def previous_working_day(day: date) -> date:
     return add_working_days(day, -1)
 
 
+# Cached: a chase run asks the same few questions (the ladder of one due date) for thousands of
+# audits, and each answer walks the calendar a day at a time.
+@lru_cache(maxsize=8192)
 def add_working_days(day: date, count: int) -> date:
     """The date ``count`` working days after ``day`` (before it when ``count`` is negative).
 
@@ -51,6 +54,7 @@ def add_working_days(day: date, count: int) -> date:
     return day
 
 
+@lru_cache(maxsize=8192)
 def working_days_between(start: date, end: date) -> int:
     """How many working days fall after ``start`` up to and including ``end``.
 
