@@ -130,3 +130,18 @@ def test_bad_email_settings_are_one_line(db: Path) -> None:
     assert env_result.returncode != 0
     assert len(env_result.stderr.strip().splitlines()) == 1
     assert "AUDITS_EMAIL_TRANSPORT" in env_result.stderr
+
+
+def test_complete_and_outbox_never_import_prefect(db: Path) -> None:
+    code = (
+        "import sys\n"
+        "from audits.cli import main\n"
+        "codes = [main(['complete', '2', '--on', '2026-11-20', '--judgement', 'good']),\n"
+        "         main(['outbox', '--json'])]\n"
+        "print(codes, 'prefect' in sys.modules, file=sys.stderr)\n"
+    )
+    env = {**os.environ, "AUDITS_DATABASE_URL": f"sqlite:///{db}"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.stderr.strip().splitlines()[-1] == "[0, 0] False"
