@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any, NoReturn
 
-from audits import commands
+from audits import commands, request_commands
 from rules.cohorts import COHORTS
 from rules.months import MonthError, format_month, parse_month
 from rules.policy import JUDGEMENTS
@@ -118,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     lst.add_argument("--json", action="store_true", help="print the audits as JSON")
 
     _email_commands(sub)
+    request_commands.add_parsers(sub, _date)
 
     demo = sub.add_parser(
         "demo",
