@@ -76,7 +76,8 @@ def plan_and_record(
     failure_lines = tuple(
         f"{row.kind} to {row.recipient} ({row.subject}): {row.last_error}" for row in failures
     )
-    digests = _digests(plan, directory, today, base_url, failure_lines)
+    pending = tuple(chase_store.pending_requests(session))
+    digests = _digests(plan, directory, today, base_url, failure_lines, pending)
     summary = ChaseSummary(
         today.isoformat(),
         items_by_stage=plan.items_by_stage(),
@@ -100,6 +101,7 @@ def _digests(
     today: date,
     base_url: str,
     failure_lines: tuple[str, ...],
+    pending: tuple[str, ...] = (),
 ) -> dict[str, Digest]:
     """One digest per person: someone with two roles (say, APS and auditor) still gets one
     email, with every item of both."""
@@ -113,7 +115,7 @@ def _digests(
             items[staff_id][notice.audit.audit_id] = _item(
                 notice, directory, base_url, today, unrouted
             )
-    if failure_lines:
+    if failure_lines or pending:
         for staff_id in chase_store.aps_team(directory):
             roles[staff_id] = APS
             items.setdefault(staff_id, {})
@@ -125,6 +127,7 @@ def _digests(
             run_date=today,
             items=tuple(items[staff_id][k] for k in sorted(items[staff_id])),
             failed_notifications=failure_lines if roles[staff_id] == APS else (),
+            pending_requests=pending if roles[staff_id] == APS else (),
         )
         for staff_id in sorted(items)
         if staff_id in directory
@@ -159,7 +162,7 @@ def _outgoing(digest: Digest, staff_id: str, programme_name: str) -> Outgoing:
     email = render_digest(digest, programme_name)
     # The same items on the same day make the same key: a rerun cannot write a second copy.
     content = ",".join(f"{i.audit_id}:{i.stage}:{i.due_on}" for i in digest.items)
-    content += "|" + "|".join(digest.failed_notifications)
+    content += "|" + "|".join(digest.failed_notifications + digest.pending_requests)
     fingerprint = hashlib.sha256(content.encode()).hexdigest()[:16]
     return Outgoing(
         key=f"digest:{digest.run_date}:{staff_id}:{fingerprint}",

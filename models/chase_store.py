@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from models.people import Staff
 from models.programme import Audit
+from models.requests import ExemptionRequest, ExtensionRequest
 from rules.chase import OutstandingAudit
 
 
@@ -64,3 +65,29 @@ def audits_with_auditors(session: Session, month: str) -> list[tuple[Audit, Staf
         .order_by(Audit.id)
     )
     return [(audit, person) for audit, person in session.execute(query).all()]
+
+
+def pending_requests(session: Session) -> list[str]:
+    """Extension and exemption requests waiting for a decision, oldest first, as lines for the
+    APS digest (case references and staff ids only)."""
+    lines = []
+    for table, kind in ((ExtensionRequest, "Extension"), (ExemptionRequest, "Exemption")):
+        query = (
+            select(table, Audit.case_ref)
+            .join(Audit, Audit.id == table.audit_id)
+            .where(table.status == "pending")
+            .order_by(table.requested_on, table.id)
+        )
+        for request, case_ref in session.execute(query).all():
+            asked = (
+                f"until {request.requested_until}"
+                if kind == "Extension"
+                else f"({request.category.replace('_', ' ')})"
+            )
+            late = ", late" if request.late else ""
+            lines.append(
+                f"{kind} request {request.id} for audit {request.audit_id} (case "
+                f"{case_ref}) {asked}, asked by {request.requested_by} on "
+                f"{request.requested_on}{late}"
+            )
+    return lines

@@ -63,6 +63,9 @@ class Digest:
     items: tuple[DigestItem, ...]
     # For the APS digest: notifications that failed for good since the last digest.
     failed_notifications: tuple[str, ...] = ()
+    # For the APS digest: extension and exemption requests still waiting for a decision (so a
+    # request is seen even if the event that should have announced it was lost).
+    pending_requests: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

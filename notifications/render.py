@@ -165,6 +165,7 @@ def _aps_subject(digest: Digest) -> str:
         (sum(1 for i in digest.items if i.stage == "escalation"), "escalated", "escalated"),
         (sum(1 for i in digest.items if not _is_late(i)), "due soon", "due soon"),
         (len(digest.failed_notifications), "failed email", "failed emails"),
+        (len(digest.pending_requests), "request to decide", "requests to decide"),
     ]
     parts = [_plural(n, one, many) for n, one, many in counts if n]
     summary = ", ".join(parts) or "nothing to report"
@@ -199,6 +200,7 @@ def render_digest(digest: Digest, programme_name: str) -> Email:
             "rows": [_row(item) for item in items],
             "any_overdue": any(item.days_overdue > 0 for item in items),
             "failed": list(digest.failed_notifications),
+            "pending": list(digest.pending_requests),
         },
     )
     return Email(to=digest.recipient_email, subject=subject, text=text, html=html)

@@ -433,3 +433,15 @@ def test_an_escalation_that_reached_nobody_else_says_so() -> None:
     note = "no line manager on record: only APS was told"
     email = render_digest(digest("aps", item(stage="escalation", days_overdue=5, note=note)), "P")
     assert note in email.text and note in email.html
+
+
+def test_the_aps_digest_lists_requests_waiting_for_a_decision() -> None:
+    line = "Extension request 3 for audit 12 (case C100051) until 2026-12-07, asked by S008"
+    aps = Digest(
+        "aps@example.gov.uk", "APS", "aps", date(2026, 11, 24), (), pending_requests=(line,)
+    )
+    email = render_digest(aps, "P")
+    assert "1 request to decide" in email.subject
+    assert line in email.text and "Requests waiting for a decision" in email.html
+    auditor = render_digest(digest("auditor", item()), "P")
+    assert "Requests waiting" not in auditor.text
