@@ -10,6 +10,7 @@ from datetime import date
 
 from sqlalchemy.engine import Engine
 
+from audits.demo_requests import requests_and_decisions
 from flows.chase import decide_run, open_transport_for
 from flows.outbox import send_outbox
 from models import chase_store
@@ -40,7 +41,11 @@ def time_travel(
     emails = completed = 0
     started = time.perf_counter()
     day = allocated_on
+    requests_day = add_working_days(allocated_on, 10)
     while day <= finish:
+        if day == requests_day:
+            for line in requests_and_decisions(engine, policy, day):
+                print(line)
         if is_working_day(day):
             completed += _complete_due(engine, plan, day, seed)
             summary = decide_run(engine, policy, day, settings.base_url)
@@ -93,8 +98,10 @@ def _completion_plan(
 
 def _complete_due(engine: Engine, plan: dict[int, date], day: date, seed: int) -> int:
     rng = random.Random(f"{seed}:{day}")
-    done = [audit_id for audit_id, on in plan.items() if on == day]
     with session_scope(engine) as session:
+        # Only audits still to do: one may have been released by an exemption meanwhile.
+        outstanding = {a.audit_id for a in chase_store.outstanding_audits(session)}
+        done = [audit_id for audit_id, on in plan.items() if on == day and audit_id in outstanding]
         for audit_id in done:
             complete_audit(session, audit_id, day, rng.choice(JUDGEMENTS), today=day, actor="demo")
     return len(done)

@@ -1,0 +1,88 @@
+"""The demo's requests and decisions: a few extensions and an exemption, decided by APS."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from models import chase_store, request_store
+from models.db import session_scope
+from models.programme import Audit
+from rules.chase import OutstandingAudit
+from rules.policy import Policy
+from rules.working_days import add_working_days
+
+
+def requests_and_decisions(engine: Engine, policy: Policy, day: date) -> list[str]:
+    """On ``day``: three auditors ask for extensions and one for an exemption; the next working
+    day the APS team approves one extension (with an earlier date than asked), another as asked,
+    rejects the third, and reallocates the exempted case. What happened, as lines to print."""
+    with session_scope(engine) as session:
+        audits = sorted(chase_store.outstanding_audits(session), key=lambda a: a.audit_id)
+        aps = chase_store.aps_team(chase_store.people(session))
+    if len(audits) < 4 or len(aps) < 1:
+        return []
+    decided_on = add_working_days(day, 1)
+    lines = []
+    with session_scope(engine, write_lock=True) as session:
+        asked = [
+            _extension(session, audit, 10 - n * 3, policy, day)
+            for n, audit in enumerate(audits[:3])
+        ]
+        exemption = request_store.request_exemption(
+            session,
+            audits[3].audit_id,
+            "conflict_of_interest",
+            "the auditor supervised the social worker last year",
+            audits[3].auditor_id,
+            day,
+        )
+        lines.append(f"  {day:%a %d %b}: 3 extension requests and 1 exemption request")
+        verdicts = [(True, add_working_days(audits[0].due_on, 5)), (True, None), (False, None)]
+        for (approve, until), request in zip(verdicts, asked, strict=True):
+            assert request.id is not None
+            request_store.decide_extension(
+                session,
+                request.id,
+                approve,
+                until,
+                "decided at the APS meeting",
+                aps[0],
+                decided_on,
+                policy,
+            )
+        assert exemption.id is not None
+        released = session.get(Audit, audits[3].audit_id)
+        assert released is not None
+        to = request_store.suggested_auditors(session, released)[0].staff_id
+        request_store.decide_exemption(
+            session,
+            exemption.id,
+            True,
+            to,
+            "reallocated to avoid a conflict of interest",
+            aps[0],
+            decided_on,
+        )
+        lines.append(
+            f"  {decided_on:%a %d %b}: APS approved 2 extensions (one with another "
+            f"date), rejected 1, and reallocated the exempted case to {to}"
+        )
+    return lines
+
+
+def _extension(
+    session: Session, audit: OutstandingAudit, days: int, policy: Policy, day: date
+) -> request_store.ExtensionRequest:
+    until = add_working_days(audit.original_due_on, days)
+    return request_store.request_extension(
+        session,
+        audit.audit_id,
+        until,
+        "the family's court hearing moved",
+        audit.auditor_id,
+        day,
+        policy,
+    )
