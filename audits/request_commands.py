@@ -129,6 +129,8 @@ def cmd_request(args: argparse.Namespace) -> int:
 
 def _decide(session: Any, args: argparse.Namespace, on: date, policy: Any) -> Any:
     if args.command == "extension":
+        if args.reject and args.until:
+            raise RequestError("--until goes with --approve, not --reject")
         return request_store.decide_extension(
             session, args.request_id, args.approve, args.until, args.note, args.by, on, policy
         )

@@ -175,6 +175,7 @@ def decide_extension(
     audit = _audit(session, request.audit_id)
     note = _required(note, "a note")
     if approve:
+        _still_to_do(audit, f"extension request {request_id}")
         granted = until or request.requested_until
         check_extension_date(_state(audit), granted, policy.max_extension_working_days)
         audit.due_on, audit.updated_at = granted, utcnow()
@@ -222,6 +223,7 @@ def decide_exemption(
     note = _required(note, "a note")
     if approve and request.audit_id is not None:
         audit = _audit(session, request.audit_id)
+        _still_to_do(audit, f"exemption request {request_id}")
         if reallocate_to is not None:
             new = _reallocate(session, audit, reallocate_to, on)
             request.outcome, request.reallocated_audit_id = "reallocated", new.id
@@ -245,6 +247,16 @@ def decide_exemption(
         },
     )
     return request
+
+
+def _still_to_do(audit: Audit, request_label: str) -> None:
+    """Approving changes the audit, so it must still be to do: one completed (or released) while
+    the request waited keeps its record, and the request can only be rejected."""
+    if audit.status != "allocated":
+        raise RequestError(
+            f"audit {audit.id} is {audit.status}: {request_label} can no longer be approved, "
+            "only rejected"
+        )
 
 
 def _decided(
