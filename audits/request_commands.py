@@ -14,6 +14,7 @@ from typing import Any
 from audits import commands
 from audits.clock import today_in_london
 from audits.settings import load_policy
+from flows.events import emit_request_event
 from models import request_store
 from models.db import session_scope
 from rules.requests import EXEMPTION_CATEGORIES, RequestError
@@ -116,6 +117,8 @@ def cmd_request(args: argparse.Namespace) -> int:
             shown = request_store.request_json(request)
     except RequestError as error:
         raise commands.CommandError(str(error)) from None
+    what = "requested" if args.action == "request" else shown["status"]
+    emit_request_event(args.command, what, shown["request_id"], shown["audit_id"])
     if args.json:
         print(json.dumps(shown, indent=2))
     else:

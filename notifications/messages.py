@@ -87,3 +87,17 @@ class AllocationNotice:
     slot_end: datetime
     organiser_email: str
     extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A one-off email about one thing (a request to decide, a decision made): a subject, a few
+    labelled facts, a paragraph on what to do, and a link."""
+
+    recipient_email: str
+    recipient_name: str
+    subject: str
+    facts: tuple[tuple[str, str], ...]
+    message: str
+    link: str
+    link_text: str

@@ -25,7 +25,7 @@ from notifications.invite import (
     kind_word,
     slot_words,
 )
-from notifications.messages import AllocationNotice, Attachment, Digest, DigestItem, Email
+from notifications.messages import AllocationNotice, Attachment, Digest, DigestItem, Email, Notice
 
 __all__ = [
     "allocation_invite",
@@ -242,3 +242,21 @@ def render_allocation(notice: AllocationNotice, programme_name: str) -> Email:
     return Email(
         to=notice.recipient_email, subject=subject, text=text, html=html, attachments=(invite,)
     )
+
+
+def render_notice(notice: Notice, programme_name: str) -> Email:
+    """A one-off email: a request for APS to decide, or a decision for the auditor."""
+    subject = _one_line(notice.subject)
+    html, text = _render(
+        "notice",
+        {
+            "subject": subject,
+            "programme_name": programme_name,
+            "recipient_name": notice.recipient_name,
+            "message": notice.message,
+            "facts": list(notice.facts),
+            "link": notice.link,
+            "link_text": notice.link_text,
+        },
+    )
+    return Email(to=notice.recipient_email, subject=subject, text=text, html=html)

@@ -1,0 +1,44 @@
+"""Prefect events for requests and decisions: ``extension.requested``, ``exemption.approved``...
+
+They make the ``handle-request`` and ``apply-decision`` flows run at once, through triggers on a
+Prefect server. Emitted only when a server is configured (``PREFECT_API_URL``): without one
+there is nothing to trigger, and Prefect would start a temporary server just to drop the event.
+Either way the request is in the database, and the next chase's APS digest lists it.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+
+def request_event_resource(kind: str, request_id: int, audit_id: int | None) -> dict[str, str]:
+    return {
+        "prefect.resource.id": f"audits.{kind}-request.{request_id}",
+        "prefect.resource.name": f"{kind} request {request_id}",
+        "audits.kind": kind,
+        "audits.request-id": str(request_id),
+        "audits.audit-id": str(audit_id),
+    }
+
+
+def emit_request_event(
+    kind: str,
+    what: str,
+    request_id: int,
+    audit_id: int | None,
+    payload: dict[str, Any] | None = None,
+) -> bool:
+    """Emit ``{kind}.{what}`` (what: requested, approved, rejected); whether it was sent."""
+    if not os.environ.get("PREFECT_API_URL"):
+        return False
+    from prefect.events import emit_event
+    from prefect.events.worker import EventsWorker
+
+    event = emit_event(
+        event=f"{kind}.{what}",
+        resource=request_event_resource(kind, request_id, audit_id),
+        payload=payload or {},
+    )
+    EventsWorker.drain_all()  # a CLI process ends right after: deliver before it does
+    return event is not None

@@ -1,0 +1,160 @@
+"""Telling APS about requests and auditors about decisions; events for requests."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import time
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from prefect.testing.utilities import prefect_test_harness
+from sqlalchemy.engine import Engine
+
+from audits.settings import get_engine, get_settings
+from flows.allocate import allocate_cycle
+from flows.allocation_emails import enqueue_allocation_emails
+from flows.outbox import send_outbox
+from flows.requests import decision_notices, enqueue_notices, handle_request, request_notices
+from models import chase_store, request_store
+from models.db import session_scope
+from notifications.transports import OutboxDirTransport
+from tests.flows.council import POLICY, seed_council
+
+REASON = "Sensitive narrative that must never be emailed"
+
+
+@pytest.fixture
+def council(engine: Engine, tmp_path: Path) -> Engine:
+    seed_council(engine, tmp_path, cases=300)
+    with session_scope(engine, write_lock=True) as session:
+        allocate_cycle(session, POLICY, "2026-11", "all")
+    return engine
+
+
+def first_audit(engine: Engine) -> tuple[int, str]:
+    with session_scope(engine) as session:
+        audit = min(chase_store.outstanding_audits(session), key=lambda a: a.audit_id)
+    return audit.audit_id, audit.auditor_id
+
+
+def aps_members(engine: Engine) -> list[str]:
+    with session_scope(engine) as session:
+        return chase_store.aps_team(chase_store.people(session))
+
+
+def sent_messages(engine: Engine, folder: Path) -> list[email.message.EmailMessage]:
+    send_outbox(engine, lambda: OutboxDirTransport(folder, "audits@example.gov.uk"), lambda s: None)
+    return [
+        email.message_from_bytes(p.read_bytes(), policy=email.policy.default)  # type: ignore[misc]
+        for p in sorted(folder.glob("*.eml"))
+    ]
+
+
+def test_each_aps_member_is_asked_to_decide_without_the_reason(
+    council: Engine, tmp_path: Path
+) -> None:
+    audit_id, auditor = first_audit(council)
+    with session_scope(council) as session:
+        request = request_store.request_extension(
+            session, audit_id, date(2026, 12, 4), REASON, auditor, date(2026, 12, 1), POLICY
+        )
+        notices = request_notices(session, "extension", request.id or 0, "https://audits.test")
+    assert len(notices) == len(aps_members(council)) > 0
+    enqueue_notices(council, f"request:extension:{request.id}:pending", notices, "P")
+    enqueue_notices(council, f"request:extension:{request.id}:pending", notices, "P")  # again
+    messages = sent_messages(council, tmp_path / "out")
+    assert len(messages) == len(notices)  # the second enqueue wrote nothing
+    body = messages[0].get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert messages[0]["Subject"].startswith(f"Decide: late extension request {request.id}")
+    assert f"https://audits.test/requests/extension/{request.id}" in body
+    assert REASON not in messages[0].as_string()
+
+
+def test_the_auditor_hears_the_decision_and_a_new_auditor_gets_the_case(
+    council: Engine, tmp_path: Path
+) -> None:
+    audit_id, auditor = first_audit(council)
+    aps = aps_members(council)[0]
+    with session_scope(council) as session:
+        request = request_store.request_exemption(
+            session, audit_id, "conflict_of_interest", REASON, auditor, date(2026, 11, 10)
+        )
+        released = session.get(request_store.Audit, audit_id)
+        assert released is not None
+        to = request_store.suggested_auditors(session, released)[0].staff_id
+    with session_scope(council, write_lock=True) as session:
+        request_store.decide_exemption(
+            session, request.id or 0, True, to, REASON, aps, date(2026, 11, 11)
+        )
+    with session_scope(council) as session:
+        notices = decision_notices(session, "exemption", request.id or 0, "https://audits.test")
+    assert [n.subject for n in notices] == [
+        f"Exemption approved: audit {audit_id} (case {notices[0].facts[0][1]}) has been reallocated"
+    ]
+    enqueue_notices(council, f"decision:exemption:{request.id}:approved", notices, "P")
+    enqueue_allocation_emails(council, "2026-11", "https://audits.test", "aps@example.gov.uk", "P")
+    messages = sent_messages(council, tmp_path / "out")
+    subjects = [m["Subject"] for m in messages]
+    assert any(s.startswith("Exemption approved") for s in subjects)
+    # Every auditor of the cycle had no allocation email yet; the new one is among them.
+    with session_scope(council) as session:
+        new_auditor = chase_store.people(session)[to].email
+    assert any(
+        m["To"] == new_auditor and m["Subject"].startswith("Audit allocated") for m in messages
+    )
+    assert all(REASON not in m.as_string() for m in messages)
+
+
+@pytest.fixture(scope="module")
+def prefect_server() -> Iterator[None]:
+    with prefect_test_harness(server_startup_timeout=60):
+        yield
+
+
+@pytest.mark.prefect
+def test_a_request_emits_its_event_and_the_flow_tells_aps(
+    prefect_server: None,
+    council: Engine,
+    sqlite_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.events.filters import EventFilter, EventNameFilter
+    from prefect.settings import PREFECT_API_URL
+
+    from flows.events import emit_request_event
+
+    monkeypatch.setenv("PREFECT_API_URL", str(PREFECT_API_URL.value()))
+    monkeypatch.setenv("AUDITS_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("AUDITS_OUTBOX_DIR", str(tmp_path / "outbox"))
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    audit_id, auditor = first_audit(council)
+    with session_scope(council) as session:
+        request = request_store.request_extension(
+            session, audit_id, date(2026, 12, 4), REASON, auditor, date(2026, 11, 20), POLICY
+        )
+    assert emit_request_event("extension", "requested", request.id or 0, audit_id)
+
+    found = []
+    with get_client(sync_client=True) as client:
+        for _ in range(40):
+            wanted = EventFilter(event=EventNameFilter(name=["extension.requested"]))
+            page = client.read_events(wanted, limit=50)
+            found = [
+                e for e in page.events if e.resource.get("audits.request-id") == str(request.id)
+            ]
+            if found:
+                break
+            time.sleep(0.25)
+    assert found and found[0].resource["audits.audit-id"] == str(audit_id)
+
+    result = handle_request("extension", request.id or 0)
+    assert result["emails_sent"] == len(aps_members(council))
+    assert len(list((tmp_path / "outbox").glob("*.eml"))) == result["emails_sent"]
+    get_settings.cache_clear()
+    get_engine.cache_clear()
