@@ -30,7 +30,7 @@ from models.allocation_store import load_pauses
 from models.chase_store import Person
 from models.db import session_scope
 from models.outbox_store import Outgoing
-from notifications.messages import Digest, DigestItem
+from notifications.messages import STAGES, Digest, DigestItem
 from notifications.render import render_digest
 from notifications.settings import TransportSettings
 from notifications.transports import Transport, transport_from_settings
@@ -56,7 +56,10 @@ class ChaseSummary:
     dry_run: bool = False
 
     def as_json(self) -> dict[str, Any]:
-        return asdict(self)
+        """The summary with every stage named, counted 0 where nothing went."""
+        data = asdict(self)
+        data["items_by_stage"] = {**dict.fromkeys(STAGES, 0), **self.items_by_stage}
+        return data
 
 
 def plan_and_record(

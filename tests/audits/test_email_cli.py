@@ -73,7 +73,12 @@ def test_chase_runs_the_flow_and_the_outbox_lists_what_went(db: Path, tmp_path: 
     result = run(db, "chase", "--date", "2026-11-23", "--json", outbox=tmp_path / "eml")
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
-    assert summary["items_by_stage"] == {"due_in_5": summary["recipients"]}
+    assert summary["items_by_stage"] == {
+        "due_in_5": summary["recipients"],
+        "due_in_1": 0,
+        "overdue": 0,
+        "escalation": 0,
+    }
     assert summary["emails_sent"] == summary["recipients"] > 0 and summary["failed"] == 0
     assert len(list((tmp_path / "eml").glob("*.eml"))) == summary["emails_sent"]
     sent = json.loads(run(db, "outbox", "--status", "sent", "--json").stdout)

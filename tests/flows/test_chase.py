@@ -686,7 +686,8 @@ def test_the_prefect_flow_chases_over_smtp(
         result = chase_outstanding_audits(date="2026-12-01")
         assert {"date", "emails_sent", "recipients", "items_by_stage", "failed"} <= set(result)
         assert result["date"] == "2026-12-01"
-        assert result["items_by_stage"] == {"overdue": len(every)}
+        none = {"due_in_5": 0, "due_in_1": 0, "overdue": 0, "escalation": 0}
+        assert result["items_by_stage"] == {**none, "overdue": len(every)}
         assert result["emails_sent"] == result["recipients"] == len(every) + len(APS_TEAM)
         assert result["failed"] == 0
         received = by_recipient(mail.take())
@@ -694,7 +695,7 @@ def test_the_prefect_flow_chases_over_smtp(
         assert all(has_link(received[council.auditor_email(a)].part("plain"), a) for a in every)
 
         again = chase_outstanding_audits(date="2026-12-01")
-        assert (again["emails_sent"], again["recipients"], again["items_by_stage"]) == (0, 0, {})
+        assert (again["emails_sent"], again["recipients"], again["items_by_stage"]) == (0, 0, none)
         weekend = chase_outstanding_audits(date="2026-12-05")
         assert weekend["emails_sent"] == 0 and "weekend" in weekend["skipped"]
         assert not mail.take()
