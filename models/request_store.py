@@ -81,6 +81,26 @@ def _trail(
     )
 
 
+def _record_request(
+    session: Session,
+    request: ExtensionRequest | ExemptionRequest,
+    kind: str,
+    detail: dict[str, Any],
+) -> None:
+    session.add(request)
+    session.flush()
+    detail = {
+        "audit_id": request.audit_id,
+        **detail,
+        "reason": request.reason,
+        "late": request.late,
+        "on": request.requested_on.isoformat(),
+    }
+    _trail(
+        session, request.requested_by, f"{kind}.requested", f"{kind}_request", request.id, detail
+    )
+
+
 def request_extension(
     session: Session, audit_id: int, until: date, reason: str, by: str, on: date, policy: Policy
 ) -> ExtensionRequest:
@@ -96,22 +116,7 @@ def request_extension(
         reason=_required(reason, "a reason"),
         late=late,
     )
-    session.add(request)
-    session.flush()
-    _trail(
-        session,
-        by,
-        "extension.requested",
-        "extension_request",
-        request.id,
-        {
-            "audit_id": audit_id,
-            "until": until.isoformat(),
-            "reason": request.reason,
-            "late": late,
-            "on": on.isoformat(),
-        },
-    )
+    _record_request(session, request, "extension", {"until": until.isoformat()})
     return request
 
 
@@ -131,22 +136,7 @@ def request_exemption(
         reason=_required(reason, "a reason"),
         late=late,
     )
-    session.add(request)
-    session.flush()
-    _trail(
-        session,
-        by,
-        "exemption.requested",
-        "exemption_request",
-        request.id,
-        {
-            "audit_id": audit_id,
-            "category": category,
-            "reason": request.reason,
-            "late": late,
-            "on": on.isoformat(),
-        },
-    )
+    _record_request(session, request, "exemption", {"category": category})
     return request
 
 

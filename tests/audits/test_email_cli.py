@@ -11,9 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.allocate import allocate_cycle
-from models.db import make_engine, migrate, session_scope
-from tests.flows.council import POLICY, seed_council
+from tests.flows.council import allocated_database
 
 AUDITS = Path(sys.executable).parent / "audits"
 REPO = Path(__file__).resolve().parents[2]
@@ -21,15 +19,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def allocated_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("email-cli")
-    db = folder / "audits.db"
-    engine = make_engine(f"sqlite:///{db}")
-    migrate(engine)
-    seed_council(engine, folder, cases=300)
-    with session_scope(engine, write_lock=True) as session:
-        allocate_cycle(session, POLICY, "2026-11", "all")
-    engine.dispose()
-    return db
+    return allocated_database(tmp_path_factory.mktemp("email-cli"))
 
 
 def run(db: Path, *args: str, outbox: Path | None = None) -> subprocess.CompletedProcess[str]:

@@ -26,3 +26,18 @@ def seed_council(engine: Engine, folder: Path, cases: int = 800, seed: int = 11)
         import_staff(session, staff_csv, TODAY)
     with session_scope(engine) as session:
         import_cases(session, cases_csv, TODAY)
+
+
+def allocated_database(folder: Path, month: str = "2026-11", cases: int = 300) -> Path:
+    """A SQLite file in ``folder`` with a seeded council and ``month`` allocated (theme all)."""
+    from flows.allocate import allocate_cycle
+    from models.db import make_engine, migrate
+
+    db = folder / "audits.db"
+    engine = make_engine(f"sqlite:///{db}")
+    migrate(engine)
+    seed_council(engine, folder, cases=cases)
+    with session_scope(engine, write_lock=True) as session:
+        allocate_cycle(session, POLICY, month, "all")
+    engine.dispose()
+    return db
