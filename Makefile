@@ -5,15 +5,17 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: install demo test lint unit bench clean
+.PHONY: install browser demo test lint unit bench clean
 
 # constraints.txt pins every package to the versions the project is tested with (regenerate it
 # with `.venv/bin/pip freeze --exclude-editable > constraints.txt` after changing dependencies).
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml constraints.txt web/package.json web/package-lock.json
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
+	@command -v npm >/dev/null || { echo "npm is needed for the web pages' GOV.UK Frontend assets (install Node.js)"; exit 1; }
+	npm ci --prefix web --silent --no-audit --no-fund
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -31,7 +33,15 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy rules models importer flows audits
 
-unit: install
+# The web tests drive Debian's Chromium through Playwright (Playwright's own browser download
+# cannot work offline); install it when it is missing.
+browser:
+	@command -v chromium >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	@command -v chromium >/dev/null || { echo "could not install chromium (apt-get install chromium)"; exit 1; }
+
+unit: install browser
 	mkdir -p var/prefect-test
 	PREFECT_HOME=$(CURDIR)/var/prefect-test $(BIN)/pytest
 
