@@ -1,1 +1,1 @@
-"""The web pages: auditors\x27 audits and requests, the APS decision queue and dashboard."""
+"""The web pages: auditors' audits and requests, the APS decision queue and dashboard."""
