@@ -31,7 +31,7 @@ demo: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy rules models importer flows audits
+	$(BIN)/mypy rules models importer flows audits notifications web
 
 # The web tests drive Debian's Chromium through Playwright (Playwright's own browser download
 # cannot work offline); install it when it is missing.

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any, NoReturn
 
-from audits import commands, request_commands
+from audits import commands, request_commands, web_command
 from rules.cohorts import COHORTS
 from rules.months import MonthError, format_month, parse_month
 from rules.policy import JUDGEMENTS
@@ -119,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _email_commands(sub)
     request_commands.add_parsers(sub, _date)
+    web_command.add_parser(sub)
 
     demo = sub.add_parser(
         "demo",

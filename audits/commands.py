@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlmodel import Session
 
-from audits import email_commands, request_commands
+from audits import email_commands, request_commands, web_command
 from audits.clock import today_in_london
 from audits.settings import SettingsError, get_engine, load_policy
 from models import allocation_store as store
@@ -40,6 +40,7 @@ def run(args: argparse.Namespace) -> int:
         "outbox": email_commands.cmd_outbox,
         "extension": request_commands.cmd_request,
         "exemption": request_commands.cmd_request,
+        "web": web_command.cmd_web,
     }[args.command]
     try:
         return handler(args)

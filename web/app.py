@@ -1,0 +1,104 @@
+"""The web app: ``create_app`` wires settings, the database and the pages together.
+
+Views are thin (read, call the request store, redirect); every POST checks its CSRF token and
+ends in a redirect (post-redirect-get), or re-renders its form with the GOV.UK error summary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from urllib.parse import quote
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.engine import Engine
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+from audits.clock import today_in_london
+from rules.policy import Policy
+from web import views_aps, views_auditor, views_session
+from web.auth import Forbidden, NotSignedIn, load_user
+from web.csrf import CsrfError
+from web.render import GOVUK_FRONTEND, make_templates, page
+from web.settings import WebSettings, WebSettingsError
+
+SESSION_COOKIE = "audits_session"
+
+
+def create_app(
+    engine: Engine,
+    policy: Policy,
+    settings: WebSettings,
+    secret_key: str,
+    clock: Callable[[], date] = today_in_london,
+) -> FastAPI:
+    """The app for ``engine``; ``clock`` gives today's date (Europe/London) for every rule."""
+    settings.check()
+    assets = GOVUK_FRONTEND / "govuk"
+    if not (assets / "govuk-frontend.min.css").exists():
+        raise WebSettingsError(
+            f"GOV.UK Frontend is missing from {GOVUK_FRONTEND.parent.parent}: run `make install`"
+        )
+    app = FastAPI(
+        title=policy.name,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        dependencies=[Depends(load_user)],
+    )
+    app.state.engine, app.state.policy, app.state.settings = engine, policy, settings
+    app.state.clock, app.state.templates = clock, make_templates()
+    app.state.secret_key = secret_key
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=secret_key,
+        session_cookie=SESSION_COOKIE,
+        max_age=int(timedelta(minutes=settings.session_minutes).total_seconds()),
+        same_site="lax",
+        https_only=settings.secure_cookies,
+    )
+    app.mount("/assets", StaticFiles(directory=assets / "assets"), name="assets")
+    app.mount("/static", StaticFiles(directory=assets), name="static")
+    for module in (views_session, views_auditor, views_aps):
+        app.include_router(module.router)
+    _add_error_pages(app)
+    return app
+
+
+def _add_error_pages(app: FastAPI) -> None:
+    @app.exception_handler(NotSignedIn)
+    async def sign_in_first(request: Request, _: NotSignedIn) -> Response:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/sign-in?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, error: Forbidden) -> HTMLResponse:
+        return _problem(request, 403, "You cannot do this", error.message)
+
+    @app.exception_handler(CsrfError)
+    async def csrf_refused(request: Request, _: CsrfError) -> HTMLResponse:
+        return _problem(
+            request,
+            403,
+            "This form could not be sent",
+            "The form was out of date or did not come from this service. Nothing was changed. "
+            "Go back, reload the page and try again.",
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_address(request: Request, _: RequestValidationError) -> HTMLResponse:
+        return _problem(request, 400, "Page not found", "Check the address and try again.")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> HTMLResponse:
+        if error.status_code == 404:
+            return _problem(request, 404, "Page not found", "Check the address and try again.")
+        return _problem(request, error.status_code, "Something went wrong", str(error.detail))
+
+
+def _problem(request: Request, status: int, title: str, message: str) -> HTMLResponse:
+    return page(request, "problem.html", {"title": title, "message": message}, status)

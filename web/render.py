@@ -1,0 +1,67 @@
+"""Pages rendered with Jinja2 and the GOV.UK Frontend macros (govuk-frontend-jinja)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
+
+from web.csrf import csrf_token
+
+REPO = Path(__file__).resolve().parent.parent
+PAGES = REPO / "templates" / "web"
+#: Installed from the npm registry by ``make install`` (web/package.json), never committed.
+GOVUK_FRONTEND = Path(__file__).resolve().parent / "node_modules" / "govuk-frontend" / "dist"
+
+
+def _long_date(value: date | None) -> str:
+    """'Friday 27 November 2026', the GOV.UK style for dates."""
+    return "" if value is None else f"{value:%A} {value.day} {value:%B %Y}"
+
+
+def _short_date(value: date | None) -> str:
+    return "" if value is None else f"{value.day} {value:%b %Y}"
+
+
+def make_templates() -> Jinja2Templates:
+    env = Environment(
+        loader=ChoiceLoader(
+            [
+                FileSystemLoader(PAGES),
+                PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+            ]
+        ),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["long_date"] = _long_date
+    env.filters["short_date"] = _short_date
+    return Jinja2Templates(env=env)
+
+
+def page(
+    request: Request, template: str, context: dict[str, Any], status_code: int = 200
+) -> HTMLResponse:
+    """Render ``template`` with the signed-in person, the CSRF token and any flash message."""
+    templates: Jinja2Templates = request.app.state.templates
+    flash = request.session.pop("flash", None)
+    full = {
+        "user": getattr(request.state, "user", None),
+        "csrf_token": csrf_token(request),
+        "flash": flash,
+        "today": request.app.state.clock(),
+        "programme_name": request.app.state.policy.name,
+        **context,
+    }
+    return templates.TemplateResponse(request, template, full, status_code=status_code)
+
+
+def flash(request: Request, message: str) -> None:
+    """A one-off confirmation shown on the next page (after post-redirect-get)."""
+    request.session["flash"] = message

@@ -1,0 +1,118 @@
+"""Signing in and out, the start page, and the signed links that emails carry."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+from sqlmodel import Session
+
+from models.db import session_scope
+from models.link_store import consume
+from models.people import ROLES, Staff
+from web.auth import SESSION_KEY, Forbidden, require_user
+from web.csrf import check_csrf, renew_csrf_token
+from web.links import LinkError, read_token, target_path
+from web.render import page
+
+router = APIRouter()
+
+HOME_BY_ROLE = {"aps": "/aps/requests", "director": "/aps/dashboard"}
+ROLE_NAMES = {
+    "aps": "APS team",
+    "team_manager": "Team Managers",
+    "service_manager": "Service Managers",
+    "director": "Directors",
+}
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site: never an open redirect to another one."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+@router.get("/", include_in_schema=False)
+def home(request: Request) -> Response:
+    user = require_user(request)
+    return RedirectResponse(HOME_BY_ROLE.get(user.role, "/my-audits"), status_code=303)
+
+
+def _sign_in_context(request: Request, next: str) -> dict[str, object]:
+    groups: list[tuple[str, list[Staff]]] = []
+    if request.app.state.settings.dev_login:
+        with Session(request.app.state.engine) as session:
+            staff = session.scalars(
+                select(Staff)
+                .where(Staff.active, Staff.in_latest_export)
+                .order_by(Staff.role, Staff.name)
+            ).all()
+        groups = [
+            (ROLE_NAMES.get(role, role), [s for s in staff if s.role == role]) for role in ROLES
+        ]
+    return {"groups": groups, "next": _safe_next(next), "error": None}
+
+
+@router.get("/sign-in", response_class=HTMLResponse)
+def sign_in_page(request: Request, next: str = "/") -> HTMLResponse:
+    return page(request, "sign_in.html", _sign_in_context(request, next))
+
+
+@router.post("/sign-in", dependencies=[Depends(check_csrf)])
+def sign_in(request: Request, staff_id: str = Form(""), next: str = Form("/")) -> Response:
+    """Development sign-in only: a single sign-on proxy signs people in by its header."""
+    if not request.app.state.settings.dev_login:
+        raise HTTPException(404)
+    with Session(request.app.state.engine) as session:
+        person = session.get(Staff, staff_id) if staff_id else None
+    if person is None or not person.active or not person.in_latest_export:
+        context = {**_sign_in_context(request, next), "error": "Choose who to sign in as"}
+        return page(request, "sign_in.html", context, 400)
+    request.session.clear()
+    request.session[SESSION_KEY] = person.staff_id
+    renew_csrf_token(request)
+    return RedirectResponse(_safe_next(next), status_code=303)
+
+
+@router.post("/sign-out", dependencies=[Depends(check_csrf)])
+def sign_out(request: Request) -> Response:
+    request.session.clear()
+    renew_csrf_token(request)
+    return RedirectResponse("/sign-in", status_code=303)
+
+
+@router.get("/links/{token}", response_class=HTMLResponse)
+def follow_link(request: Request, token: str) -> Response:
+    """A link from an email: checked, then used up by its own recipient, then followed."""
+    now = datetime.now(UTC)
+    try:
+        claims = read_token(token, now, request.app.state.secret_key)
+    except LinkError as error:
+        return _bad_link(request, str(error))
+    user = require_user(request)
+    if user.staff_id != claims.staff_id:
+        raise Forbidden(
+            "This link was sent to someone else. Sign out and sign in as the person it was "
+            "sent to, or find the audit from your own pages."
+        )
+    try:
+        with session_scope(request.app.state.engine, write_lock=True) as session:
+            consume(session, claims, now)
+    except LinkError as error:
+        return _bad_link(request, str(error))
+    return RedirectResponse(target_path(claims), status_code=303)
+
+
+def _bad_link(request: Request, message: str) -> HTMLResponse:
+    return page(
+        request,
+        "problem.html",
+        {
+            "title": "This link cannot be used",
+            "message": f"{message} Find the audit or request from your own pages instead.",
+        },
+        400,
+    )
