@@ -30,7 +30,9 @@ FLAGS = [
 def chromium_path() -> str:
     found = os.environ.get("AUDITS_TEST_CHROMIUM") or shutil.which("chromium")
     if not found:
-        raise RuntimeError("Chromium is not installed: run `make browser` (apt-get install chromium)")
+        raise RuntimeError(
+            "Chromium is not installed: run `make browser` (apt-get install chromium)"
+        )
     return found
 
 

@@ -37,9 +37,11 @@ def base_url(web_engine: Engine) -> Iterator[str]:
 @pytest.fixture
 def people(web_engine: Engine) -> dict[str, str]:
     """Staff ids by part: an auditor with audits, another Team Manager, APS (two), a Service
-    Manager and a Director; and ``audit``, an audit of the auditor still to do."""
+    Manager and a Director; and ``audit``, the auditor's November audit, due 30 November."""
     with Session(web_engine) as session:
-        audit = session.scalars(select(Audit).order_by(Audit.id)).first()
+        audit = session.scalars(
+            select(Audit).where(Audit.cycle == "2026-11").order_by(Audit.id)
+        ).first()
         assert audit is not None
         ids = {
             role: session.scalars(

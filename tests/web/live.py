@@ -16,6 +16,8 @@ import httpx
 import uvicorn
 from sqlalchemy.engine import Engine
 
+from flows.allocate import allocate_cycle
+from models.db import make_engine, session_scope
 from tests.flows.council import POLICY, allocated_database
 from web.app import create_app
 from web.settings import WebSettings
@@ -90,4 +92,11 @@ def council_copy(template: Path, folder: Path) -> Path:
 
 
 def council_template(folder: Path) -> Path:
-    return allocated_database(folder, "2026-11", cases=300)
+    """A council with October 2026 (now overdue) and November 2026 (due 30 November) allocated:
+    every Team Manager has an audit in each."""
+    db = allocated_database(folder, "2026-10", cases=300)
+    engine = make_engine(f"sqlite:///{db}")
+    with session_scope(engine, write_lock=True) as session:
+        allocate_cycle(session, POLICY, "2026-11", "all")
+    engine.dispose()
+    return db

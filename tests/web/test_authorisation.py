@@ -1,0 +1,209 @@
+"""Every route, for every role and for someone not signed in: allowed or refused.
+
+Refused means a redirect to sign in (not signed in) or 403 (signed in, not allowed); a refused
+POST changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from models import request_store
+from models.db import session_scope
+from models.programme import Audit
+from models.requests import ExemptionRequest, ExtensionRequest
+from models.trail import TrailEntry
+from tests.flows.council import POLICY
+from tests.web.live import csrf_of, serve, signed_in
+
+ROLES = ("anonymous", "auditor", "other_manager", "service_manager", "director", "aps")
+EVERYONE = set(ROLES) - {"anonymous"}
+OWNER_OR_APS = {"auditor", "aps"}
+
+# path template -> roles allowed to GET it
+GET_ROUTES = {
+    "/my-audits": EVERYONE,
+    "/audits/{audit}": OWNER_OR_APS,
+    "/audits/{audit}/extension": OWNER_OR_APS,
+    "/audits/{audit}/exemption": OWNER_OR_APS,
+    "/aps/requests": {"aps"},
+    "/requests/extension/{extension}": {"aps"},
+    "/requests/exemption/{exemption}": {"aps"},
+    "/aps/dashboard": {"aps", "director"},
+}
+# path template -> (roles allowed to POST, a valid form)
+POST_ROUTES = {
+    "/audits/{free}/extension": (
+        {"auditor", "aps"},
+        {"until-day": "4", "until-month": "12", "until-year": "2026", "reason": "leave"},
+    ),
+    "/audits/{free}/exemption": ({"auditor", "aps"}, {"category": "leave", "reason": "leave"}),
+    "/requests/extension/{extension}": ({"aps"}, {"decision": "reject", "note": "no"}),
+    "/requests/exemption/{exemption}": ({"aps"}, {"decision": "withdraw", "note": "ok"}),
+}
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str], Engine]]:
+    """One served council for the whole matrix: the auditor has two audits, one with a pending
+    extension request and one free; another auditor's audit has a pending exemption request."""
+    from models.db import make_engine
+    from tests.web.live import council_template
+
+    engine = make_engine(f"sqlite:///{council_template(tmp_path_factory.mktemp('matrix'))}")
+    with session_scope(engine, write_lock=True) as session:
+        auditor = session.scalars(
+            select(Audit.auditor_id).group_by(Audit.auditor_id).having(func.count() >= 2)
+        ).first()
+        assert auditor is not None, "the council needs an auditor with two audits"
+        audits = session.scalars(
+            select(Audit.id)
+            .where(Audit.auditor_id == auditor, Audit.cycle == "2026-11")
+            .order_by(Audit.id)
+        ).all()
+        audits += session.scalars(
+            select(Audit.id).where(Audit.auditor_id == auditor, Audit.cycle == "2026-10")
+        ).all()
+        on = date(2026, 11, 9)
+        extension = request_store.request_extension(
+            session, audits[0], date(2026, 12, 3), "leave", auditor, on, POLICY
+        )
+        elsewhere = session.scalars(select(Audit).where(Audit.auditor_id != auditor)).first()
+        assert elsewhere is not None and elsewhere.id is not None
+        exemption = request_store.request_exemption(
+            session, elsewhere.id, "sickness", "off sick", elsewhere.auditor_id, on
+        )
+        ids = {
+            "audit": str(audits[0]),
+            "free": str(audits[1]),
+            "extension": str(extension.id),
+            "exemption": str(exemption.id),
+        }
+    people = _people(engine, auditor)
+    with serve(engine) as url:
+        yield url, {**people, **ids}, engine
+    engine.dispose()
+
+
+def _people(engine: Engine, auditor: str) -> dict[str, str]:
+    from models.people import Staff
+
+    with Session(engine) as session:
+
+        def first(role: str, *excluding: str) -> str:
+            found = session.scalars(
+                select(Staff.staff_id)
+                .where(Staff.role == role, Staff.staff_id.not_in(excluding))
+                .order_by(Staff.staff_id)
+            ).first()
+            assert found is not None
+            return found
+
+        return {
+            "auditor": auditor,
+            "other_manager": first("team_manager", auditor),
+            "service_manager": first("service_manager"),
+            "director": first("director"),
+            "aps": first("aps"),
+        }
+
+
+@pytest.fixture(scope="module")
+def clients(world: tuple[str, dict[str, str], Engine]) -> Iterator[dict[str, httpx.Client]]:
+    url, ids, _ = world
+    made = {role: signed_in(url, None if role == "anonymous" else ids[role]) for role in ROLES}
+    yield made
+    for client in made.values():
+        client.close()
+
+
+def _counts(engine: Engine) -> tuple[int, ...]:
+    with Session(engine) as session:
+        return tuple(
+            session.execute(select(func.count()).select_from(table)).scalar_one()
+            for table in (ExtensionRequest, ExemptionRequest, TrailEntry)
+        ) + (
+            session.execute(
+                select(func.count()).select_from(Audit).where(Audit.status != "allocated")
+            ).scalar_one(),
+        )
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("route", sorted(GET_ROUTES))
+def test_get(world, clients, route: str, role: str) -> None:
+    _, ids, _ = world
+    response = clients[role].get(route.format(**ids))
+    if role == "anonymous":
+        assert response.status_code == 303
+        assert response.headers["location"].startswith("/sign-in?next=")
+    elif role in GET_ROUTES[route]:
+        assert response.status_code == 200, response.text[-500:]
+        assert 'class="govuk-' in response.text
+    else:
+        assert response.status_code == 403
+        assert "You cannot do this" in response.text
+
+
+REFUSED_POSTS = [
+    (route, role)
+    for route, (allowed, _) in sorted(POST_ROUTES.items())
+    for role in sorted(EVERYONE - allowed)
+]
+
+
+@pytest.mark.parametrize(("route", "role"), REFUSED_POSTS)
+def test_post_refused(world, clients, route: str, role: str) -> None:
+    """Roles not allowed are refused with a valid CSRF token, and nothing changes (the allowed
+    ones post in test_requests.py)."""
+    url, ids, engine = world
+    form = POST_ROUTES[route][1]
+    client = clients[role]
+    token = csrf_of(client.get("/my-audits").text)
+    before = _counts(engine)
+    response = client.post(route.format(**ids), data={**form, "csrf_token": token})
+    assert response.status_code == 403
+    assert _counts(engine) == before
+
+
+@pytest.mark.parametrize("route", sorted(POST_ROUTES))
+def test_post_anonymous(world, route: str) -> None:
+    url, ids, engine = world
+    with httpx.Client(base_url=url) as client:
+        token = csrf_of(client.get("/sign-in").text)
+        before = _counts(engine)
+        response = client.post(
+            route.format(**ids), data={**POST_ROUTES[route][1], "csrf_token": token}
+        )
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/sign-in")
+    assert _counts(engine) == before
+
+
+@pytest.mark.parametrize(
+    ("role", "home"),
+    [
+        ("auditor", "/my-audits"),
+        ("other_manager", "/my-audits"),
+        ("service_manager", "/my-audits"),
+        ("director", "/aps/dashboard"),
+        ("aps", "/aps/requests"),
+        ("anonymous", "/sign-in?next=/"),
+    ],
+)
+def test_start_page_by_role(clients, role: str, home: str) -> None:
+    response = clients[role].get("/")
+    assert response.status_code == 303
+    assert response.headers["location"] == home
+
+
+def test_an_unknown_audit_is_refused_like_someone_elses(world, clients) -> None:
+    response = clients["auditor"].get("/audits/999999")
+    assert response.status_code == 403

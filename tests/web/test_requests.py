@@ -1,0 +1,157 @@
+"""Requests and decisions through the pages: post-redirect-get, what changes, what is shown."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from models.programme import Audit
+from models.requests import ExemptionRequest, ExtensionRequest
+from models.trail import TrailEntry
+from tests.web.live import post_form, signed_in
+
+DEC_4 = {"until-day": "4", "until-month": "12", "until-year": "2026"}
+
+
+def _audit(engine: Engine, audit_id: str | int) -> Audit:
+    with Session(engine) as session:
+        audit = session.get(Audit, int(audit_id))
+        assert audit is not None
+        return audit
+
+
+def _one(engine: Engine, table: type) -> object:
+    with Session(engine) as session:
+        rows = session.scalars(select(table)).all()
+        assert len(rows) == 1, rows
+        return rows[0]
+
+
+def test_auditor_asks_for_an_extension_and_aps_approves_another_date(
+    base_url, web_engine, people
+) -> None:
+    audit_id = people["audit"]
+    auditor = signed_in(base_url, people["auditor"])
+    response = post_form(
+        auditor, f"/audits/{audit_id}/extension", {**DEC_4, "reason": "Annual leave"}
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/audits/{audit_id}"
+    page = auditor.get(response.headers["location"]).text
+    assert "Extension requested for case" in page  # the flash, once
+    assert "Extension requested for case" not in auditor.get(f"/audits/{audit_id}").text
+    request = _one(web_engine, ExtensionRequest)
+    assert request.status == "pending" and request.requested_until == date(2026, 12, 4)
+    assert request.requested_by == people["auditor"] and not request.late
+
+    aps = signed_in(base_url, people["aps"])
+    queue = aps.get("/aps/requests").text
+    assert "1 request waiting" in queue and f"/requests/extension/{request.id}" in queue
+    response = post_form(
+        aps,
+        f"/requests/extension/{request.id}",
+        {"decision": "approve", "until-day": "7", "until-month": "12", "until-year": "2026",
+         "note": "Agreed, to the Monday"},
+    )  # fmt: skip
+    assert response.status_code == 303 and response.headers["location"] == "/aps/requests"
+    assert f"Extension request {request.id} approved" in aps.get("/aps/requests").text
+    audit = _audit(web_engine, audit_id)
+    assert audit.due_on == date(2026, 12, 7) and audit.original_due_on == date(2026, 11, 30)
+    mine = auditor.get("/my-audits").text
+    assert "7 Dec 2026" in mine and "(approved until 7 Dec 2026)" in mine
+    with Session(web_engine) as session:
+        actions = session.scalars(select(TrailEntry.action).order_by(TrailEntry.id)).all()
+    assert actions[-2:] == ["extension.requested", "extension.approved"]
+
+
+def test_aps_may_ask_on_an_auditors_behalf(base_url, web_engine, people) -> None:
+    aps = signed_in(base_url, people["aps"])
+    response = post_form(
+        aps, f"/audits/{people['audit']}/extension", {**DEC_4, "reason": "Phoned in"}
+    )
+    assert response.status_code == 303
+    assert _one(web_engine, ExtensionRequest).requested_by == people["aps"]
+
+
+def test_exemption_reallocated_to_a_suggested_auditor(base_url, web_engine, people) -> None:
+    audit_id = people["audit"]
+    auditor = signed_in(base_url, people["auditor"])
+    response = post_form(
+        auditor, f"/audits/{audit_id}/exemption", {"category": "sickness", "reason": "Off sick"}
+    )
+    assert response.status_code == 303
+    request = _one(web_engine, ExemptionRequest)
+    aps = signed_in(base_url, people["aps"])
+    page = aps.get(f"/requests/exemption/{request.id}").text
+    audit = _audit(web_engine, audit_id)
+    assert 'name="reallocate_to"' in page
+    assert audit.case_team not in page.split("Who takes the case?")[1].split("</fieldset>")[0]
+    suggested = page.split('name="reallocate_to" type="radio" value="')[1].split('"')[0]
+    response = post_form(
+        aps,
+        f"/requests/exemption/{request.id}",
+        {"decision": "reallocate", "reallocate_to": suggested, "note": "Covered"},
+    )
+    assert response.status_code == 303
+    assert _audit(web_engine, audit_id).status == "exempted"
+    with Session(web_engine) as session:
+        new = session.scalars(
+            select(Audit).where(Audit.case_ref == audit.case_ref, Audit.cycle == audit.cycle,
+                                Audit.id != audit.id)
+        ).one()  # fmt: skip
+    assert new.auditor_id == suggested and new.due_on == date(2026, 11, 30)
+    assert new.case_ref in signed_in(base_url, suggested).get("/my-audits").text
+
+
+def test_exemption_withdrawn_and_one_rejected(base_url, web_engine, people) -> None:
+    auditor = signed_in(base_url, people["auditor"])
+    aps = signed_in(base_url, people["aps"])
+    post_form(auditor, f"/audits/{people['audit']}/exemption", {"category": "other", "reason": "x"})
+    request = _one(web_engine, ExemptionRequest)
+    response = post_form(
+        aps, f"/requests/exemption/{request.id}", {"decision": "reject", "note": "Needed"}
+    )
+    assert response.status_code == 303
+    assert _audit(web_engine, people["audit"]).status == "allocated"
+    post_form(auditor, f"/audits/{people['audit']}/exemption", {"category": "leave", "reason": "y"})
+    with Session(web_engine) as session:
+        second = session.scalars(
+            select(ExemptionRequest).where(ExemptionRequest.status == "pending")
+        ).one()
+    response = post_form(
+        aps, f"/requests/exemption/{second.id}", {"decision": "withdraw", "note": "Not needed"}
+    )
+    assert response.status_code == 303
+    assert _audit(web_engine, people["audit"]).status == "withdrawn"
+    page = auditor.get(f"/audits/{people['audit']}").text
+    assert "Withdrawn" in page and "Rejected" in page and "Ask for an extension" not in page
+
+
+def test_a_request_after_the_due_date_is_marked_late_in_the_queue(
+    base_url, web_engine, people
+) -> None:
+    with Session(web_engine) as session:
+        october = session.scalars(
+            select(Audit).where(Audit.cycle == "2026-10", Audit.auditor_id == people["auditor"])
+        ).one()
+    auditor = signed_in(base_url, people["auditor"])
+    response = post_form(
+        auditor,
+        f"/audits/{october.id}/extension",
+        {"until-day": "12", "until-month": "11", "until-year": "2026", "reason": "Behind"},
+    )
+    assert response.status_code == 303
+    assert _one(web_engine, ExtensionRequest).late
+    row = signed_in(base_url, people["aps"]).get("/aps/requests").text.split('data-request="')[1]
+    assert "Late" in row.split("</tr>")[0]
+
+
+def _counts(engine: Engine) -> tuple[int, int, int]:
+    with Session(engine) as session:
+        return tuple(  # type: ignore[return-value]
+            session.execute(select(func.count()).select_from(t)).scalar_one()
+            for t in (ExtensionRequest, ExemptionRequest, TrailEntry)
+        )
