@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: install browser demo test lint unit bench clean
+.PHONY: install browser demo web test lint unit bench clean
 
 # constraints.txt pins every package to the versions the project is tested with (regenerate it
 # with `.venv/bin/pip freeze --exclude-editable > constraints.txt` after changing dependencies).
@@ -27,6 +27,12 @@ demo: install
 	rm -rf var/demo
 	AUDITS_DATABASE_URL=sqlite:///var/demo/audits.db AUDITS_EMAIL_TRANSPORT=outbox \
 	  AUDITS_OUTBOX_DIR=var/demo/outbox $(BIN)/audits demo --out var/demo
+
+# The web pages on the demo's database, with development sign-in (choose anyone from a list).
+web: install
+	@test -f var/demo/audits.db || { echo "run make demo first"; exit 1; }
+	AUDITS_DATABASE_URL=sqlite:///var/demo/audits.db AUDITS_DEV_LOGIN=true \
+	  AUDITS_OUTBOX_DIR=var/demo/outbox $(BIN)/audits web
 
 lint: install
 	$(BIN)/ruff check .

@@ -67,7 +67,10 @@ def run_demo(out: Path, month: str | None, seed: int) -> int:
         f"\nDemo finished in {time.perf_counter() - started:.1f} s. Explore it with:\n"
         f"  AUDITS_DATABASE_URL={engine.url} .venv/bin/audits list --month {month}\n"
         f"  AUDITS_DATABASE_URL={engine.url} .venv/bin/audits explain --month {month}\n"
-        f"  AUDITS_DATABASE_URL={engine.url} .venv/bin/audits outbox"
+        f"  AUDITS_DATABASE_URL={engine.url} .venv/bin/audits outbox\n"
+        "and in the web pages, with development sign-in (sign in as APS01 for the decision queue\n"
+        "and the dashboard, or as a Team Manager for their audits and requests):\n"
+        "  make web      # then open http://127.0.0.1:8000/"
     )
     return 0
 

@@ -44,7 +44,10 @@ def time_travel(
     requests_day = add_working_days(allocated_on, 10)
     while day <= finish:
         if day == requests_day:
-            for line in requests_and_decisions(engine, policy, day):
+            with session_scope(engine) as session:
+                outstanding = {a.audit_id for a in chase_store.outstanding_audits(session)}
+            undone = frozenset(outstanding - set(plan))
+            for line in requests_and_decisions(engine, policy, day, undone):
                 print(line)
         if is_working_day(day):
             completed += _complete_due(engine, plan, day, seed)

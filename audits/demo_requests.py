@@ -15,10 +15,14 @@ from rules.policy import Policy
 from rules.working_days import add_working_days
 
 
-def requests_and_decisions(engine: Engine, policy: Policy, day: date) -> list[str]:
+def requests_and_decisions(
+    engine: Engine, policy: Policy, day: date, undone: frozenset[int] = frozenset()
+) -> list[str]:
     """On ``day``: three auditors ask for extensions and one for an exemption; the next working
     day the APS team approves one extension (with an earlier date than asked), another as asked,
-    rejects the third, and reallocates the exempted case. What happened, as lines to print."""
+    rejects the third, and reallocates the exempted case. Two more requests, about audits in
+    ``undone`` (not completed in the demo), wait in the APS decision queue for the web pages.
+    What happened, as lines to print."""
     with session_scope(engine) as session:
         audits = sorted(chase_store.outstanding_audits(session), key=lambda a: a.audit_id)
         aps = chase_store.aps_team(chase_store.people(session))
@@ -70,7 +74,32 @@ def requests_and_decisions(engine: Engine, policy: Policy, day: date) -> list[st
             f"  {decided_on:%a %d %b}: APS approved 2 extensions (one with another "
             f"date), rejected 1, and reallocated the exempted case to {to}"
         )
+        lines += _left_pending(
+            session, [a for a in audits[4:] if a.audit_id in undone], day, policy
+        )
     return lines
+
+
+def _left_pending(
+    session: Session, audits: list[OutstandingAudit], day: date, policy: Policy
+) -> list[str]:
+    """An extension and an exemption request for APS to decide in the web pages."""
+    if len(audits) < 2:
+        return []
+    extension = _extension(session, audits[0], 5, policy, day)
+    exemption = request_store.request_exemption(
+        session,
+        audits[1].audit_id,
+        "leave",
+        "planned leave for three weeks",
+        audits[1].auditor_id,
+        day,
+    )
+    return [
+        f"  {day:%a %d %b}: extension request {extension.id} (audit {audits[0].audit_id}) and "
+        f"exemption request {exemption.id} (audit {audits[1].audit_id}) wait for APS "
+        "in the web pages"
+    ]
 
 
 def _extension(

@@ -59,7 +59,7 @@ def create_app(
         session_cookie=SESSION_COOKIE,
         max_age=int(timedelta(minutes=settings.session_minutes).total_seconds()),
         same_site="lax",
-        https_only=settings.secure_cookies,
+        https_only=settings.https_only(),
     )
     app.mount("/assets", StaticFiles(directory=assets / "assets"), name="assets")
     app.mount("/static", StaticFiles(directory=assets), name="static")

@@ -23,10 +23,14 @@ class WebSettings(BaseSettings):
     #: The proxies allowed to set that header (IP addresses or networks, comma-separated): a
     #: request from anywhere else never signs anyone in by header.
     trusted_proxies: str = "127.0.0.1,::1"
-    #: Send the session cookie only over HTTPS (set false only for plain-HTTP development).
-    secure_cookies: bool = True
+    #: Send the session cookie only over HTTPS. Unset: yes, except with development sign-in
+    #: (which serves plain HTTP on a developer's machine and never runs in production).
+    secure_cookies: bool | None = None
     #: Minutes of inactivity after which a session ends.
     session_minutes: int = 480
+
+    def https_only(self) -> bool:
+        return self.secure_cookies if self.secure_cookies is not None else not self.dev_login
 
     def check(self) -> None:
         if not self.dev_login and not self.auth_header:
