@@ -21,6 +21,7 @@ from flows.chase import open_transport_for
 from flows.memory import no_cyclic_gc
 from flows.outbox import SendReport, send_outbox
 from models import allocation_store as store
+from models.base import utcnow
 from models.db import session_scope
 from notifications.settings import TransportSettings
 from rules.allocation import allocate
@@ -28,6 +29,7 @@ from rules.due_dates import allocation_date, due_date
 from rules.eligibility import eligible_auditors, eligible_cases
 from rules.pauses import pause_on
 from rules.policy import Policy
+from web.secret import get_secret_key
 
 
 @dataclass
@@ -120,7 +122,13 @@ def email_allocations(month: str) -> SendReport:
     """Write the allocation emails (with their invitations) and send the outbox."""
     policy, settings = load_policy(), TransportSettings()
     enqueue_allocation_emails(
-        get_engine(), month, settings.base_url, settings.email_from, policy.name
+        get_engine(),
+        month,
+        settings.base_url,
+        settings.email_from,
+        policy.name,
+        secret=get_secret_key(),
+        now=utcnow(),
     )
     return send_outbox(get_engine(), open_transport_for(policy), time.sleep)
 

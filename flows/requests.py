@@ -8,6 +8,7 @@ only tell people. If an event is lost, the next chase's APS digest still lists t
 from __future__ import annotations
 
 import time
+from datetime import datetime, timedelta
 from typing import Any
 
 from prefect import flow, get_run_logger, task
@@ -19,6 +20,7 @@ from flows.allocation_emails import enqueue_allocation_emails
 from flows.chase import open_transport_for
 from flows.outbox import SendReport, send_outbox
 from models import chase_store, outbox_store
+from models.base import utcnow
 from models.db import session_scope
 from models.outbox_store import Outgoing
 from models.people import Staff
@@ -28,8 +30,12 @@ from notifications.invite import human_date
 from notifications.messages import Notice
 from notifications.render import render_notice
 from notifications.settings import TransportSettings
+from web.links import make_link
+from web.secret import get_secret_key
 
 KINDS: dict[str, Any] = {"extension": ExtensionRequest, "exemption": ExemptionRequest}
+#: How long an APS member's "decide" link lives; afterwards the decision queue still has it.
+DECIDE_LINK_TTL = timedelta(days=30)
 
 
 def _load(session: Session, kind: str, request_id: int) -> tuple[Any, Audit, Staff | None]:
@@ -63,8 +69,17 @@ def _facts(
     return tuple(facts)
 
 
-def request_notices(session: Session, kind: str, request_id: int, base_url: str) -> list[Notice]:
-    """One email per APS member: a request is waiting for their decision."""
+def request_notices(
+    session: Session,
+    kind: str,
+    request_id: int,
+    base_url: str,
+    *,
+    secret: str,
+    now: datetime,
+) -> list[Notice]:
+    """One email per APS member: a request is waiting for their decision, with a link signed
+    for that member alone (usable once, for ``DECIDE_LINK_TTL`` from ``now``)."""
     request, audit, auditor = _load(session, kind, request_id)
     directory = chase_store.people(session)
     late = "late " if request.late else ""
@@ -78,7 +93,7 @@ def request_notices(session: Session, kind: str, request_id: int, base_url: str)
             subject,
             _facts(kind, request, audit, auditor),
             f"A {late}{kind} request is waiting for the APS team's decision.",
-            f"{base_url.rstrip('/')}/requests/{kind}/{request_id}",
+            make_link(base_url, f"decide-{kind}", request_id, aps, now, DECIDE_LINK_TTL, secret),
             f"Decide {kind} request {request_id}",
         )
         for aps in chase_store.aps_team(directory)
@@ -151,9 +166,14 @@ def enqueue_notices(engine: Engine, key: str, notices: list[Notice], programme_n
 @task(name="tell-and-send")
 def _tell(kind: str, request_id: int, deciding: bool) -> SendReport:
     engine, policy, settings = get_engine(), load_policy(), TransportSettings()
+    secret, now = get_secret_key(), utcnow()
     with session_scope(engine) as session:
-        build = decision_notices if deciding else request_notices
-        notices = build(session, kind, request_id, settings.base_url)
+        if deciding:
+            notices = decision_notices(session, kind, request_id, settings.base_url)
+        else:
+            notices = request_notices(
+                session, kind, request_id, settings.base_url, secret=secret, now=now
+            )
         request, audit, _ = _load(session, kind, request_id)
         status = request.status
     enqueue_notices(
@@ -165,7 +185,13 @@ def _tell(kind: str, request_id: int, deciding: bool) -> SendReport:
     if deciding and kind == "exemption":
         # A reallocated case's new auditor gets the allocation email and invitation.
         enqueue_allocation_emails(
-            engine, audit.cycle, settings.base_url, settings.email_from, policy.name
+            engine,
+            audit.cycle,
+            settings.base_url,
+            settings.email_from,
+            policy.name,
+            secret=secret,
+            now=now,
         )
     return send_outbox(engine, open_transport_for(policy), time.sleep)
 

@@ -5,6 +5,7 @@ Importing this package registers every table on ``SQLModel.metadata``.
 
 from models.cases import Case, CasePublic, ImportRun
 from models.findings import Feedback, Reflection, ThemeFinding
+from models.links import UsedLink
 from models.outbox import Notification, ReminderStage
 from models.people import Staff, StaffLeave, StaffPublic, Team
 from models.programme import (
@@ -40,4 +41,5 @@ __all__ = [
     "ThemeCommentary",
     "ThemeFinding",
     "TrailEntry",
+    "UsedLink",
 ]

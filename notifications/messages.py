@@ -86,6 +86,9 @@ class AllocationNotice:
     slot_start: datetime
     slot_end: datetime
     organiser_email: str
+    # Signed links for this auditor alone, each usable once (web.links): "" leaves them out.
+    extension_link: str = ""
+    exemption_link: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
 

@@ -232,6 +232,8 @@ def render_allocation(notice: AllocationNotice, programme_name: str) -> Email:
             "slot": slot_words(notice.slot_start, notice.slot_end),
             "link": notice.link,
             "link_text": f"Open {kind.lower()} {notice.audit_id} (case {notice.case_ref})",
+            "extension_link": notice.extension_link,
+            "exemption_link": notice.exemption_link,
         },
     )
     invite = Attachment(

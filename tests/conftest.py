@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +14,9 @@ from models.db import make_engine, migrate
 from tests.postgres import fresh_database, postgres_server
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# Links in emails are signed: with a key of the session's own, no test writes the repository's
+# var/secret.key (CLI tests in subprocesses inherit it).
+os.environ.setdefault("AUDITS_SECRET_KEY", secrets.token_urlsafe(48))
 # Prefect's ephemeral server keeps its database in PREFECT_HOME, which it does not create.
 if os.environ.get("PREFECT_HOME"):
     Path(os.environ["PREFECT_HOME"]).expanduser().mkdir(parents=True, exist_ok=True)

@@ -1,10 +1,11 @@
 """The allocation email end to end: written to the outbox after an allocation, sent to a real
-SMTP server on loopback, and its calendar invitation read back with the icalendar library."""
+SMTP server on loopback, its calendar invitation read back with the icalendar library and its
+signed request links read back with the signing key."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -12,8 +13,9 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy.engine import Engine
 
-from flows.allocation_emails import enqueue_allocation_emails
+from flows.allocation_emails import enqueue_allocation_emails, link_ttl
 from flows.outbox import SendReport, send_outbox
+from models.chase_store import Person
 from notifications.transports import SmtpTransport
 from tests.flows.council import POLICY
 from tests.flows.smtp_server import SmtpServer
@@ -31,8 +33,13 @@ from tests.flows.test_chase import (
     people,
     seed,
 )
+from tests.web.test_links import SECRET, tokens_in
+from web.links import read_token
 
 LONDON = ZoneInfo("Europe/London")
+NOW = datetime(2026, 11, 2, 7, 0, tzinfo=UTC)  # the allocation run
+#: The request links last to the end of the 30th day after the due date, Mon 30 Nov 2026.
+LINKS_EXPIRE = datetime(2026, 12, 31, 0, 0, tzinfo=LONDON)
 
 
 @pytest.fixture
@@ -49,8 +56,10 @@ def send(engine: Engine, port: int) -> SendReport:
     )
 
 
-def enqueue(engine: Engine) -> int:
-    return enqueue_allocation_emails(engine, MONTH, BASE_URL, SENDER, POLICY.name)
+def enqueue(engine: Engine, now: datetime = NOW) -> int:
+    return enqueue_allocation_emails(
+        engine, MONTH, BASE_URL, SENDER, POLICY.name, secret=SECRET, now=now
+    )
 
 
 def test_each_auditor_gets_one_email_with_a_calendar_invitation(
@@ -95,11 +104,34 @@ def test_each_auditor_gets_one_email_with_a_calendar_invitation(
         assert str(event["UID"]) == f"audit-{audit.id}@example.gov.uk"
         assert audit.case_ref in str(event["SUMMARY"])
         assert link(audit) in str(event["DESCRIPTION"]) and str(event["URL"]) == link(audit)
+        assert_request_links(message.part("plain"), message.part("html"), audit.id or 0, auditor)
     assert_no_child_names(mail.messages)
 
-    # Enqueuing again (the next allocation run) writes nothing, so nothing goes twice.
+    # Enqueuing again (the next allocation run, signing new links) writes nothing: the key
+    # does not depend on the links, so nothing goes twice.
     before = len(notifications(engine))
-    assert enqueue(engine) == 0
+    assert enqueue(engine, NOW + timedelta(days=3)) == 0
     assert len(notifications(engine)) == before == len(notifications(engine, "sent"))
     assert send(engine, mail.port).sent == 0
     assert not mail.take()
+
+
+def assert_request_links(text: str, html: str, audit_id: int, auditor: Person) -> None:
+    """Both parts carry the same two signed links: an extension and an exemption request for
+    this audit, for this auditor alone, until 30 days after the due date."""
+    tokens = tokens_in(text)
+    assert tokens == tokens_in(html) and len(tokens) == 2
+    claims = [read_token(token, NOW, SECRET) for token in tokens]
+    assert [c.purpose for c in claims] == ["extension-request", "exemption-request"]
+    assert {(c.subject_id, c.staff_id) for c in claims} == {(audit_id, auditor.staff_id)}
+    assert all(c.expires_at == LINKS_EXPIRE for c in claims)
+    assert f"Request an extension: {BASE_URL}/links/{tokens[0]}" in text
+
+
+def test_request_links_last_until_30_days_after_the_due_date_and_at_least_a_day() -> None:
+    due = date(2026, 11, 30)
+    assert NOW + link_ttl(NOW, due) == LINKS_EXPIRE
+    summer = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)  # British Summer Time: London is UTC+1
+    assert summer + link_ttl(summer, date(2026, 6, 30)) == datetime(2026, 7, 30, 23, 0, tzinfo=UTC)
+    late = LINKS_EXPIRE + timedelta(days=40)  # emailed long after (a reallocation, a rerun)
+    assert link_ttl(late, due) == timedelta(days=1)

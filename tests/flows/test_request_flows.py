@@ -6,7 +6,7 @@ import email
 import email.policy
 import time
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -22,8 +22,11 @@ from models import chase_store, request_store
 from models.db import session_scope
 from notifications.transports import OutboxDirTransport
 from tests.flows.council import POLICY, seed_council
+from tests.web.test_links import SECRET, tokens_in
+from web.links import read_token
 
 REASON = "Sensitive narrative that must never be emailed"
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -61,7 +64,9 @@ def test_each_aps_member_is_asked_to_decide_without_the_reason(
         request = request_store.request_extension(
             session, audit_id, date(2026, 12, 4), REASON, auditor, date(2026, 12, 1), POLICY
         )
-        notices = request_notices(session, "extension", request.id or 0, "https://audits.test")
+        notices = request_notices(
+            session, "extension", request.id or 0, "https://audits.test", secret=SECRET, now=NOW
+        )
     assert len(notices) == len(aps_members(council)) > 0
     enqueue_notices(council, f"request:extension:{request.id}:pending", notices, "P")
     enqueue_notices(council, f"request:extension:{request.id}:pending", notices, "P")  # again
@@ -69,8 +74,23 @@ def test_each_aps_member_is_asked_to_decide_without_the_reason(
     assert len(messages) == len(notices)  # the second enqueue wrote nothing
     body = messages[0].get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert messages[0]["Subject"].startswith(f"Decide: late extension request {request.id}")
-    assert f"https://audits.test/requests/extension/{request.id}" in body
     assert REASON not in messages[0].as_string()
+    # Each APS member's link is signed for them: decide this extension request, for 30 days.
+    with session_scope(council) as session:
+        directory = chase_store.people(session)
+    signed_for = []
+    for message in messages:
+        text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        html = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
+        [token] = tokens_in(text)
+        assert tokens_in(html) == [token] and f"https://audits.test/links/{token}" in text
+        claims = read_token(token, NOW, SECRET)
+        assert (claims.purpose, claims.subject_id) == ("decide-extension", request.id)
+        assert claims.expires_at == NOW + timedelta(days=30)
+        assert directory[claims.staff_id].email == message["To"]
+        signed_for.append(claims.staff_id)
+    assert sorted(signed_for) == sorted(aps_members(council))
+    assert "/requests/extension/" not in body  # only the signed link, no plain one
 
 
 def test_the_auditor_hears_the_decision_and_a_new_auditor_gets_the_case(
@@ -95,7 +115,9 @@ def test_the_auditor_hears_the_decision_and_a_new_auditor_gets_the_case(
         f"Exemption approved: audit {audit_id} (case {notices[0].facts[0][1]}) has been reallocated"
     ]
     enqueue_notices(council, f"decision:exemption:{request.id}:approved", notices, "P")
-    enqueue_allocation_emails(council, "2026-11", "https://audits.test", "aps@example.gov.uk", "P")
+    enqueue_allocation_emails(
+        council, "2026-11", "https://audits.test", "aps@example.gov.uk", "P", secret=SECRET, now=NOW
+    )
     messages = sent_messages(council, tmp_path / "out")
     subjects = [m["Subject"] for m in messages]
     assert any(s.startswith("Exemption approved") for s in subjects)

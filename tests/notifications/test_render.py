@@ -355,6 +355,22 @@ def test_allocation_email_says_what_why_and_where() -> None:
     assert reaudit.subject.startswith("Re-audit allocated: complete case C100123")
 
 
+def test_allocation_email_offers_its_request_links_when_it_has_them() -> None:
+    extension, exemption = (
+        "https://audits.example/links/e.x.t",
+        "https://audits.example/links/e.x.m",
+    )
+    email = render_allocation(notice(extension_link=extension, exemption_link=exemption), PROGRAMME)
+    links = parsed(email).links
+    assert (extension, "Request an extension") in links
+    assert (exemption, "Request an exemption") in links
+    assert f"Request an extension: {extension}" in email.text
+    assert f"Request an exemption: {exemption}" in email.text
+    assert "each works once" in email.text and "each works once" in email.html
+    plain = render_allocation(notice(), PROGRAMME)
+    assert "/links/" not in every_part(plain) and "Request an" not in every_part(plain)
+
+
 def test_allocation_email_attaches_the_invitation() -> None:
     email = render_allocation(notice(), PROGRAMME)
     (attachment,) = email.attachments
