@@ -114,8 +114,9 @@ def decision_notices(session: Session, kind: str, request_id: int, base_url: str
             subject,
             _facts(kind, request, audit, auditor),
             message,
-            f"{base_url.rstrip('/')}/requests/{kind}/{request_id}",
-            f"See {kind} request {request_id} and the APS team's note",
+            # The audit's page shows the decision and its note; the decision page is APS-only.
+            f"{base_url.rstrip('/')}/audits/{audit.id}",
+            f"See audit {audit.id} and the APS team's note",
         )
         for person in (session.get(Staff, staff_id) for staff_id in sorted(people))
         if person is not None

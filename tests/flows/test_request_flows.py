@@ -114,6 +114,8 @@ def test_the_auditor_hears_the_decision_and_a_new_auditor_gets_the_case(
     assert [n.subject for n in notices] == [
         f"Exemption approved: audit {audit_id} (case {notices[0].facts[0][1]}) has been reallocated"
     ]
+    # The auditor's link is to their audit's page (the decision page is for APS only).
+    assert [n.link for n in notices] == [f"https://audits.test/audits/{audit_id}"]
     enqueue_notices(council, f"decision:exemption:{request.id}:approved", notices, "P")
     enqueue_allocation_emails(
         council, "2026-11", "https://audits.test", "aps@example.gov.uk", "P", secret=SECRET, now=NOW
