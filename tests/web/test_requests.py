@@ -155,3 +155,59 @@ def _counts(engine: Engine) -> tuple[int, int, int]:
             session.execute(select(func.count()).select_from(t)).scalar_one()
             for t in (ExtensionRequest, ExemptionRequest, TrailEntry)
         )
+
+
+def test_the_queue_is_oldest_first_and_paged(base_url, web_engine, people, monkeypatch) -> None:
+    """Requests made on three days, out of order, come back oldest first across the pages."""
+    from models import request_store
+    from models.db import session_scope
+    from tests.flows.council import POLICY
+    from web import queries
+
+    monkeypatch.setattr(queries, "QUEUE_PAGE_SIZE", 10)
+    days = [date(2026, 11, 6), date(2026, 11, 2), date(2026, 11, 4)]
+    made: list[tuple[date, int, str]] = []  # (day, order made, "kind-id")
+    with session_scope(web_engine, write_lock=True) as session:
+        audits = session.scalars(select(Audit).order_by(Audit.id)).all()
+        for n, audit in enumerate(audits):
+            on = days[n % 3]
+            if n % 2:
+                request = request_store.request_exemption(
+                    session, audit.id, "leave", "x", audit.auditor_id, on
+                )
+            else:
+                until = date(2026, 12, 1) if audit.cycle == "2026-11" else date(2026, 11, 12)
+                request = request_store.request_extension(
+                    session, audit.id, until, "x", audit.auditor_id, on, POLICY
+                )
+            kind = "exemption" if n % 2 else "extension"
+            made.append((on, n, f"{kind}-{request.id}"))
+    aps = signed_in(base_url, people["aps"])
+    pages = [aps.get(f"/aps/requests?page={n}").text for n in range(1, 9)]
+    assert f"{len(made)} requests waiting" in pages[0]
+    shown = [row.split('"')[0] for page in pages for row in page.split('data-request="')[1:]]
+    assert shown == [key for _, _, key in sorted(made)]
+    assert 'rel="next"' in pages[0] and 'rel="prev"' in pages[1]
+    assert aps.get("/aps/requests?page=abc").status_code == 400
+
+
+def test_the_dashboard_counts_the_cycle(base_url, web_engine, people) -> None:
+    from models.audit_store import complete_audit
+    from models.db import session_scope
+
+    with session_scope(web_engine, write_lock=True) as session:
+        november = session.scalars(
+            select(Audit).where(Audit.cycle == "2026-11").order_by(Audit.id)
+        ).all()
+        october = session.scalars(select(Audit).where(Audit.cycle == "2026-10")).all()
+        complete_audit(
+            session, november[0].id, date(2026, 11, 9), "good", today=date(2026, 11, 9), actor="t"
+        )
+    director = signed_in(base_url, people["director"])
+    page = director.get("/aps/dashboard").text
+    assert f'id="allocated">{len(november)}<' in page
+    assert 'id="completed">1<' in page and 'id="overdue">0<' in page
+    october_page = director.get("/aps/dashboard?month=2026-10").text
+    # Every October audit is still to do and past its 30 October due date on 10 November.
+    assert f'id="overdue">{len(october)}<' in october_page
+    assert "decision queue" not in october_page  # the queue link is for APS only
