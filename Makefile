@@ -56,6 +56,7 @@ test: lint unit
 bench: install
 	$(BIN)/python benchmarks/allocation.py
 	$(BIN)/python benchmarks/chase.py
+	$(BIN)/python benchmarks/decisions.py
 
 clean:
 	rm -rf $(VENV) var

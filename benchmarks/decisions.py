@@ -1,0 +1,422 @@
+"""Benchmark: the APS decision queue with 5,000 pending requests, under loopback load, on SQLite.
+
+A synthetic council (through the real import) with November 2026 allocated by the real
+``allocate_cycle`` (160 Team Managers, 40 audits each), then 5,000 pending requests made through
+the real request store: 80% extensions, 20% exemptions, on distinct audits, asked on the working
+days from 2 Nov to 3 Dec (those after the 30 Nov due date are marked late by the store, as it
+marks any request made after the due date); one in twenty is asked by the APS team on the
+auditor's behalf.
+
+The web app (``create_app``, development sign-in) is served by uvicorn, one worker, on loopback,
+in a process of its own. The load comes from another process: N clients (threads, one httpx
+connection each, each signed in as a different APS member) ask for queue pages spread evenly
+over the whole queue (page 1 to the last), after a warm-up; each request's latency is timed in
+the client, from sending to the whole body read. The clients send their next request as soon as
+the last one is answered (no think time), so 4 clients keep the one worker busy all the time: a
+saturation test, harsher than four people reading the queue. On a machine with few cores the
+load's own process competes with the server for them, and the floor pays the same. Two pages are
+measured, each under the same load, against the same server, in the same run:
+
+- queue: ``GET /aps/requests?page=K``: the session, the sign-in lookup, the count and page
+  queries over both request tables, the audits and names of the 50 rows, the page rendered;
+- floor: ``GET /my-audits`` as the same APS member: the same middleware, session cookie and
+  sign-in lookup per request, the same layout rendered, and one indexed query that finds
+  nothing (the APS team has no audits of its own). It is the price of any signed-in page of
+  this app on this machine, so ``queue / floor`` is what the queue itself costs.
+
+Before measuring it checks that the queue page says 5000 requests are waiting and that the
+last page has rows. Run: ``make bench`` (or ``.venv/bin/python benchmarks/decisions.py``).
+Target: p95 of the queue <= 100 ms (at every concurrency measured); the ratio is printed to read
+the figures on another machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import random
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import text  # noqa: E402
+
+from models.db import make_engine, migrate, session_scope  # noqa: E402
+
+MONTH, IMPORTED_ON, TODAY = "2026-11", date(2026, 10, 20), date(2026, 12, 4)
+CASES, TEAMS_PER_AREA, MANAGERS_PER_TEAM, PER_AUDITOR = 9_000, 10, 4, 40
+PENDING, EXEMPTION_EVERY, BY_APS_EVERY = 5_000, 5, 20  # 1 in 5 an exemption, 1 in 20 by APS
+APS_STAFF = ["APS01", "APS02", "APS03", "APS04"]  # the synthetic council's APS team
+PAGE_SIZE = 50
+PAGES = -(-PENDING // PAGE_SIZE)
+CONCURRENCY, REQUESTS, WARM_UP = (1, 4), 1_000, 100
+SECRET = "benchmark-secret-key-not-for-production-0123456789"
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+QUEUE_COUNT = re.compile(r'id="queue-count">(\d+) requests? waiting')
+TARGET_P95_MS = 100.0
+
+
+# The council and its pending requests
+
+
+def build(folder: Path) -> Path:
+    """The council imported and allocated for November, then 5,000 requests made."""
+    from audits.settings import load_policy
+    from audits.synthetic import CASE_COLUMNS, STAFF_COLUMNS, make_council, write_csv
+    from flows.allocate import allocate_cycle
+    from importer import import_cases, import_staff
+
+    db = folder / "audits.db"
+    engine = make_engine(f"sqlite:///{db}")
+    migrate(engine)
+    council = make_council(
+        11, IMPORTED_ON, cases=CASES, teams_per_area=TEAMS_PER_AREA,
+        managers_per_team=MANAGERS_PER_TEAM,
+    )  # fmt: skip
+    staff_csv = write_csv(folder / "staff.csv", STAFF_COLUMNS, council.staff)
+    cases_csv = write_csv(folder / "cases.csv", CASE_COLUMNS, council.cases)
+    with session_scope(engine) as session:
+        import_staff(session, staff_csv, IMPORTED_ON)
+    with session_scope(engine) as session:
+        import_cases(session, cases_csv, IMPORTED_ON)
+    policy = bench_policy(load_policy())
+    with session_scope(engine, write_lock=True) as session:
+        outcome = allocate_cycle(session, policy, MONTH, "all")
+    if len(outcome.audits) < PENDING:
+        raise SystemExit(f"only {len(outcome.audits)} audits allocated; {PENDING} are needed")
+    make_requests(engine, policy)
+    with engine.connect() as connection:
+        mix = {
+            table: connection.execute(
+                text(f"SELECT count(*), sum(late) FROM {table} WHERE status = 'pending'")
+            ).one()
+            for table in ("extension_request", "exemption_request")
+        }
+    engine.dispose()
+    (extensions, late_x), (exemptions, late_e) = mix.values()
+    print(
+        f"{len(outcome.audits):,} audits allocated; pending: {extensions:,} extension and "
+        f"{exemptions:,} exemption requests, {late_x + late_e:,} of them late",
+        flush=True,
+    )
+    return db
+
+
+def bench_policy(base: Any) -> Any:
+    return dataclasses.replace(
+        base, allocation=dataclasses.replace(base.allocation, audits_per_auditor=PER_AUDITOR)
+    )
+
+
+def make_requests(engine: Any, policy: Any) -> None:
+    """Through the real request store (``request_extension`` / ``request_exemption``: the rules'
+    checks, the late flag, the audit-trail entries), in one transaction: about 10 s for 5,000,
+    fast enough not to need a bulk insert that could drift from what the store writes."""
+    from sqlalchemy import select
+
+    from models import request_store
+    from models.programme import Audit
+    from rules.requests import EXEMPTION_CATEGORIES
+    from rules.working_days import is_working_day
+
+    rng = random.Random(5)
+    asked_on = working_days(date(2026, 11, 2), date(2026, 12, 3), is_working_day)
+    until = working_days(date(2026, 12, 1), date(2026, 12, 14), is_working_day)
+    with session_scope(engine, write_lock=True) as session:
+        audits = session.execute(
+            select(Audit.id, Audit.auditor_id)
+            .where(Audit.cycle == MONTH, Audit.status == "allocated")
+            .order_by(Audit.id)
+        ).all()
+        for n, (audit_id, auditor) in enumerate(rng.sample(audits, PENDING)):
+            on = asked_on[n * len(asked_on) // PENDING]
+            by = APS_STAFF[n % len(APS_STAFF)] if n % BY_APS_EVERY == 0 else auditor
+            if n % EXEMPTION_EVERY == 1:
+                category = EXEMPTION_CATEGORIES[n % len(EXEMPTION_CATEGORIES)]
+                request_store.request_exemption(
+                    session, audit_id, category, "Away for most of the month", by, on
+                )
+            else:
+                request_store.request_extension(
+                    session, audit_id, rng.choice(until), "Waiting for the case file", by, on,
+                    policy,
+                )  # fmt: skip
+
+
+def working_days(first: date, last: date, is_working_day: Any) -> list[date]:
+    days = [first + timedelta(days=d) for d in range((last - first).days + 1)]
+    return [day for day in days if is_working_day(day)]
+
+
+# The server, in a process of its own
+
+
+def serve(db: Path, port: int) -> None:
+    import uvicorn
+
+    from audits.settings import load_policy
+    from web.app import create_app
+    from web.settings import WebSettings
+
+    engine = make_engine(f"sqlite:///{db}")
+    settings = WebSettings(dev_login=True, secure_cookies=False)
+    app = create_app(engine, bench_policy(load_policy()), settings, SECRET, lambda: TODAY)
+    # One worker; access logging off (log level warning), as a production log would go to a
+    # file or journal rather than to this benchmark's pipe.
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", workers=1)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_until_up(base_url: str, server: subprocess.Popen[bytes]) -> None:
+    import httpx
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"the web app exited (code {server.returncode})")
+        try:
+            if httpx.get(f"{base_url}/sign-in", timeout=5).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise SystemExit("the web app did not answer within 30 s")
+
+
+# The load, in a process of its own
+
+
+def signed_in(base_url: str, staff_id: str) -> Any:
+    """An httpx client signed in through the development sign-in."""
+    import httpx
+
+    client = httpx.Client(base_url=base_url, follow_redirects=False, timeout=30)
+    found = CSRF.search(client.get("/sign-in").text)
+    if found is None:
+        raise SystemExit("the sign-in page has no CSRF token")
+    response = client.post(
+        "/sign-in", data={"staff_id": staff_id, "next": "/", "csrf_token": found.group(1)}
+    )
+    if response.status_code != 303 or "audits_session" not in client.cookies:
+        raise SystemExit(f"could not sign in as {staff_id}: {response.status_code}")
+    return client
+
+
+def target_path(target: str, k: int) -> tuple[str, int]:
+    """The k-th request's path and its queue page (0 for the floor): pages 1 to PAGES in a
+    scattered order (37 is prime to PAGES), so every client moves over the whole queue."""
+    if target == "floor":
+        return "/my-audits", 0
+    page = 1 + (k * 37) % PAGES
+    return f"/aps/requests?page={page}", page
+
+
+def load(base_url: str, target: str, clients: int, requests: int, warm_up: int) -> dict[str, Any]:
+    """``clients`` threads: ``warm_up`` requests shared between them, then, all starting
+    together, ``requests`` timed ones."""
+    import httpx
+
+    sessions = [signed_in(base_url, APS_STAFF[n % len(APS_STAFF)]) for n in range(clients)]
+    timings: list[tuple[float, int]] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    start = threading.Barrier(clients + 1)
+    counter = iter(range(warm_up, warm_up + requests))
+
+    def next_k() -> int | None:
+        with lock:
+            return next(counter, None)
+
+    def get(client: Any, k: int) -> float:
+        path, _ = target_path(target, k)
+        began = time.perf_counter()
+        try:
+            response = client.get(path)
+            failed = None if response.status_code == 200 else str(response.status_code)
+        except httpx.HTTPError as error:
+            failed = repr(error)
+        elapsed = time.perf_counter() - began
+        if failed:
+            with lock:
+                errors.append(f"{path}: {failed}")
+        return elapsed * 1000
+
+    def work(client: Any, n: int) -> None:
+        for k in range(n, warm_up, clients):
+            get(client, k)
+        start.wait()
+        while not errors and (k := next_k()) is not None:
+            elapsed = get(client, k)
+            with lock:
+                timings.append((elapsed, target_path(target, k)[1]))
+
+    threads = [threading.Thread(target=work, args=(c, n)) for n, c in enumerate(sessions)]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    began = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - began
+    for client in sessions:
+        client.close()
+    if errors:
+        raise SystemExit(f"{len(errors)} requests failed, e.g. {errors[:3]}")
+    latencies = [ms for ms, _ in timings]
+    front = [ms for ms, page in timings if 0 < page <= PAGES // 10]
+    back = [ms for ms, page in timings if page > PAGES - PAGES // 10]
+    return {
+        "target": target,
+        "clients": clients,
+        "requests": len(latencies),
+        "per_second": len(latencies) / wall,
+        **percentiles(latencies),
+        "front_p50": percentiles(front)["p50"] if front else None,
+        "back_p50": percentiles(back)["p50"] if back else None,
+    }
+
+
+def percentiles(latencies: list[float]) -> dict[str, float]:
+    cuts = statistics.quantiles(latencies, n=100, method="inclusive")
+    return {"p50": cuts[49], "p95": cuts[94], "p99": cuts[98], "max": max(latencies)}
+
+
+def measure(base_url: str, target: str, clients: int, requests: int) -> dict[str, Any]:
+    """One load, run by a fresh process of its own."""
+    command = [sys.executable, __file__, "--load", base_url, "--target", target]
+    finished = subprocess.run(
+        [*command, "--clients", str(clients), "--requests", str(requests)],
+        capture_output=True,
+        text=True,
+    )
+    if finished.returncode != 0:
+        sys.stderr.write(finished.stdout[-5000:] + finished.stderr[-5000:])
+        raise SystemExit(f"the {target} load with {clients} clients failed")
+    return dict(json.loads(finished.stdout.strip().splitlines()[-1]))
+
+
+def check_queue(base_url: str) -> None:
+    """The queue really holds the 5,000 requests, and its last page has rows."""
+    client = signed_in(base_url, APS_STAFF[0])
+    first = client.get("/aps/requests?page=1").text
+    last = client.get(f"/aps/requests?page={PAGES}").text
+    client.close()
+    shown = QUEUE_COUNT.search(first)
+    if shown is None or int(shown.group(1)) != PENDING:
+        raise SystemExit(
+            f"the queue page does not say {PENDING} requests are waiting: "
+            f"{shown.group(0) if shown else 'no queue count on the page'}"
+        )
+    rows = (first.count("data-request="), last.count("data-request="))
+    if rows != (PAGE_SIZE, PENDING - (PAGES - 1) * PAGE_SIZE) or "Late" not in last:
+        raise SystemExit(f"the first and last queue pages show {rows} rows (late ones last)")
+    print(
+        f"The queue page says {PENDING} requests are waiting; pages 1 and {PAGES} list "
+        f"{rows[0]} and {rows[1]}, the last ones late.",
+        flush=True,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--serve", action="store_true")
+    parser.add_argument("--db", type=Path)
+    parser.add_argument("--port", type=int)
+    parser.add_argument("--load", metavar="BASE_URL")
+    parser.add_argument("--target", choices=["queue", "floor"], default="queue")
+    parser.add_argument("--clients", type=int, default=1)
+    parser.add_argument("--requests", type=int, default=REQUESTS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.db, args.port)
+        return
+    if args.load:
+        print(json.dumps(load(args.load, args.target, args.clients, args.requests, WARM_UP)))
+        return
+
+    began = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="audits-bench-") as tmp:
+        print(
+            f"Building a council of {CASES:,} cases, November allocated ({PER_AUDITOR} audits "
+            f"each), and {PENDING:,} pending requests through the request store ...",
+            flush=True,
+        )
+        db = build(Path(tmp))
+        port = free_port()
+        base_url = f"http://127.0.0.1:{port}"
+        server = subprocess.Popen(
+            [sys.executable, __file__, "--serve", "--db", str(db), "--port", str(port)]
+        )
+        try:
+            wait_until_up(base_url, server)
+            check_queue(base_url)
+            results: list[tuple[dict[str, Any], dict[str, Any]]] = []
+            for clients in CONCURRENCY:
+                floor = measure(base_url, "floor", clients, args.requests)
+                queue = measure(base_url, "queue", clients, args.requests)
+                results.append((queue, floor))
+                print(
+                    f"{clients} client{'s' if clients > 1 else ''}: queue p95 "
+                    f"{queue['p95']:.1f} ms, floor p95 {floor['p95']:.1f} ms",
+                    flush=True,
+                )
+        finally:
+            server.terminate()
+            try:
+                server.wait(10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+    report(results, time.perf_counter() - began)
+
+
+def report(results: list[tuple[dict[str, Any], dict[str, Any]]], elapsed: float) -> None:
+    print(
+        f"{PENDING:,} pending requests ({PAGES} pages of {PAGE_SIZE}); uvicorn, one worker, "
+        f"SQLite; each load {results[0][0]['requests']:,} requests after {WARM_UP} warm-up"
+    )
+    met = True
+    for queue, floor in results:
+        clients = queue["clients"]
+        print(f"-- {clients} concurrent client{'s' if clients > 1 else ''}")
+        for name, r in (("queue", queue), ("floor", floor)):
+            print(
+                f"{name + ':':<7}p50 {r['p50']:6.1f} ms  p95 {r['p95']:6.1f} ms  "
+                f"p99 {r['p99']:6.1f} ms  max {r['max']:6.1f} ms  {r['per_second']:6.1f} req/s"
+            )
+        print(
+            f"       queue p50 on pages 1-{PAGES // 10}: {queue['front_p50']:.1f} ms, "
+            f"on pages {PAGES - PAGES // 10 + 1}-{PAGES}: {queue['back_p50']:.1f} ms"
+        )
+        print(
+            f"ratio queue / floor: p95 {queue['p95'] / floor['p95']:.2f}, "
+            f"p50 {queue['p50'] / floor['p50']:.2f}"
+        )
+        met = met and queue["p95"] <= TARGET_P95_MS
+        print(
+            f"target p95 <= {TARGET_P95_MS:.0f} ms with {clients} client"
+            f"{'s' if clients > 1 else ''}: "
+            f"{'met' if queue['p95'] <= TARGET_P95_MS else 'NOT met'}"
+        )
+    print(
+        f"target p95 <= {TARGET_P95_MS:.0f} ms at every concurrency: {'met' if met else 'NOT met'}"
+    )
+    print(f"whole benchmark: {elapsed:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
