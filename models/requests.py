@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from models.base import timestamp
@@ -15,6 +16,10 @@ EXEMPTION_OUTCOMES = ("reallocated", "withdrawn")
 
 class ExtensionRequest(SQLModel, table=True):
     __tablename__ = "extension_request"
+    # The APS decision queue: pending requests, oldest first, read in order from the index.
+    __table_args__ = (
+        Index("ix_extension_request_queue", "status", "requested_on", "created_at", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     audit_id: int = Field(foreign_key="audit.id", index=True)
@@ -39,6 +44,9 @@ class ExemptionRequest(SQLModel, table=True):
     """
 
     __tablename__ = "exemption_request"
+    __table_args__ = (
+        Index("ix_exemption_request_queue", "status", "requested_on", "created_at", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     audit_id: int | None = Field(default=None, foreign_key="audit.id", index=True)

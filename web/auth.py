@@ -10,7 +10,7 @@ so someone who leaves loses access at the next staff import.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from fastapi import Request
 from sqlalchemy import func, select
@@ -78,16 +78,23 @@ def load_user(request: Request) -> None:
         request.state.user = identify(request, app.state.settings, session)
 
 
-def require_user(request: Request) -> Staff:
+def current_user(request: Request) -> Staff:
+    """The signed-in person (found by load_user), or NotSignedIn."""
     user: Staff | None = getattr(request.state, "user", None)
     if user is None:
         raise NotSignedIn()
     return user
 
 
-def require_role(*roles: str) -> Callable[[Request], Staff]:
-    def check(request: Request) -> Staff:
-        user = require_user(request)
+# The checks below only read what load_user found: async, so FastAPI runs them on the event
+# loop rather than handing each to a worker thread.
+async def require_user(request: Request) -> Staff:
+    return current_user(request)
+
+
+def require_role(*roles: str) -> Callable[[Request], Awaitable[Staff]]:
+    async def check(request: Request) -> Staff:
+        user = await require_user(request)
         if user.role not in roles:
             raise Forbidden()
         return user

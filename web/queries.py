@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, literal, select, union_all
+from sqlalchemy import Date, String, cast, func, literal, null, select, union_all
 from sqlmodel import Session
 
 from models.people import Staff
@@ -65,28 +65,80 @@ def _rows(session: Session, found: list[tuple[str, Any]]) -> list[RequestRow]:
     ]
 
 
-def pending_queue(session: Session, page: int) -> tuple[list[RequestRow], int]:
-    """One page of pending requests of both kinds, oldest first, and how many are pending."""
-    keys = union_all(
-        *(
-            select(
-                literal(kind).label("kind"),
-                table.id.label("request_id"),
-                table.requested_on.label("requested_on"),
-                table.created_at.label("created_at"),
-            ).where(table.status == "pending")
-            for kind, table in TABLES.items()
-        )
-    ).subquery()
-    total = session.execute(select(func.count()).select_from(keys)).scalar_one()
-    page_keys = session.execute(
-        select(keys.c.kind, keys.c.request_id)
-        .order_by(keys.c.requested_on, keys.c.created_at, keys.c.kind, keys.c.request_id)
+@dataclass(frozen=True)
+class QueueRow:
+    """A pending request as the decision queue lists it."""
+
+    kind: str
+    request_id: int
+    requested_on: date
+    late: bool
+    requested_until: date | None  # extensions
+    category: str | None  # exemptions
+    case_ref: str
+    due_on: date
+    requested_by_name: str
+
+    @property
+    def asked(self) -> str:
+        if self.requested_until is not None:
+            return f"until {self.requested_until.day} {self.requested_until:%b %Y}"
+        return (self.category or "").replace("_", " ")
+
+
+def _queue_side(kind: str) -> Any:
+    table = TABLES[kind]
+    until = table.requested_until if kind == "extension" else cast(null(), Date)
+    category = table.category if kind == "exemption" else cast(null(), String)
+    return select(
+        literal(kind).label("kind"),
+        table.id.label("request_id"),
+        table.requested_on.label("requested_on"),
+        table.created_at.label("created_at"),
+        table.audit_id.label("audit_id"),
+        table.requested_by.label("requested_by"),
+        table.late.label("late"),
+        until.label("requested_until"),
+        category.label("category"),
+    ).where(table.status == "pending")
+
+
+def pending_queue(session: Session, page: int) -> tuple[list[QueueRow], int]:
+    """One page of pending requests of both kinds, oldest first, and how many are pending.
+
+    One query for the page: ordered on the union itself, each side comes in order from its
+    queue index and the two are merged (no sort of every pending request), and only the page's
+    rows are joined to their audits and requesters."""
+    total = sum(
+        session.execute(
+            select(func.count()).select_from(table).where(table.status == "pending")
+        ).scalar_one()
+        for table in TABLES.values()
+    )
+    keys = (
+        union_all(*(_queue_side(kind) for kind in TABLES))
+        .order_by("requested_on", "created_at", "request_id", "kind")
         .limit(QUEUE_PAGE_SIZE)
         .offset((page - 1) * QUEUE_PAGE_SIZE)
+        .subquery()
+    )
+    rows = session.execute(
+        select(
+            keys.c.kind,
+            keys.c.request_id,
+            keys.c.requested_on,
+            keys.c.late,
+            keys.c.requested_until,
+            keys.c.category,
+            Audit.case_ref,
+            Audit.due_on,
+            Staff.name,
+        )  # fmt: skip
+        .join(Audit, Audit.id == keys.c.audit_id)
+        .join(Staff, Staff.staff_id == keys.c.requested_by)
+        .order_by(keys.c.requested_on, keys.c.created_at, keys.c.request_id, keys.c.kind)
     ).all()
-    found = _load(session, [(kind, request_id) for kind, request_id in page_keys])
-    return _rows(session, found), total
+    return [QueueRow(*row) for row in rows], total
 
 
 def _load(session: Session, keys: list[tuple[str, int]]) -> list[tuple[str, Any]]:

@@ -37,6 +37,7 @@ def make_templates() -> Jinja2Templates:
             ]
         ),
         autoescape=True,
+        auto_reload=False,  # templates change only with a release; checking costs every page
         trim_blocks=True,
         lstrip_blocks=True,
     )

@@ -12,7 +12,7 @@ from sqlmodel import Session
 from models.db import session_scope
 from models.link_store import consume
 from models.people import ROLES, Staff
-from web.auth import SESSION_KEY, Forbidden, require_user
+from web.auth import SESSION_KEY, Forbidden, current_user
 from web.csrf import check_csrf, renew_csrf_token
 from web.links import LinkError, read_token, target_path
 from web.render import page
@@ -37,7 +37,7 @@ def _safe_next(target: str | None) -> str:
 
 @router.get("/", include_in_schema=False)
 def home(request: Request) -> Response:
-    user = require_user(request)
+    user = current_user(request)
     return RedirectResponse(HOME_BY_ROLE.get(user.role, "/my-audits"), status_code=303)
 
 
@@ -92,7 +92,7 @@ def follow_link(request: Request, token: str) -> Response:
         claims = read_token(token, now, request.app.state.secret_key)
     except LinkError as error:
         return _bad_link(request, str(error))
-    user = require_user(request)
+    user = current_user(request)
     if user.staff_id != claims.staff_id:
         raise Forbidden(
             "This link was sent to someone else. Sign out and sign in as the person it was "
