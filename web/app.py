@@ -24,6 +24,7 @@ from web import views_aps, views_auditor, views_session
 from web.auth import Forbidden, NotSignedIn, load_user
 from web.csrf import CsrfError
 from web.render import GOVUK_FRONTEND, make_templates, page
+from web.security import security_headers
 from web.settings import WebSettings, WebSettingsError
 
 SESSION_COOKIE = "audits_session"
@@ -53,6 +54,7 @@ def create_app(
     app.state.engine, app.state.policy, app.state.settings = engine, policy, settings
     app.state.clock, app.state.templates = clock, make_templates()
     app.state.secret_key = secret_key
+    app.middleware("http")(security_headers)
     app.add_middleware(
         SessionMiddleware,
         secret_key=secret_key,

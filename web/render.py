@@ -12,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
 
 from web.csrf import csrf_token
+from web.security import csp_nonce
 
 REPO = Path(__file__).resolve().parent.parent
 PAGES = REPO / "templates" / "web"
@@ -55,6 +56,7 @@ def page(
     full = {
         "user": getattr(request.state, "user", None),
         "csrf_token": csrf_token(request),
+        "cspNonce": csp_nonce(request),
         "flash": flash,
         "today": request.app.state.clock(),
         "programme_name": request.app.state.policy.name,

@@ -147,3 +147,19 @@ def test_a_decision_link_takes_aps_to_the_decision_page(base_url, people) -> Non
     link = _link("decide-extension", "7", people["aps"])
     response = signed_in(base_url, people["aps"]).get(link)
     assert response.headers["location"] == "/requests/extension/7"
+
+
+def test_pages_carry_security_headers(base_url, people) -> None:
+    auditor = signed_in(base_url, people["auditor"])
+    response = auditor.get("/my-audits")
+    policy = response.headers["content-security-policy"]
+    nonce = policy.split("'nonce-")[1].split("'")[0]
+    assert "frame-ancestors 'none'" in policy and "default-src 'self'" in policy
+    # Both inline scripts of the page carry this page's nonce, and no other script is inline.
+    assert response.text.count(f'nonce="{nonce}"') == 2
+    assert response.text.count("<script") == 3  # the two above and the module file
+    assert response.headers["referrer-policy"] == "same-origin"
+    assert response.headers["cache-control"] == "no-store"
+    assert auditor.get("/my-audits").headers["content-security-policy"] != policy
+    css = auditor.get("/static/govuk-frontend.min.css")
+    assert css.status_code == 200 and "no-store" not in css.headers.get("cache-control", "")
