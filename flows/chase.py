@@ -62,12 +62,12 @@ class ChaseSummary:
         return data
 
 
-def plan_and_record(
-    session: Session, policy: Policy, today: date, base_url: str, dry_run: bool = False
-) -> ChaseSummary:
-    """Decide today's run and write it down: reminder rungs and digests in the outbox."""
-    directory = chase_store.people(session)
-    plan = plan_chase(
+def plan_today(
+    session: Session, policy: Policy, today: date, directory: dict[str, Person] | None = None
+) -> ChasePlan:
+    """Each outstanding audit's step on the reminder ladder today, routed to people."""
+    directory = directory if directory is not None else chase_store.people(session)
+    return plan_chase(
         chase_store.outstanding_audits(session),
         outbox_store.recorded_stages(session),
         {staff_id: person.line_manager_id for staff_id, person in directory.items()},
@@ -75,6 +75,14 @@ def plan_and_record(
         today,
         policy.reminders,
     )
+
+
+def plan_and_record(
+    session: Session, policy: Policy, today: date, base_url: str, dry_run: bool = False
+) -> ChaseSummary:
+    """Decide today's run and write it down: reminder rungs and digests in the outbox."""
+    directory = chase_store.people(session)
+    plan = plan_today(session, policy, today, directory)
     failures = outbox_store.unreported_failures(session)
     failure_lines = tuple(
         f"{row.kind} to {row.recipient} ({row.subject}): {row.last_error}" for row in failures

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -106,23 +108,16 @@ def decide_extension(
     if decision == "approve" and any(p.strip() for p in (until_day, until_month, until_year)):
         until = date_field(errors, "until", "the new due date", until_day, until_month, until_year)
     note = text_field(errors, "note", note, "Enter a note for the auditor and the record")
-    if errors:
-        return _decision_page(request, "extension", request_id, errors, values, 400)
     state = request.app.state
-    try:
-        with session_scope(state.engine, write_lock=True) as session:
-            decided = request_store.decide_extension(
-                session, request_id, decision == "approve", until, note, user.staff_id,
-                state.clock(), state.policy,
-            )  # fmt: skip
-    except RequestError as error:
-        field = "until-day" if until is not None and "date" in str(error) else "decision"
-        return _decision_page(
-            request, "extension", request_id, {field: rule_message(error)}, values, 400
-        )
-    emit_request_event("extension", decided.status, request_id, decided.audit_id)
-    flash(request, f"Extension request {request_id} {decided.status}.")
-    return RedirectResponse("/aps/requests", status_code=303)
+
+    def record(session: Session) -> Any:
+        return request_store.decide_extension(
+            session, request_id, decision == "approve", until, note, user.staff_id,
+            state.clock(), state.policy,
+        )  # fmt: skip
+
+    rule_field = "until-day" if until is not None else "decision"
+    return _decide(request, ("extension", request_id), errors, values, rule_field, record)
 
 
 @router.get("/requests/exemption/{request_id}", response_class=HTMLResponse)
@@ -151,27 +146,43 @@ def decide_exemption(
     if decision == "reallocate" and not reallocate_to:
         errors["reallocate_to"] = "Select who takes the case"
     note = text_field(errors, "note", note, "Enter a note for the auditor and the record")
-    if errors:
-        return _decision_page(request, "exemption", request_id, errors, values, 400)
-    state = request.app.state
     to = reallocate_to if decision == "reallocate" else None
+    clock = request.app.state.clock
+
+    def record(session: Session) -> Any:
+        return request_store.decide_exemption(
+            session, request_id, decision != "reject", to, note, user.staff_id, clock()
+        )
+
+    rule_field = "reallocate_to" if to is not None else "decision"
+    return _decide(request, ("exemption", request_id), errors, values, rule_field, record)
+
+
+def _decide(
+    request: Request,
+    which: tuple[str, int],
+    errors: Errors,
+    values: dict[str, str],
+    rule_field: str,
+    record: Callable[[Session], Any],
+) -> Response:
+    """Record a decision (or re-render the form with what is wrong, such as another APS member
+    having decided first), then tell the auditor and go back to the queue."""
+    kind, request_id = which
+    if errors:
+        return _decision_page(request, kind, request_id, errors, values, 400)
     try:
-        with session_scope(state.engine, write_lock=True) as session:
-            decided = request_store.decide_exemption(
-                session, request_id, decision != "reject", to, note, user.staff_id, state.clock()
-            )
+        with session_scope(request.app.state.engine, write_lock=True) as session:
+            decided = record(session)
     except RequestError as error:
-        field = (
-            "reallocate_to"
-            if decision == "reallocate" and "cannot take" in str(error)
-            else "decision"
-        )
-        return _decision_page(
-            request, "exemption", request_id, {field: rule_message(error)}, values, 400
-        )
-    emit_request_event("exemption", decided.status, request_id, decided.audit_id)
-    outcome = f" ({decided.outcome})" if decided.outcome else ""
-    flash(request, f"Exemption request {request_id} {decided.status}{outcome}.")
+        # A rule about the chosen date or person belongs by that field; any other by the choice.
+        text = str(error)
+        about_field = any(words in text for words in ("date", "working day", "cannot take"))
+        field = rule_field if about_field else "decision"
+        return _decision_page(request, kind, request_id, {field: rule_message(error)}, values, 400)
+    emit_request_event(kind, decided.status, request_id, decided.audit_id)
+    outcome = f" ({decided.outcome})" if getattr(decided, "outcome", None) else ""
+    flash(request, f"{kind.capitalize()} request {request_id} {decided.status}{outcome}.")
     return RedirectResponse("/aps/requests", status_code=303)
 
 

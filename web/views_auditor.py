@@ -5,6 +5,10 @@ The APS team may use the request forms on an auditor's behalf (the rules allow i
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
@@ -91,23 +95,16 @@ def request_extension(
     errors: Errors = {}
     until = date_field(errors, "until", "the new due date", until_day, until_month, until_year)
     reason = text_field(errors, "reason", reason, "Enter why you need more time")
-    engine, state = request.app.state.engine, request.app.state
-    try:
-        with session_scope(engine, write_lock=True) as session:
-            audit = audit_for(session, audit_id, user)
-            if errors or until is None:
-                return _extension_page(request, audit, errors, values, 400)
-            made = request_store.request_extension(
-                session, audit_id, until, reason, user.staff_id, state.clock(), state.policy
-            )
-    except RequestError as error:
-        with Session(engine) as session:
-            audit = audit_for(session, audit_id, user)
-        return _extension_page(request, audit, {"until-day": rule_message(error)}, values, 400)
-    assert made.id is not None
-    emit_request_event("extension", "requested", made.id, audit_id)
-    flash(request, f"Extension requested for case {audit.case_ref}: the APS team will decide.")
-    return RedirectResponse(f"/audits/{audit_id}", status_code=303)
+    state = request.app.state
+
+    def record(session: Session) -> Any:
+        assert until is not None  # no errors
+        return request_store.request_extension(
+            session, audit_id, until, reason, user.staff_id, state.clock(), state.policy
+        )
+
+    form = _Form("extension", errors, values, "until-day", _extension_page)
+    return _submit(request, audit_id, user, form, record)
 
 
 def _exemption_page(
@@ -146,20 +143,49 @@ def request_exemption(
         errors, "category", category, EXEMPTION_CATEGORIES, "Select why you cannot do the audit"
     )
     reason = text_field(errors, "reason", reason, "Enter more detail about why")
-    engine, state = request.app.state.engine, request.app.state
+    clock = request.app.state.clock
+
+    def record(session: Session) -> Any:
+        return request_store.request_exemption(
+            session, audit_id, category, reason, user.staff_id, clock()
+        )
+
+    form = _Form("exemption", errors, values, "category", _exemption_page)
+    return _submit(request, audit_id, user, form, record)
+
+
+@dataclass(frozen=True)
+class _Form:
+    kind: str
+    errors: Errors
+    values: dict[str, str]
+    rule_field: str  # where a broken rule's message goes
+    page: Callable[..., HTMLResponse]
+
+
+def _submit(
+    request: Request,
+    audit_id: int,
+    user: Staff,
+    form: _Form,
+    record: Callable[[Session], Any],
+) -> Response:
+    """Record a request (or re-render its form with what is wrong), then tell APS and redirect."""
+    engine = request.app.state.engine
     try:
         with session_scope(engine, write_lock=True) as session:
             audit = audit_for(session, audit_id, user)
-            if errors:
-                return _exemption_page(request, audit, errors, values, 400)
-            made = request_store.request_exemption(
-                session, audit_id, category, reason, user.staff_id, state.clock()
-            )
+            if form.errors:
+                return form.page(request, audit, form.errors, form.values, 400)
+            made = record(session)
     except RequestError as error:
         with Session(engine) as session:
             audit = audit_for(session, audit_id, user)
-        return _exemption_page(request, audit, {"category": rule_message(error)}, values, 400)
-    assert made.id is not None
-    emit_request_event("exemption", "requested", made.id, audit_id)
-    flash(request, f"Exemption requested for case {audit.case_ref}: the APS team will decide.")
+        errors = {form.rule_field: rule_message(error)}
+        return form.page(request, audit, errors, form.values, 400)
+    emit_request_event(form.kind, "requested", made.id, audit_id)
+    flash(
+        request,
+        f"{form.kind.capitalize()} requested for case {audit.case_ref}: the APS team will decide.",
+    )
     return RedirectResponse(f"/audits/{audit_id}", status_code=303)

@@ -14,9 +14,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlmodel import Session
 
-from models import chase_store, outbox_store
+from flows.chase import plan_today
 from models.programme import Audit
-from rules.chase import plan_chase
 from tests.flows.council import POLICY
 from tests.web.browser import chromium
 
@@ -42,15 +41,7 @@ def _sign_in(browser: Browser, base_url: str, staff_id: str, start: str) -> Page
 def _ladder(engine, today: date) -> dict[int, str]:
     """Each audit's reminder rung on ``today``, as the chase would plan it."""
     with Session(engine) as session:
-        directory = chase_store.people(session)
-        plan = plan_chase(
-            chase_store.outstanding_audits(session),
-            outbox_store.recorded_stages(session),
-            {s: p.line_manager_id for s, p in directory.items()},
-            chase_store.aps_team(directory),
-            today,
-            POLICY.reminders,
-        )
+        plan = plan_today(session, POLICY, today)
     return {
         notice.audit.audit_id: notice.rung.stage
         for notices in plan.digests.values()
