@@ -1,0 +1,1 @@
+"""The month-end highlight report: its figures, chart, HTML and PDF."""

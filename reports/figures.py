@@ -1,0 +1,137 @@
+"""Every figure of the highlight report, as plain data: what the store reads and the page shows.
+
+``models/report_store.py`` fills these from the database (cumulative from the programme's first
+cycle to the report's month); the HTML, the PDF, the Prefect artifact and ``audits report
+--json`` all show the same values, so they can never disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+JUDGEMENTS = ("outstanding", "good", "requires_improvement", "inadequate")
+
+
+@dataclass(frozen=True)
+class Compliance:
+    """completed of allocated, as a whole per cent (half up, as the seed: 1,298 of 1,632 is 80%).
+
+    ``allocated`` leaves out audits released by an approved exemption or withdrawn; they are
+    ``released``. ``pct`` is None when nothing was allocated."""
+
+    allocated: int
+    completed: int
+    released: int
+    pct: int | None
+    # Compliance counting released audits as allocated and not completed (the stricter view).
+    allocated_with_released: int
+    pct_with_released: int | None
+
+
+@dataclass(frozen=True)
+class PauseLine:
+    starts_on: date
+    ends_on: date  # the last paused day (an early resume shortens it)
+    reason: str
+    months: tuple[str, ...]  # the cycles (YYYY-MM) it covers, for marking the chart
+
+
+@dataclass(frozen=True)
+class ComplianceRow:
+    """One service area or team, audits of kind ``audit`` from the first cycle to this month."""
+
+    service_area: str
+    team: str | None  # None for the service area's own total row
+    allocated: int  # as Compliance.allocated
+    on_time: int  # completed by the (extended) due date
+    late: int  # completed after it
+    outstanding: int  # still to do
+    released: int  # exempted or withdrawn
+    pct: int | None  # (on_time + late) / allocated, whole per cent
+
+
+@dataclass(frozen=True)
+class ThemeSection:
+    """One cohort (practice theme) audited in the report's month."""
+
+    theme: str  # cohort key, e.g. "cin"
+    title: str  # e.g. "Children in Need"
+    judgements: dict[str, int]  # JUDGEMENTS -> count, this month's completed audits of it
+    descriptors: dict[str, tuple[str, ...]]  # judgement -> the auditors' descriptors
+    commentary: tuple[str, ...]  # the APS team's commentary on the theme this month
+
+
+@dataclass(frozen=True)
+class FeedbackLine:
+    source: str  # parent, child, carer, partner_agency
+    text: str
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    number: int
+    text: str
+    high_priority: bool
+
+
+@dataclass(frozen=True)
+class ReportFigures:
+    month: str  # YYYY-MM, the report's cycle
+    first_month: str  # the programme's first cycle
+    programme_name: str
+    audits: Compliance  # kind "audit", cumulative first_month..month
+    reaudits: Compliance  # kind "reaudit", cumulative
+    first_reaudit_month: str | None  # the first cycle with a re-audit
+    month_audits: Compliance  # kind "audit", this month's cycle only
+    pauses: tuple[PauseLine, ...]
+    # Judgements of completed audits by their cycle's month, every month first..month present.
+    judgements_by_month: dict[str, dict[str, int]]
+    reaudit_judgements_by_month: dict[str, dict[str, int]]
+    inadequate_pct: int | None  # this month's completed audits judged inadequate, whole per cent
+    inadequate_pct_last_month: int | None
+    themes: tuple[ThemeSection, ...]
+    strengths: tuple[FeedbackLine, ...]  # this month's feedback, kind strength
+    improvements: tuple[FeedbackLine, ...]  # kind improvement
+    # The 4 reflection questions -> this month's answers (empty answers left out).
+    reflections: dict[str, tuple[str, ...]]
+    recommendations: tuple[Recommendation, ...]
+    compliance_rows: tuple[ComplianceRow, ...]  # areas and teams, cumulative
+    author: str
+    contact: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+REFLECTION_QUESTIONS = {
+    "done_well": "What was done well?",
+    "challenges": "What were the challenges?",
+    "enough_tools": "Do you have enough tools, skills, support and training to do your role?",
+    "do_differently": "If you had a case like this again, what would you do differently?",
+}
+
+
+def figures_json(figures: ReportFigures) -> dict[str, Any]:
+    """``audits report --json``: every figure, with the contract's keys at the top level."""
+    data = asdict(figures)
+    audits, reaudits = figures.audits, figures.reaudits
+    return {
+        "month": figures.month,
+        "first_month": figures.first_month,
+        "allocated": audits.allocated,
+        "released": audits.released,
+        "completed": audits.completed,
+        "compliance_pct": audits.pct,
+        "compliance_pct_with_released": audits.pct_with_released,
+        "reaudits_allocated": reaudits.allocated,
+        "reaudits_completed": reaudits.completed,
+        "reaudits_released": reaudits.released,
+        "reaudit_compliance_pct": reaudits.pct,
+        "judgements_by_month": figures.judgements_by_month,
+        "reaudit_judgements_by_month": figures.reaudit_judgements_by_month,
+        **{
+            k: v
+            for k, v in data.items()
+            if k not in ("judgements_by_month", "reaudit_judgements_by_month")
+        },
+    }
