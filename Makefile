@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: install browser demo web test lint unit bench clean
+.PHONY: install system-libs browser demo web test lint unit bench clean
 
 # constraints.txt pins every package to the versions the project is tested with (regenerate it
 # with `.venv/bin/pip freeze --exclude-editable > constraints.txt` after changing dependencies).
@@ -23,7 +23,7 @@ install: $(STAMP)
 # The main job on the embedded defaults: a synthetic council in its own SQLite file, imported
 # and allocated for the current month through the real import and the real Prefect flow, then
 # the chase run on every working day of the month, emails written as .eml files to var/demo/outbox.
-demo: install
+demo: install system-libs
 	rm -rf var/demo
 	AUDITS_DATABASE_URL=sqlite:///var/demo/audits.db AUDITS_EMAIL_TRANSPORT=outbox \
 	  AUDITS_OUTBOX_DIR=var/demo/outbox $(BIN)/audits demo --out var/demo
@@ -37,7 +37,14 @@ web: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy rules models importer flows audits notifications web
+	$(BIN)/mypy rules models importer flows audits notifications web reports
+
+# The PDF of the highlight report is laid out by WeasyPrint, which needs Pango (a system library).
+system-libs:
+	@ldconfig -p | grep -q libpangoft2-1.0 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; }
+	@ldconfig -p | grep -q libpangoft2-1.0 || { echo "could not install Pango (apt-get install libpangoft2-1.0-0)"; exit 1; }
 
 # The web tests drive Debian's Chromium through Playwright (Playwright's own browser download
 # cannot work offline); install it when it is missing.
@@ -47,7 +54,7 @@ browser:
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
 	@command -v chromium >/dev/null || { echo "could not install chromium (apt-get install chromium)"; exit 1; }
 
-unit: install browser
+unit: install system-libs browser
 	mkdir -p var/prefect-test
 	PREFECT_HOME=$(CURDIR)/var/prefect-test $(BIN)/pytest
 

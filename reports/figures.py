@@ -28,6 +28,9 @@ class Compliance:
     # Compliance counting released audits as allocated and not completed (the stricter view).
     allocated_with_released: int
     pct_with_released: int | None
+    # Of ``completed``, those completed by the (extended) due date; on_time / allocated.
+    on_time: int = 0
+    on_time_pct: int | None = None
 
 
 @dataclass(frozen=True)

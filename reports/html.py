@@ -1,0 +1,76 @@
+"""The highlight report as one self-contained, accessible HTML page (styles and chart inline)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from reports.chart import LABELS, judgements_chart
+from reports.figures import JUDGEMENTS, REFLECTION_QUESTIONS, ReportFigures
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "report"
+SOURCES = {
+    "parent": "parent",
+    "child": "child or young person",
+    "carer": "carer",
+    "partner_agency": "partner agency",
+}
+
+
+def month_label(month: str | None) -> str:
+    """'2020-09' as 'September 2020'."""
+    if not month:
+        return ""
+    year, number = month.split("-")
+    return f"{date(int(year), int(number), 1):%B %Y}"
+
+
+def previous_month(month: str) -> str:
+    year, number = (int(part) for part in month.split("-"))
+    return f"{year - 1}-12" if number == 1 else f"{year}-{number - 1:02d}"
+
+
+def _percent(value: int | None) -> str:
+    return "–" if value is None else f"{value}%"
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined
+    )
+    env.globals.update(
+        n=lambda value: f"{value:,}",
+        pct=_percent,
+        label=month_label,
+        day=lambda value: f"{value.day} {value:%B %Y}",
+        judgements=JUDGEMENTS,
+        judgement_names=LABELS,
+        questions=REFLECTION_QUESTIONS,
+        sources=SOURCES,
+    )
+    return env
+
+
+def paused_months(figures: ReportFigures) -> set[str]:
+    return {month for pause in figures.pauses for month in pause.months}
+
+
+def render_report_html(figures: ReportFigures) -> str:
+    paused = paused_months(figures)
+    chart = judgements_chart(
+        figures.judgements_by_month, paused, "Overall judgements of completed audits by month"
+    )
+    return (
+        _environment()
+        .get_template("highlight.html")
+        .render(
+            f=figures,
+            chart=chart,
+            paused=paused,
+            first_label=month_label(figures.first_month),
+            month_label=month_label(figures.month),
+            last_month_label=month_label(previous_month(figures.month)),
+        )
+    )

@@ -1,0 +1,83 @@
+"""A report's figures worked out by hand, for the renderers' tests (no database needed)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from reports.figures import (
+    Compliance,
+    ComplianceRow,
+    FeedbackLine,
+    PauseLine,
+    Recommendation,
+    ReportFigures,
+    ThemeSection,
+)
+
+
+def _month(o: int, g: int, r: int, i: int) -> dict[str, int]:
+    return {"outstanding": o, "good": g, "requires_improvement": r, "inadequate": i}
+
+
+def sample_figures() -> ReportFigures:
+    by_month = {
+        "2020-01": _month(1, 10, 6, 3),
+        "2020-02": _month(0, 12, 5, 2),
+        "2020-03": _month(0, 0, 0, 0),
+        "2020-04": _month(0, 0, 0, 0),
+        "2020-05": _month(0, 0, 0, 0),
+        "2020-06": _month(2, 9, 7, 1),
+        "2020-07": _month(1, 11, 4, 4),
+        "2020-08": _month(0, 8, 9, 3),
+        "2020-09": _month(1, 14, 11, 2),
+    }
+    return ReportFigures(
+        month="2020-09",
+        first_month="2020-01",
+        programme_name="Synthetic Borough monthly case audit programme",
+        audits=Compliance(240, 193, 12, 80, 252, 77),
+        reaudits=Compliance(45, 36, 1, 80, 46, 78),
+        first_reaudit_month="2020-04",
+        month_audits=Compliance(32, 28, 2, 88, 34, 82),
+        pauses=(
+            PauseLine(
+                date(2020, 3, 24),
+                date(2020, 5, 31),
+                "stay-at-home order",
+                ("2020-03", "2020-04", "2020-05"),
+            ),
+        ),
+        judgements_by_month=by_month,
+        reaudit_judgements_by_month={m: _month(0, 1, 1, 0) for m in by_month},
+        inadequate_pct=7,
+        inadequate_pct_last_month=15,
+        themes=(
+            ThemeSection(
+                "cin",
+                "Children in Need",
+                _month(1, 14, 11, 2),
+                {"good": ("Visits timely and purposeful.",), "inadequate": ("Reviews late.",)},
+                ("Supervision must address drift.",),
+            ),
+        ),
+        strengths=(FeedbackLine("parent", "An open and honest relationship."),),
+        improvements=(FeedbackLine("partner_agency", "Slow to share minutes."),),
+        reflections={
+            "done_well": ("Direct work with the young person.",),
+            "challenges": ("Caseload pressures.",),
+            "enough_tools": ("Yes, with more life story training.",),
+            "do_differently": ("Earlier intervention.",),
+        },
+        recommendations=(
+            Recommendation(1, "Supervision in line with timescales.", True),
+            Recommendation(2, "Block out time for the audit each month.", False),
+        ),
+        compliance_rows=(
+            ComplianceRow("North", "North Assessment", 120, 80, 17, 20, 6, 81),
+            ComplianceRow("North", None, 120, 80, 17, 20, 6, 81),
+            ComplianceRow("South", "South CIN", 120, 76, 20, 21, 3, 80),
+            ComplianceRow("South", None, 120, 76, 20, 21, 3, 80),
+        ),
+        author="Audit and Practice Standards Manager (synthetic)",
+        contact="aps-team@example.org",
+    )
