@@ -1,0 +1,95 @@
+"""The compile-highlight-report flow on the hand-worked programme of tests/models/test_report_store:
+files written, the Prefect artifact, the PDF emailed to the distribution list once."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import io
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from prefect.testing.utilities import prefect_test_harness
+from pypdf import PdfReader
+from sqlalchemy.engine import Engine
+
+from audits.settings import get_engine, get_settings
+from models.db import make_engine, migrate
+from tests.models.test_report_store import build_programme
+
+PROGRAMME = """
+[programme]
+name = "Test audit programme"
+first_cycle = "2026-01"
+[report]
+author = "APS Manager (test)"
+contact = "aps-team@example.gov.uk"
+distribution = ["director@example.gov.uk", "Frontline-Teams@example.gov.uk"]
+"""
+
+
+@pytest.fixture(scope="module")
+def prefect_server() -> Iterator[None]:
+    with prefect_test_harness(server_startup_timeout=60):
+        yield
+
+
+@pytest.fixture
+def programme_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    url = f"sqlite:///{tmp_path / 'audits.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    build_programme(engine)
+    (tmp_path / "programme.toml").write_text(PROGRAMME)
+    monkeypatch.setenv("AUDITS_DATABASE_URL", url)
+    monkeypatch.setenv("AUDITS_PROGRAMME", str(tmp_path / "programme.toml"))
+    monkeypatch.setenv("AUDITS_EMAIL_TRANSPORT", "outbox")
+    monkeypatch.setenv("AUDITS_OUTBOX_DIR", str(tmp_path / "outbox"))
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    yield engine
+    engine.dispose()
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+
+
+@pytest.mark.prefect
+def test_the_flow_writes_the_report_keeps_an_artifact_and_emails_it_once(
+    prefect_server: None, programme_db: Engine, tmp_path: Path
+) -> None:
+    from prefect.client.orchestration import get_client
+
+    from flows.report import compile_highlight_report
+
+    out = tmp_path / "reports"
+    result = compile_highlight_report(month="2026-06", out=str(out))
+    html = (out / "highlight-report-2026-06.html").read_text()
+    pdf = (out / "highlight-report-2026-06.pdf").read_bytes()
+    assert result["html"].endswith("highlight-report-2026-06.html")
+    # The figures printed are those of the page.
+    assert f"overall compliance rate of {result['compliance_pct']}%" in re.sub(r"\s+", " ", html)
+    assert len(PdfReader(io.BytesIO(pdf)).pages) >= 2
+    assert result["emails"] == 2 and result["sent"] == 2
+
+    with get_client(sync_client=True) as client:
+        artifact = client.read_latest_artifacts()
+        mine = [a for a in artifact if a.key == "highlight-report-2026-06"]
+    assert mine and f"{result['completed']:,}" in str(mine[0].data)
+
+    sent = [
+        email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+        for p in sorted((tmp_path / "outbox").glob("*.eml"))
+    ]
+    assert sorted(m["To"] for m in sent) == [
+        "Frontline-Teams@example.gov.uk",
+        "director@example.gov.uk",
+    ]
+    for message in sent:
+        attached = [part for part in message.iter_attachments()]  # type: ignore[attr-defined]
+        assert [a.get_filename() for a in attached] == ["highlight-report-2026-06.pdf"]
+        assert attached[0].get_content() == pdf
+
+    again = compile_highlight_report(month="2026-06", out=str(out))
+    assert again["sent"] == 0 and len(list((tmp_path / "outbox").glob("*.eml"))) == 2
