@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index
+from sqlalchemy import JSON, Column, Index, text
 from sqlmodel import Field, SQLModel
 
 from models.base import timestamp
@@ -13,6 +13,8 @@ from models.base import timestamp
 AUDIT_KINDS = ("audit", "reaudit")
 AUDIT_STATUSES = ("allocated", "completed", "exempted", "withdrawn")
 CYCLE_STATUSES = ("planned", "allocated")
+#: The re-audits that count as an audit's one re-audit (see the unique index on Audit).
+LIVE_REAUDIT = "kind = 'reaudit' AND status IN ('allocated', 'completed')"
 
 
 class Cycle(SQLModel, table=True):
@@ -50,6 +52,16 @@ class Audit(AuditBase, table=True):
         Index("ix_audit_cycle_case", "cycle", "case_ref", "status"),
         Index("ix_audit_case_ref", "case_ref"),
         Index("ix_audit_auditor_status", "auditor_id", "status"),
+        # Finding an audit's re-audit, and at most one live re-audit per audit (migration 0005):
+        # a released re-audit (exempted, withdrawn) may be replaced by a reallocated one.
+        Index("ix_audit_parent_audit_id", "parent_audit_id"),
+        Index(
+            "ux_audit_live_reaudit",
+            "parent_audit_id",
+            unique=True,
+            sqlite_where=text(LIVE_REAUDIT),
+            postgresql_where=text(LIVE_REAUDIT),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -215,9 +215,11 @@ def decide_exemption(
         audit = _audit(session, request.audit_id)
         _still_to_do(audit, f"exemption request {request_id}")
         if reallocate_to is not None:
+            # Released before its successor is written: a re-audit's successor has the same
+            # parent, and only one live re-audit per parent is allowed (migration 0005).
+            audit.status = "exempted"
             new = _reallocate(session, audit, reallocate_to, on)
             request.outcome, request.reallocated_audit_id = "reallocated", new.id
-            audit.status = "exempted"
         else:
             request.outcome, audit.status = "withdrawn", "withdrawn"
         audit.updated_at = utcnow()

@@ -1,0 +1,100 @@
+"""Re-audits: whether a completed audit calls for one, in which cycle, and who does it.
+
+DESIGN §3: a judgement in ``reaudit_on`` schedules a re-audit for the cycle
+``reaudit_after_months`` after the audit's own cycle, to the same auditor where still eligible,
+otherwise to another Team Manager by the allocation rules. Re-audits come on top of
+``audits_per_auditor`` and are not bound by the 12-month rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from rules.due_dates import allocation_date
+from rules.months import add_months
+from rules.pauses import PauseSpell, pause_on
+from rules.policy import ReauditPolicy
+from rules.requests import Candidate, reallocation_candidates
+
+#: How far past the planned cycle a pause may push a re-audit before the rule gives up (a pause
+#: ends, so this only guards against a pause recorded with an absurd end date).
+MAX_MONTHS_PUSHED = 120
+
+
+class ReauditError(ValueError):
+    """No cycle can be found for the re-audit; the message says why."""
+
+
+def reaudit_due(kind: str, status: str, judgement: str | None, policy: ReauditPolicy) -> bool:
+    """Whether a completed audit calls for a re-audit.
+
+    Only audits of kind ``audit``: a re-audit's own judgement is reported (separately), and the
+    case comes round again through the ordinary allocation, so chains of re-audits never form.
+    """
+    return kind == "audit" and status == "completed" and judgement in policy.reaudit_on
+
+
+def reaudit_cycle(
+    audit_cycle: str,
+    completed_on: date,
+    today: date,
+    policy: ReauditPolicy,
+    pauses: Iterable[PauseSpell] = (),
+) -> str:
+    """The cycle of the re-audit: ``reaudit_after_months`` after the audit's own cycle.
+
+    Moved on a month at a time while that cycle is unusable: one that began (its allocation
+    date) before the audit was completed or before the re-audit is scheduled (``today``), since
+    a re-audit never starts before the audit it follows up nor in the past; or one whose
+    allocation date falls in a pause, since a paused month is never allocated.
+    """
+    spells = list(pauses)
+    earliest = max(completed_on, today)
+    month = add_months(audit_cycle, policy.reaudit_after_months)
+    for _ in range(MAX_MONTHS_PUSHED):
+        starts = allocation_date(month)
+        if starts >= earliest and pause_on(starts, spells) is None:
+            return month
+        month = add_months(month, 1)
+    raise ReauditError(f"no cycle without a pause within {MAX_MONTHS_PUSHED} months of {month}")
+
+
+@dataclass(frozen=True)
+class ReauditorChoice:
+    auditor: Candidate
+    why: str
+
+
+def choose_reauditor(
+    previous: str,
+    case_team: str,
+    case_area: str,
+    eligible: Sequence[Candidate],
+    excluded: Mapping[str, str],
+) -> ReauditorChoice | None:
+    """The auditor of the re-audit: the one who did the audit when they are still an eligible
+    Team Manager outside the case's team; otherwise, by the allocation rules, an eligible Team
+    Manager outside the case's team, those with the fewest audits in the cycle first (then one
+    from another service area than the case's). None when nobody is eligible.
+
+    ``eligible``: the cycle's eligible Team Managers with their audits in it; ``excluded``: why
+    each Team Manager who is not eligible was left out (staff id -> reason).
+    """
+    same = next((c for c in eligible if c.staff_id == previous), None)
+    if same is not None and same.team != case_team:
+        return ReauditorChoice(same, f"the auditor of the audit, {previous}, audits it again")
+    if same is not None:
+        why_not = f"{previous} is now in the case's team ({case_team})"
+    else:
+        why_not = f"{previous} cannot: {excluded.get(previous, 'no longer a Team Manager')}"
+    ranked = reallocation_candidates(eligible, case_team, previous, case_area)
+    if not ranked:
+        return None
+    chosen = ranked[0]
+    return ReauditorChoice(
+        chosen,
+        f"{why_not}; {chosen.staff_id} of {chosen.team} ({chosen.service_area}) has the fewest "
+        "audits in the cycle of the eligible Team Managers outside the case's team",
+    )
