@@ -2,20 +2,33 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date
 
 from sqlmodel import Session
 
 from models.base import utcnow
+from models.findings import Feedback, Reflection, ThemeFinding
 from models.programme import Audit
 from models.trail import TrailEntry
-from rules.completion import CompletionError, check_completion
+from rules.completion import CompletionDetails, CompletionError, check_completion, check_details
+
+NO_DETAILS = CompletionDetails()
 
 
 def complete_audit(
-    session: Session, audit_id: int, on: date, judgement: str, today: date, actor: str = "cli"
+    session: Session,
+    audit_id: int,
+    on: date,
+    judgement: str,
+    today: date,
+    actor: str = "cli",
+    *,
+    details: CompletionDetails = NO_DETAILS,
 ) -> Audit:
-    """Mark an audit completed on ``on`` with ``judgement``, and record it in the trail."""
+    """Mark an audit completed on ``on`` with ``judgement``, with its theme findings,
+    reflection and feedback, and record it in the trail: all in the caller's transaction."""
+    details = check_details(details)
     audit = session.get(Audit, audit_id, with_for_update=True)
     if audit is None:
         raise CompletionError(f"there is no audit {audit_id}")
@@ -23,18 +36,41 @@ def complete_audit(
     audit.status, audit.completed_on, audit.judgement = "completed", on, judgement
     audit.updated_at = utcnow()
     session.add(audit)
+    _add_details(session, audit_id, details)
     session.add(
         TrailEntry(
             actor=actor,
             action="audit.completed",
             subject_type="audit",
             subject_id=str(audit_id),
+            # Counts only: the free text stays in its own tables, where it can be read in full.
             detail={
                 "completed_on": on.isoformat(),
                 "judgement": judgement,
                 "due_on": audit.due_on.isoformat(),
                 "on_time": on <= audit.due_on,
+                "themes": [theme for theme, _ in details.findings],
+                "reflection": details.reflection is not None,
+                "feedback": len(details.feedback),
             },
         )
     )
     return audit
+
+
+def _add_details(session: Session, audit_id: int, details: CompletionDetails) -> None:
+    for theme, descriptor in details.findings:
+        session.add(ThemeFinding(audit_id=audit_id, theme=theme, descriptor=descriptor))
+    if details.reflection is not None:
+        answers = details.reflection
+        session.add(
+            Reflection(
+                audit_id=audit_id,
+                done_well=answers.done_well,
+                challenges=answers.challenges,
+                enough_tools=answers.enough_tools,
+                do_differently=answers.do_differently,
+            )
+        )
+    for entry in details.feedback:
+        session.add(Feedback(audit_id=audit_id, **asdict(entry)))

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from sqlmodel import Field, SQLModel
 
-FEEDBACK_SOURCES = ("parent", "child", "carer", "partner_agency")
-FEEDBACK_KINDS = ("strength", "improvement")
+# The allowed values live with the rules that check them; named here too for readers of the schema.
+from rules.completion import FEEDBACK_KINDS, FEEDBACK_SOURCES
+
+__all__ = ["FEEDBACK_KINDS", "FEEDBACK_SOURCES", "Feedback", "Reflection", "ThemeFinding"]
 
 
 class ThemeFinding(SQLModel, table=True):
