@@ -20,9 +20,11 @@ from flows.allocation_emails import enqueue_allocation_emails
 from flows.chase import open_transport_for
 from flows.memory import no_cyclic_gc
 from flows.outbox import SendReport, send_outbox
+from flows.reaudits import email_reaudits
 from models import allocation_store as store
 from models.base import utcnow
 from models.db import session_scope
+from models.reaudit_store import schedule_reaudits
 from notifications.settings import TransportSettings
 from rules.allocation import allocate
 from rules.due_dates import allocation_date, due_date
@@ -42,6 +44,8 @@ class AllocationOutcome:
     shortfalls: list[dict[str, Any]] = field(default_factory=list)
     excluded_auditors: int = 0
     excluded_cases: int = 0
+    #: Re-audits this run found missing and scheduled (any cycle), as ``{audit_id: cycle}``.
+    reaudits_scheduled: dict[int, str] = field(default_factory=dict)
 
 
 def allocate_cycle(
@@ -51,6 +55,11 @@ def allocate_cycle(
     theme = policy.choose_theme(month, theme)
     allocated_on, due_on = allocation_date(month), due_date(month, policy.due_dates)
     outcome = AllocationOutcome(month, theme)
+    # Reconcile re-audits first, in this transaction: one a lost event never made is made now,
+    # and those falling in this month are in place before its cases are chosen (their cases are
+    # left out; their auditors still get audits_per_auditor audits besides).
+    scheduled = schedule_reaudits(session, policy, allocated_on, actor="allocate-monthly-audits")
+    outcome.reaudits_scheduled = {a.id: a.cycle for a in scheduled if a.id is not None}
     existing = store.get_cycle(session, month)
     if existing is not None and existing.status != "planned":
         return _already(session, outcome, existing.theme)
@@ -118,8 +127,9 @@ def allocate_and_record(month: str, theme: str | None) -> AllocationOutcome:
 
 
 @task(name="email-allocations")
-def email_allocations(month: str) -> SendReport:
-    """Write the allocation emails (with their invitations) and send the outbox."""
+def email_allocations(month: str, reaudit_months: list[str] | None = None) -> SendReport:
+    """Write the allocation emails (with their invitations), and those of re-audits this run
+    scheduled into other months already allocated, and send the outbox."""
     policy, settings = load_policy(), TransportSettings()
     enqueue_allocation_emails(
         get_engine(),
@@ -130,6 +140,7 @@ def email_allocations(month: str) -> SendReport:
         secret=get_secret_key(),
         now=utcnow(),
     )
+    email_reaudits(get_engine(), policy, set(reaudit_months or ()) - {month})
     return send_outbox(get_engine(), open_transport_for(policy), time.sleep)
 
 
@@ -140,12 +151,17 @@ def allocate_monthly_audits(month: str, theme: str | None = None) -> AllocationO
     logger = get_run_logger()
     outcome = allocate_and_record(month, theme)
     if not outcome.paused:
-        report = email_allocations(month)
+        report = email_allocations(month, sorted(set(outcome.reaudits_scheduled.values())))
         logger.info(
             "Allocation emails: %d sent, %d failed, %d left for the next run",
             report.sent,
             report.failed,
             report.deferred,
+        )
+    if outcome.reaudits_scheduled:
+        logger.info(
+            "Re-audits found missing and scheduled: %s",
+            ", ".join(f"{i} in {m}" for i, m in sorted(outcome.reaudits_scheduled.items())),
         )
     if outcome.paused:
         logger.info("Nothing allocated for %s: %s", month, outcome.paused)

@@ -42,3 +42,35 @@ def emit_request_event(
     )
     EventsWorker.drain_all()  # a CLI process ends right after: deliver before it does
     return event is not None
+
+
+def emit_audit_completed(audit_id: int, judgement: str, *, cycle: str, kind: str) -> bool:
+    """Emit ``audit.completed`` (resource ``audits.audit.<id>``, with the judgement), which
+    triggers the ``schedule-reaudit`` flow when the judgement calls for a re-audit; whether it
+    was sent. Call :func:`deliver_events` once after the last, before the process ends."""
+    if not os.environ.get("PREFECT_API_URL"):
+        return False
+    from prefect.events import emit_event
+
+    event = emit_event(
+        event="audit.completed",
+        resource={
+            "prefect.resource.id": f"audits.audit.{audit_id}",
+            "prefect.resource.name": f"{kind} {audit_id}",
+            "audits.audit-id": str(audit_id),
+            "audits.kind": kind,
+            "audits.cycle": cycle,
+            "audits.judgement": judgement,
+        },
+        payload={"audit_id": audit_id, "judgement": judgement, "kind": kind, "cycle": cycle},
+    )
+    return event is not None
+
+
+def deliver_events() -> None:
+    """Wait until the events emitted so far are delivered (a CLI process ends right after)."""
+    if not os.environ.get("PREFECT_API_URL"):
+        return
+    from prefect.events.worker import EventsWorker
+
+    EventsWorker.drain_all()
