@@ -25,7 +25,7 @@ from audits.clock import today_in_london
 from audits.settings import get_engine, load_policy
 from flows.memory import no_cyclic_gc
 from flows.outbox import SendReport, send_outbox
-from models import chase_store, outbox_store
+from models import chase_store, outbox_store, pause_store
 from models.allocation_store import load_pauses
 from models.chase_store import Person
 from models.db import session_scope
@@ -240,8 +240,12 @@ def decide_run(
     """Check the day, then plan and record the run in one transaction."""
     with session_scope(engine, write_lock=not dry_run) as session, no_cyclic_gc():
         take_chase_lock(session)
+        # A pause that is over moves its audits' due dates (once) before their ladders are read.
+        pause_store.apply_ended_pauses(session, today, "chase-outstanding-audits")
         reason = skip_reason(today, load_pauses(session))
         if reason is not None:
+            if dry_run:
+                session.rollback()
             return ChaseSummary(today.isoformat(), skipped=reason, dry_run=dry_run)
         summary = plan_and_record(session, policy, today, base_url, dry_run)
         if dry_run:

@@ -100,6 +100,10 @@ class Pause(SQLModel, table=True):
     created_by: str = Field(max_length=40)
     resumed_on: date | None = None
     created_at: datetime = timestamp()
+    # Set once, when the pause is over: the day the outstanding audits' due dates were moved on
+    # (or, with move_due_dates off, kept) and by how many working days; never applied twice.
+    applied_on: date | None = None
+    moved_working_days: int | None = None
 
 
 class Recommendation(SQLModel, table=True):

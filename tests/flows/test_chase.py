@@ -619,6 +619,7 @@ def test_nothing_during_a_pause_or_for_exempted_and_withdrawn_audits(
                 ends_on=day("Fri 2026-11-27"),
                 reason="Ofsted inspection",
                 created_by="APS01",
+                move_due_dates=False,  # due dates kept: moving them is tested in test_pause_store
             )
         )
     for label in ("Mon 2026-11-23", "Fri 2026-11-27"):
