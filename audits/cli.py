@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any, NoReturn
 
-from audits import commands, request_commands, web_command
+from audits import commands, pause_commands, recommend_commands, request_commands, web_command
 from rules.cohorts import COHORTS
 from rules.months import MonthError, format_month, parse_month
 from rules.policy import JUDGEMENTS
@@ -120,6 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
     _email_commands(sub)
     request_commands.add_parsers(sub, _date)
     web_command.add_parser(sub)
+    pause_commands.add_parsers(sub, _date)
+    recommend_commands.add_parsers(sub, _month)
 
     demo = sub.add_parser(
         "demo",

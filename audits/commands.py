@@ -14,7 +14,13 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlmodel import Session
 
-from audits import email_commands, request_commands, web_command
+from audits import (
+    email_commands,
+    pause_commands,
+    recommend_commands,
+    request_commands,
+    web_command,
+)
 from audits.clock import today_in_london
 from audits.settings import SettingsError, get_engine, load_policy
 from models import allocation_store as store
@@ -41,6 +47,8 @@ def run(args: argparse.Namespace) -> int:
         "extension": request_commands.cmd_request,
         "exemption": request_commands.cmd_request,
         "web": web_command.cmd_web,
+        **pause_commands.HANDLERS,
+        **recommend_commands.HANDLERS,
     }[args.command]
     try:
         return handler(args)

@@ -1,0 +1,141 @@
+"""``audits pause``, ``audits resume`` and ``audits pauses``: putting the programme on hold.
+
+They record, and never import Prefect. During a pause nothing is allocated or chased; once it is
+over, the due dates of the audits outstanding when it started move on by the working days
+actually paused (``[pauses] move_due_dates`` in the programme file, as it was when the pause was
+made), once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from audits import commands
+from audits.clock import today_in_london
+from audits.settings import load_policy
+from models import pause_store
+from models.db import session_scope
+from rules.pauses import PauseError
+
+
+def add_parsers(sub: Any, as_date: Any) -> None:
+    pause = sub.add_parser(
+        "pause",
+        help="put the programme on hold from one date to another (APS)",
+        description="Record a pause: from --from to --to (both paused) nothing is allocated or "
+        "chased. When it is over, the audits outstanding when it started have their due dates "
+        "moved on by the working days paused (programme file: [pauses] move_due_dates). "
+        "Pauses may not overlap.",
+    )
+    pause.add_argument("--from", dest="starts_on", type=as_date, required=True,
+                       help="the first paused day (YYYY-MM-DD)")  # fmt: skip
+    pause.add_argument("--to", dest="ends_on", type=as_date, required=True,
+                       help="the last paused day (YYYY-MM-DD)")  # fmt: skip
+    pause.add_argument("--reason", required=True, help="why the programme is paused")
+    _by(pause)
+
+    resume = sub.add_parser(
+        "resume",
+        help="end the pause in force early",
+        description="Resume the programme: --on (default today) is the first day no longer "
+        "paused. Due dates move on by the working days actually paused.",
+    )
+    resume.add_argument(
+        "--on", type=as_date, help="the first day no longer paused (default: today, Europe/London)"
+    )
+    _by(resume)
+
+    listing = sub.add_parser(
+        "pauses",
+        help="list the programme's pauses",
+        description="List every pause: its dates, state, reason and what it did to due dates.",
+    )
+    listing.add_argument("--json", action="store_true", help="print the pauses as JSON")
+
+
+def _by(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--by", metavar="STAFF_ID", help="the APS member doing it (recorded in the audit trail)"
+    )
+    parser.add_argument("--json", action="store_true", help="print the pause as JSON")
+
+
+def cmd_pause(args: argparse.Namespace) -> int:
+    today, policy = today_in_london(), load_policy()
+    try:
+        with session_scope(commands.ready_engine(), write_lock=True) as session:
+            pause = pause_store.add_pause(
+                session, args.starts_on, args.ends_on, args.reason, args.by, today, policy
+            )
+            shown = pause_store.pause_json(pause, today)
+    except PauseError as error:
+        raise commands.CommandError(str(error)) from None
+    if args.json:
+        print(json.dumps(shown, indent=2))
+        return 0
+    print(
+        f"Pause {shown['pause_id']}: {shown['starts_on']} to {shown['ends_on']} "
+        f"({_days(shown['working_days'])}), {shown['state']}: {shown['reason']}"
+    )
+    print(_due_dates(shown))
+    return 0
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    today = today_in_london()
+    try:
+        with session_scope(commands.ready_engine(), write_lock=True) as session:
+            pause, _ = pause_store.resume(session, args.on or today, args.by, today)
+            shown = pause_store.pause_json(pause, today)
+    except PauseError as error:
+        raise commands.CommandError(str(error)) from None
+    if args.json:
+        print(json.dumps(shown, indent=2))
+        return 0
+    print(
+        f"Pause {shown['pause_id']} resumed on {shown['resumed_on']}: paused "
+        f"{shown['starts_on']} to {shown['last_day']} ({_days(shown['working_days'])})"
+    )
+    print(_due_dates(shown))
+    return 0
+
+
+def cmd_pauses(args: argparse.Namespace) -> int:
+    today = today_in_london()
+    with session_scope(commands.ready_engine()) as session:
+        shown = [pause_store.pause_json(p, today) for p in pause_store.pauses(session)]
+    if args.json:
+        print(json.dumps(shown, indent=2))
+        return 0
+    for row in shown:
+        print(
+            f"{row['pause_id']}: {row['starts_on']} to {row['last_day']} ({row['state']}, "
+            f"{_days(row['working_days'])}): {row['reason']}. {_due_dates(row)}"
+        )
+    print(f"{len(shown)} pauses")
+    return 0
+
+
+def _days(count: int) -> str:
+    return f"{count} working day{'' if count == 1 else 's'}"
+
+
+def _due_dates(shown: dict[str, Any]) -> str:
+    if shown["applied_on"] is not None:
+        if shown["moved_working_days"]:
+            return (
+                f"Due dates of audits outstanding at its start moved on by "
+                f"{_days(shown['moved_working_days'])} on {shown['applied_on']}."
+            )
+        return f"Due dates kept (applied on {shown['applied_on']})."
+    if shown["move_due_dates"]:
+        return (
+            "Due dates of audits outstanding at its start move on by the working days paused "
+            "when it is over."
+        )
+    return "Due dates are kept (programme policy)."
+
+
+HANDLERS = {"pause": cmd_pause, "resume": cmd_resume, "pauses": cmd_pauses}

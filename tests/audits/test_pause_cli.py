@@ -1,0 +1,165 @@
+"""``audits pause``, ``audits resume`` and ``audits pauses`` through the installed command.
+
+November 2026 is allocated once (allocated Mon 2 Nov, every audit due Mon 30 Nov 2026); each
+test works on a copy. The command's "today" is the real date, so the pauses here either ended
+before this was written (November 2026) or lie far ahead (2030).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.flows.council import allocated_database
+
+AUDITS = Path(sys.executable).parent / "audits"
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def allocated_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return allocated_database(tmp_path_factory.mktemp("pause-cli"))
+
+
+@pytest.fixture
+def db(allocated_db: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "audits.db"
+    shutil.copy(allocated_db, copy)
+    return copy
+
+
+def run(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not (k == "PREFECT_API_URL" and not v)}
+    env.update(
+        AUDITS_DATABASE_URL=f"sqlite:///{db}",
+        AUDITS_PROGRAMME=str(REPO / "programme.toml"),
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+    )
+    return subprocess.run(
+        [str(AUDITS), *args], env=env, cwd=db.parent, capture_output=True, text=True, timeout=120
+    )
+
+
+def ok(db: Path, *args: str) -> Any:
+    result = run(db, *args, "--json")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def refused(db: Path, *args: str) -> str:
+    """A command that breaks a rule: non-zero, one line on stderr, the database unchanged."""
+    before = snapshot(db)
+    result = run(db, *args)
+    assert result.returncode != 0, result.stdout
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, f"expected one line on stderr, got:\n{result.stderr}"
+    assert snapshot(db) == before
+    return lines[0]
+
+
+def snapshot(db: Path) -> tuple[Any, ...]:
+    with closing(sqlite3.connect(db)) as connection:
+        return tuple(
+            tuple(connection.execute(query).fetchall())
+            for query in (
+                "SELECT * FROM pause ORDER BY id",
+                "SELECT id, due_on, original_due_on, status FROM audit ORDER BY id",
+                "SELECT count(*) FROM trail_entry",
+            )
+        )
+
+
+def due_dates(db: Path) -> set[tuple[str, str]]:
+    return {(r["due_on"], r["original_due_on"]) for r in ok(db, "list", "--month", "2026-11")}
+
+
+def test_a_pause_that_is_over_moves_due_dates_at_once(db: Path) -> None:
+    shown = ok(db, "pause", "--from", "2026-11-16", "--to", "2026-11-20",
+               "--reason", "Ofsted inspection", "--by", "APS01")  # fmt: skip
+    assert shown["state"] == "ended" and shown["working_days"] == 5
+    assert (shown["move_due_dates"], shown["moved_working_days"]) == (True, 5)
+    assert shown["applied_on"] is not None and shown["created_by"] == "APS01"
+    assert due_dates(db) == {("2026-12-07", "2026-11-30")}
+    [listed] = ok(db, "pauses")
+    assert listed == shown
+    text = run(db, "pauses")
+    assert "moved on by 5 working days" in text.stdout and "1 pauses" in text.stdout
+
+
+def test_a_planned_pause_resumed_early_waits_for_its_day(db: Path) -> None:
+    shown = ok(db, "pause", "--from", "2030-03-04", "--to", "2030-03-29", "--reason", "Covid")
+    assert (shown["state"], shown["working_days"], shown["created_by"]) == ("planned", 20, "cli")
+    resumed = ok(db, "resume", "--on", "2030-03-07", "--by", "APS02")
+    assert (resumed["resumed_on"], resumed["last_day"]) == ("2030-03-07", "2030-03-06")
+    assert (resumed["working_days"], resumed["applied_on"]) == (3, None)
+    assert due_dates(db) == {("2026-11-30", "2026-11-30")}  # not yet over
+    text = run(db, "resume", "--on", "2030-03-05")
+    assert text.returncode == 0, text.stderr
+    assert "paused 2030-03-04 to 2030-03-04 (1 working day)" in text.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("pause", "--from", "2030-03-10", "--to", "2030-03-02", "--reason", "x"),
+         "a pause must end after it starts: 2030-03-02 is before 2030-03-10"),
+        (("pause", "--from", "2030-03-20", "--to", "2030-04-03", "--reason", "x"),
+         "it overlaps pause 1 (2030-03-04 to 2030-03-29): pauses may not overlap"),
+        (("pause", "--from", "2030-05-01", "--to", "2030-05-03", "--reason", "  "),
+         "a reason is required"),
+        (("pause", "--from", "2030-05-01", "--to", "2030-05-03", "--reason", "x", "--by",
+          "TM001"), "TM001 is not an active member of the APS team"),
+        (("pause", "--from", "2030-05-01", "--to", "2030-05-33", "--reason", "x"),
+         "not a date in the form YYYY-MM-DD: '2030-05-33'"),
+        (("pause", "--from", "2030-05-01", "--reason", "x"),
+         "the following arguments are required: --to"),
+        (("resume",), "there is nothing to resume"),
+        (("resume", "--on", "2030-04-01"),
+         "no pause is in force on 2030-04-01: there is nothing to resume"),
+    ],
+)  # fmt: skip
+def test_bad_input_is_one_line_and_changes_nothing(
+    db: Path, args: tuple[str, ...], message: str
+) -> None:
+    ok(db, "pause", "--from", "2030-03-04", "--to", "2030-03-29", "--reason", "Covid")
+    assert message in refused(db, *args)
+
+
+def test_an_applied_pause_cannot_be_resumed(db: Path) -> None:
+    ok(db, "pause", "--from", "2026-11-16", "--to", "2026-11-20", "--reason", "Ofsted")
+    line = refused(db, "resume", "--on", "2026-11-18")
+    assert "pause 1 ended on 2026-11-20 and was applied on" in line
+    assert due_dates(db) == {("2026-12-07", "2026-11-30")}
+
+
+def test_help_names_the_contract_flags(db: Path) -> None:
+    pause = " ".join(run(db, "pause", "--help").stdout.split())
+    assert "--from STARTS_ON --to ENDS_ON --reason REASON" in pause
+    resume = " ".join(run(db, "resume", "--help").stdout.split())
+    assert "--on ON" in resume and "first day no longer paused" in resume
+
+
+def test_pause_commands_never_import_prefect(db: Path) -> None:
+    code = (
+        "import sys\n"
+        "from audits.cli import main\n"
+        "codes = [main(['pause', '--from', '2030-03-04', '--to', '2030-03-29', '--reason', 'x']),\n"
+        "         main(['resume', '--on', '2030-03-07']),\n"
+        "         main(['pauses', '--json']),\n"
+        "         main(['resume', '--on', '2030-06-01'])]\n"
+        "print(codes, 'prefect' in sys.modules, file=sys.stderr)\n"
+    )
+    env = {**os.environ, "AUDITS_DATABASE_URL": f"sqlite:///{db}"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=REPO, capture_output=True, text=True, timeout=60
+    )
+    assert result.stderr.strip().splitlines()[-1] == "[0, 0, 0, 2] False", result.stderr
