@@ -37,6 +37,8 @@ GET_ROUTES = {
     "/requests/extension/{extension}": {"aps"},
     "/requests/exemption/{exemption}": {"aps"},
     "/aps/dashboard": {"aps", "director"},
+    "/aps/pauses": {"aps"},
+    "/aps/recommendations/2026-11": {"aps"},
 }
 # path template -> (roles allowed to POST, a valid form)
 POST_ROUTES = {
@@ -47,6 +49,22 @@ POST_ROUTES = {
     "/audits/{free}/exemption": ({"auditor", "aps"}, {"category": "leave", "reason": "leave"}),
     "/requests/extension/{extension}": ({"aps"}, {"decision": "reject", "note": "no"}),
     "/requests/exemption/{exemption}": ({"aps"}, {"decision": "withdraw", "note": "ok"}),
+    "/aps/pauses": (
+        {"aps"},
+        {
+            "from-day": "1",
+            "from-month": "3",
+            "from-year": "2027",
+            "to-day": "5",
+            "to-month": "3",
+            "to-year": "2027",
+            "reason": "inspection",
+        },
+    ),
+    "/aps/pauses/1/resume": ({"aps"}, {}),
+    "/aps/recommendations/2026-11": ({"aps"}, {"text": "Supervision on time"}),
+    "/aps/recommendations/2026-11/1/remove": ({"aps"}, {}),
+    "/aps/recommendations/2026-11/commentary": ({"aps"}, {"theme": "cin", "commentary": "x"}),
 }
 
 
