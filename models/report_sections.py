@@ -1,8 +1,8 @@
-"""The highlight report's sections: pauses, practice themes, feedback, reflections,
-recommendations and the compliance table by service area and team.
+"""The highlight report's sections: pauses, practice themes, feedback, reflections and
+recommendations.
 
-Each is one or two queries. The month's sections read the completed audits of that cycle only;
-the compliance table is cumulative, like the headline figures (``models.report_store``).
+Each is one or two small queries. The month's sections read the completed audits of that cycle
+only; the cumulative figures are ``models.report_store``'s.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, func, select
 from sqlmodel import Session
 
 from models.findings import Feedback, Reflection, ThemeFinding
@@ -19,14 +19,13 @@ from models.programme import Recommendation as RecommendationRow
 from reports.figures import (
     JUDGEMENTS,
     REFLECTION_QUESTIONS,
-    ComplianceRow,
     FeedbackLine,
     PauseLine,
     Recommendation,
     ThemeSection,
 )
 from rules.cohorts import COHORTS, cohort_title
-from rules.compliance import RELEASED_STATUSES, compliance_row, months_covered, no_judgements
+from rules.compliance import months_covered, no_judgements
 from rules.pauses import PauseSpell
 
 
@@ -170,42 +169,3 @@ def recommendations(session: Session, month: str) -> tuple[Recommendation, ...]:
         .order_by(RecommendationRow.number, RecommendationRow.id)
     )
     return tuple(Recommendation(n, text, bool(high)) for n, text, high in _rows(session, query))
-
-
-# --- compliance by service area and team ---------------------------------------------------------
-
-
-def _timeliness() -> Any:
-    """``rules.compliance.timeliness`` in SQL."""
-    done = and_(Audit.status == "completed", Audit.completed_on.is_not(None))
-    return case(
-        (Audit.status.in_(RELEASED_STATUSES), "released"),
-        (and_(done, Audit.completed_on <= Audit.due_on), "on_time"),
-        (done, "late"),
-        else_="outstanding",
-    ).label("timeliness")
-
-
-def compliance_rows(session: Session, first: str, last: str) -> tuple[ComplianceRow, ...]:
-    """Audits of kind ``audit`` of cycles ``first`` to ``last`` by the auditor's service area
-    and team (as they were at allocation): each area's teams, then the area's total."""
-    bucket = _timeliness()
-    area, team = Audit.auditor_service_area, Audit.auditor_team
-    query = (
-        select(area, team, bucket, func.count())
-        .where(Audit.kind == "audit", Audit.cycle >= first, Audit.cycle <= last)
-        .group_by(area, team, bucket)
-    )
-    counts: dict[str, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
-    for area_name, team_name, timeliness, count in _rows(session, query):
-        counts[area_name][team_name][timeliness] = count
-    rows: list[ComplianceRow] = []
-    for area_name in sorted(counts):
-        teams = counts[area_name]
-        rows += [ComplianceRow(area_name, t, **compliance_row(teams[t])) for t in sorted(teams)]
-        total: dict[str, int] = defaultdict(int)
-        for by_timeliness in teams.values():
-            for timeliness, count in by_timeliness.items():
-                total[timeliness] += count
-        rows.append(ComplianceRow(area_name, None, **compliance_row(total)))
-    return tuple(rows)

@@ -90,10 +90,18 @@ def is_on_time(completed_on: date, due_on: date) -> bool:
 
 def timeliness(status: str, completed_on: date | None, due_on: date) -> str:
     """Which column of the compliance table an audit falls in: one of :data:`TIMELINESS`."""
+    on_time = None if completed_on is None else is_on_time(completed_on, due_on)
+    return timeliness_of(status, on_time)
+
+
+def timeliness_of(status: str, on_time: bool | None) -> str:
+    """:func:`timeliness` from ``completed_on <= due_on`` as a database gives it (None when
+    there is no completion date: a completion not shown to be on time counts as late, so that
+    the table's completions always add up to the headline's)."""
     if status in RELEASED_STATUSES:
         return "released"
-    if status == "completed" and completed_on is not None:
-        return "on_time" if is_on_time(completed_on, due_on) else "late"
+    if status == "completed":
+        return "on_time" if on_time else "late"
     return "outstanding"
 
 

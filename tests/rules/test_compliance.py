@@ -24,6 +24,7 @@ from rules.compliance import (
     months_from,
     no_judgements,
     timeliness,
+    timeliness_of,
     whole_percent,
 )
 from tests.rules.labelled_dates import day
@@ -219,12 +220,30 @@ DUE = day("Mon 2026-11-30")
         ("withdrawn", None, "released"),
         # A released audit stays released whatever dates it carries.
         ("exempted", date(2026, 11, 2), "released"),
-        # A completion with no date recorded is not counted done.
-        ("completed", None, "outstanding"),
+        # Completed, but with no date recorded: not shown to be on time.
+        ("completed", None, "late"),
     ],
 )
 def test_timeliness(status: str, completed_on: date | None, expected: str) -> None:
     assert timeliness(status, completed_on, DUE) == expected
+
+
+@pytest.mark.parametrize(
+    ("status", "on_time", "expected"),
+    [
+        ("completed", True, "on_time"),
+        ("completed", False, "late"),
+        ("completed", None, "late"),
+        ("allocated", None, "outstanding"),
+        ("allocated", False, "outstanding"),
+        ("exempted", None, "released"),
+        ("withdrawn", True, "released"),
+    ],
+)
+def test_timeliness_of_a_databases_comparison(
+    status: str, on_time: bool | None, expected: str
+) -> None:
+    assert timeliness_of(status, on_time) == expected
 
 
 @pytest.mark.parametrize(
