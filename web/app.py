@@ -20,7 +20,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from audits.clock import today_in_london
 from rules.policy import Policy
-from web import views_aps, views_auditor, views_programme, views_session
+from web import views_aps, views_auditor, views_completion, views_programme, views_session
 from web.auth import Forbidden, NotSignedIn, load_user
 from web.csrf import CsrfError
 from web.render import GOVUK_FRONTEND, make_templates, page
@@ -65,7 +65,7 @@ def create_app(
     )
     app.mount("/assets", StaticFiles(directory=assets / "assets"), name="assets")
     app.mount("/static", StaticFiles(directory=assets), name="static")
-    for module in (views_session, views_auditor, views_aps, views_programme):
+    for module in (views_session, views_auditor, views_completion, views_aps, views_programme):
         app.include_router(module.router)
     _add_error_pages(app)
     return app

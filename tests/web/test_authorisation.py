@@ -33,6 +33,7 @@ GET_ROUTES = {
     "/audits/{audit}": OWNER_OR_APS,
     "/audits/{audit}/extension": OWNER_OR_APS,
     "/audits/{audit}/exemption": OWNER_OR_APS,
+    "/audits/{audit}/complete": OWNER_OR_APS,
     "/aps/requests": {"aps"},
     "/requests/extension/{extension}": {"aps"},
     "/requests/exemption/{exemption}": {"aps"},
@@ -47,6 +48,10 @@ POST_ROUTES = {
         {"until-day": "4", "until-month": "12", "until-year": "2026", "reason": "leave"},
     ),
     "/audits/{free}/exemption": ({"auditor", "aps"}, {"category": "leave", "reason": "leave"}),
+    "/audits/{free}/complete": (
+        {"auditor", "aps"},
+        {"on-day": "9", "on-month": "11", "on-year": "2026", "judgement": "good", "finding": "x"},
+    ),
     "/requests/extension/{extension}": ({"aps"}, {"decision": "reject", "note": "no"}),
     "/requests/exemption/{exemption}": ({"aps"}, {"decision": "withdraw", "note": "ok"}),
     "/aps/pauses": (
