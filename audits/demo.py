@@ -63,8 +63,12 @@ def run_demo(out: Path, month: str | None, seed: int) -> int:
     if audits and not outcome.paused:
         print(f"\nTime travel through {month}: the chase runs every working day at 08:00")
         time_travel(engine, policy, audits[0].allocated_on, audits[0].due_on, seed)
+    from audits.demo_report import run_history
+
+    run_history(out, seed)
     print(
-        f"\nDemo finished in {time.perf_counter() - started:.1f} s. Explore it with:\n"
+        f"\nDemo finished in {time.perf_counter() - started:.1f} s. The highlight report is in "
+        f"{out / 'report'}. Explore this month's programme with:\n"
         f"  AUDITS_DATABASE_URL={engine.url} .venv/bin/audits list --month {month}\n"
         f"  AUDITS_DATABASE_URL={engine.url} .venv/bin/audits explain --month {month}\n"
         f"  AUDITS_DATABASE_URL={engine.url} .venv/bin/audits outbox\n"
