@@ -13,10 +13,16 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any, NoReturn
 
-from audits import commands, pause_commands, recommend_commands, request_commands, web_command
+from audits import (
+    commands,
+    completion_commands,
+    pause_commands,
+    recommend_commands,
+    request_commands,
+    web_command,
+)
 from rules.cohorts import COHORTS
 from rules.months import MonthError, format_month, parse_month
-from rules.policy import JUDGEMENTS
 
 
 class CliError(Exception):
@@ -62,15 +68,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     imp = sub.add_parser(
         "import",
-        help="import a staff or case list (CSV) exported from the case system",
-        description="Import a staff or case list (CSV). Re-importing updates by staff_id or "
-        "case_ref; anyone or any case missing from a later file is kept and marked, never "
-        "deleted.",
+        help="import a staff list, case list or completions (CSV) exported from the case system",
+        description="Import a staff or case list, or completed audits (CSV). Re-importing "
+        "updates by staff_id or case_ref; anyone or any case missing from a later file is kept "
+        "and marked, never deleted; a completion already recorded is left as it is.",
     )
     imp_sub = imp.add_subparsers(dest="what", required=True, metavar="WHAT")
     for what, about in (
         ("staff", "staff list: team managers, service managers, APS, directors"),
         ("cases", "case list: open and closed cases with their cohort facts"),
+        ("completions", "completed audits from the audit workbook: judgements, findings, ..."),
     ):
         one = imp_sub.add_parser(
             what,
@@ -149,22 +156,7 @@ def _email_commands(sub: Any) -> None:
     )
     chase.add_argument("--json", action="store_true", help="print the run's summary as JSON")
 
-    complete = sub.add_parser(
-        "complete",
-        help="record an audit as completed, with its overall judgement",
-        description="Record that an audit was completed on a date with an overall judgement. "
-        "It stops the audit's reminders.",
-    )
-    complete.add_argument("audit_id", type=int, metavar="AUDIT_ID")
-    complete.add_argument("--on", type=_date, required=True, help="the completion date")
-    complete.add_argument(
-        "--judgement",
-        required=True,
-        choices=JUDGEMENTS,
-        metavar="JUDGEMENT",
-        help=f"one of {', '.join(JUDGEMENTS)}",
-    )
-    complete.add_argument("--json", action="store_true", help="print the audit as JSON")
+    completion_commands.add_parser(sub, _date)
 
     outbox = sub.add_parser(
         "outbox",

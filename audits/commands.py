@@ -15,6 +15,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlmodel import Session
 
 from audits import (
+    completion_commands,
     email_commands,
     pause_commands,
     recommend_commands,
@@ -42,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
         "list": cmd_list,
         "demo": cmd_demo,
         "chase": email_commands.cmd_chase,
-        "complete": email_commands.cmd_complete,
+        "complete": completion_commands.cmd_complete,
         "outbox": email_commands.cmd_outbox,
         "extension": request_commands.cmd_request,
         "exemption": request_commands.cmd_request,
@@ -101,6 +102,8 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     from importer import ImportFailed, import_cases, import_staff
 
+    if args.what == "completions":
+        return completion_commands.cmd_import_completions(args)
     path = Path(args.file)
     if not path.is_file():
         raise CommandError(f"{args.file}: no such file")

@@ -1,7 +1,7 @@
-"""``audits chase``, ``audits complete`` and ``audits outbox``.
+"""``audits chase`` and ``audits outbox`` (``audits complete`` is in ``completion_commands``).
 
-``chase`` runs the Prefect flow (a dry run does not: it only reads); the others only record or
-read and never import Prefect.
+``chase`` runs the Prefect flow (a dry run does not: it only reads); ``outbox`` only reads and
+never imports Prefect.
 """
 
 from __future__ import annotations
@@ -18,9 +18,6 @@ from audits import commands
 from audits.clock import today_in_london
 from audits.settings import get_engine, load_policy
 from models import outbox_store
-from models.audit_store import complete_audit
-from models.db import session_scope
-from rules.completion import CompletionError
 
 
 def cmd_chase(args: argparse.Namespace) -> int:
@@ -64,34 +61,6 @@ def _print_summary(summary: dict[str, Any], as_json: bool) -> int:
         print(
             f"{summary['emails_sent']} email(s) sent, {summary['failed']} failed for good, "
             f"{summary.get('deferred', 0)} left for the next run"
-        )
-    return 0
-
-
-def cmd_complete(args: argparse.Namespace) -> int:
-    engine = commands.ready_engine()
-    try:
-        with session_scope(engine) as session:
-            audit = complete_audit(
-                session, args.audit_id, args.on, args.judgement, today_in_london()
-            )
-    except CompletionError as error:
-        raise commands.CommandError(str(error)) from None
-    row = {
-        "audit_id": audit.id,
-        "case_ref": audit.case_ref,
-        "status": audit.status,
-        "completed_on": args.on.isoformat(),
-        "judgement": audit.judgement,
-        "due_on": audit.due_on.isoformat(),
-        "on_time": args.on <= audit.due_on,
-    }
-    if args.json:
-        print(json.dumps(row, indent=2))
-    else:
-        late = "on time" if row["on_time"] else f"late (due {row['due_on']})"
-        print(
-            f"Audit {audit.id} ({audit.case_ref}) completed on {args.on}, {late}: {audit.judgement}"
         )
     return 0
 

@@ -88,9 +88,17 @@ class CsvTable:
         return sorted(problems, key=lambda p: (p.row, self.index.get(p.column, -1)))
 
 
-def read_table(path: Path, display_name: str | None, columns: Sequence[str]) -> CsvTable:
+def read_table(
+    path: Path,
+    display_name: str | None,
+    columns: Sequence[str],
+    optional: Callable[[str], bool] | None = None,
+) -> CsvTable:
     """Read ``path`` as CSV with a header naming at least ``columns``; raise ImportFailed for a
-    problem with the file as a whole (unreadable, not UTF-8, empty, a column missing)."""
+    problem with the file as a whole (unreadable, not UTF-8, empty, a column missing).
+
+    ``optional`` says which other headings (lower case) are read too, when present: a file
+    whose columns vary, such as one per theme."""
     name = display_name or str(path)
     try:
         data = path.read_bytes()
@@ -108,7 +116,7 @@ def read_table(path: Path, display_name: str | None, columns: Sequence[str]) -> 
         if header is None or not any(cell.strip() for cell in header):
             raise ImportFailed([Problem(name, 1, "-", "is empty (no header row)")])
         table = CsvTable(name, hashlib.sha256(data).hexdigest(), {}, [], [])
-        _read_header(table, header, columns)
+        _read_header(table, header, columns, optional or (lambda key: False))
         _read_rows(table, reader, len(header))
     except csv.Error as error:
         problem = Problem(name, reader.line_num or 1, "-", f"is not valid CSV ({error})")
@@ -118,14 +126,17 @@ def read_table(path: Path, display_name: str | None, columns: Sequence[str]) -> 
     return table
 
 
-def _read_header(table: CsvTable, header: list[str], columns: Sequence[str]) -> None:
+def _read_header(
+    table: CsvTable, header: list[str], columns: Sequence[str], optional: Callable[[str], bool]
+) -> None:
     problems = []
     for position, cell in enumerate(header):
         key = cell.strip().lower()
-        if key in columns and key in table.index:
+        wanted = key in columns or (bool(key) and optional(key))
+        if wanted and key in table.index:
             first = table.index[key] + 1
             problems.append(table.problem(1, key, f"duplicate column (also column {first})"))
-        elif key in columns:
+        elif wanted:
             table.index[key] = position
         elif key:  # a blank heading (a trailing comma) is not worth a mention
             table.extra.append(cell.strip())

@@ -91,6 +91,10 @@ def test_complete_records_the_audit_and_refuses_nonsense(db: Path) -> None:
         "judgement": "good",
         "due_on": "2026-11-30",
         "on_time": True,
+        "themes": [],
+        "reflection": False,
+        "feedback": 0,
+        "reaudit_cycle": None,
     }
     listed = json.loads(run(db, "list", "--month", "2026-11", "--json").stdout)
     first = next(a for a in listed if a["audit_id"] == 1)

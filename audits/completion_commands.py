@@ -1,0 +1,188 @@
+"""``audits complete`` and ``audits import completions``: recording completed audits.
+
+Both only record (never import Prefect, unless ``PREFECT_API_URL`` names a server to tell: then
+each completion emits ``audit.completed``, which triggers the ``schedule-reaudit`` flow). The
+re-audit itself is made by that flow, or by the next allocation, whichever comes first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from audits import commands
+from audits.clock import today_in_london
+from audits.settings import load_policy
+from flows.events import deliver_events, emit_audit_completed
+from models.allocation_store import load_pauses
+from models.audit_store import complete_audit
+from models.db import session_scope
+from models.programme import Audit
+from rules.cohorts import COHORTS
+from rules.completion import (
+    FEEDBACK_KINDS,
+    FEEDBACK_SOURCES,
+    CompletionDetails,
+    CompletionError,
+    FeedbackEntry,
+    reflection_from,
+)
+from rules.policy import JUDGEMENTS, Policy
+from rules.reaudits import reaudit_cycle, reaudit_due
+
+
+def add_parser(sub: Any, date_type: Callable[[str], date]) -> None:
+    complete = sub.add_parser(
+        "complete",
+        help="record an audit as completed: judgement, theme findings, reflection, feedback",
+        description="Record that an audit was completed on a date with an overall judgement, "
+        "and optionally the auditor's descriptor for each practice theme, the four reflection "
+        "answers and any feedback. It stops the audit's reminders. Never write a child's name.",
+    )
+    complete.add_argument("audit_id", type=int, metavar="AUDIT_ID")
+    complete.add_argument("--on", type=date_type, required=True, help="the completion date")
+    complete.add_argument(
+        "--judgement",
+        required=True,
+        choices=JUDGEMENTS,
+        metavar="JUDGEMENT",
+        help=f"one of {', '.join(JUDGEMENTS)}",
+    )
+    complete.add_argument(
+        "--finding",
+        action="append",
+        default=[],
+        metavar="THEME=DESCRIPTOR",
+        help=f"the descriptor for a practice theme ({', '.join(COHORTS)}); repeatable",
+    )
+    for flag, question in (
+        ("--done-well", "what was done well"),
+        ("--challenges", "the challenges"),
+        ("--enough-tools", "whether there were enough tools to do the role"),
+        ("--do-differently", "what would be done differently"),
+    ):
+        complete.add_argument(flag, metavar="TEXT", help=f"reflection: {question} (all four)")
+    complete.add_argument(
+        "--feedback",
+        action="append",
+        default=[],
+        metavar="SOURCE:KIND:TEXT",
+        help=f"feedback: source {'/'.join(FEEDBACK_SOURCES)}, kind {'/'.join(FEEDBACK_KINDS)}; "
+        "repeatable",
+    )
+    complete.add_argument("--json", action="store_true", help="print the audit as JSON")
+
+
+def details_from(args: argparse.Namespace) -> CompletionDetails:
+    """The flags as a completion's details (their values are checked by the rules)."""
+    findings = []
+    for item in args.finding:
+        theme, sep, descriptor = item.partition("=")
+        if not sep:
+            raise CompletionError(f"--finding must be THEME=DESCRIPTOR, not {item[:30]!r}")
+        findings.append((theme, descriptor))
+    feedback = []
+    for item in args.feedback:
+        parts = item.split(":", 2)
+        if len(parts) != 3:
+            raise CompletionError(f"--feedback must be SOURCE:KIND:TEXT, not {item[:30]!r}")
+        feedback.append(FeedbackEntry(*parts))
+    reflection = reflection_from(
+        {
+            "done_well": args.done_well,
+            "challenges": args.challenges,
+            "enough_tools": args.enough_tools,
+            "do_differently": args.do_differently,
+        }
+    )
+    return CompletionDetails(tuple(findings), reflection, tuple(feedback))
+
+
+def cmd_complete(args: argparse.Namespace) -> int:
+    engine = commands.ready_engine()
+    policy = load_policy()
+    today = today_in_london()
+    try:
+        details = details_from(args)
+        with session_scope(engine) as session:
+            audit = complete_audit(
+                session, args.audit_id, args.on, args.judgement, today, details=details
+            )
+            reaudit = _reaudit_cycle(audit, policy, today, load_pauses(session))
+    except CompletionError as error:
+        raise commands.CommandError(str(error)) from None
+    _emit([audit])
+    row = {
+        "audit_id": audit.id,
+        "case_ref": audit.case_ref,
+        "status": audit.status,
+        "completed_on": args.on.isoformat(),
+        "judgement": audit.judgement,
+        "due_on": audit.due_on.isoformat(),
+        "on_time": args.on <= audit.due_on,
+        "themes": [theme for theme, _ in details.findings],
+        "reflection": details.reflection is not None,
+        "feedback": len(details.feedback),
+        "reaudit_cycle": reaudit,
+    }
+    if args.json:
+        print(json.dumps(row, indent=2))
+        return 0
+    late = "on time" if row["on_time"] else f"late (due {row['due_on']})"
+    print(f"Audit {audit.id} ({audit.case_ref}) completed on {args.on}, {late}: {audit.judgement}")
+    if reaudit:
+        print(f"A re-audit is due in {reaudit}", file=sys.stderr)
+    return 0
+
+
+def _reaudit_cycle(audit: Audit, policy: Policy, today: date, pauses: Sequence[Any]) -> str | None:
+    """The cycle the audit's re-audit falls in, if it calls for one (it is made by the
+    ``schedule-reaudit`` flow or the next allocation)."""
+    if not reaudit_due(audit.kind, audit.status, audit.judgement, policy.reaudits):
+        return None
+    assert audit.completed_on is not None
+    return reaudit_cycle(audit.cycle, audit.completed_on, today, policy.reaudits, pauses)
+
+
+def _emit(audits: Sequence[Audit]) -> None:
+    for audit in audits:
+        if audit.id is not None and audit.judgement is not None:
+            emit_audit_completed(audit.id, audit.judgement, cycle=audit.cycle, kind=audit.kind)
+    deliver_events()
+
+
+def cmd_import_completions(args: argparse.Namespace) -> int:
+    from importer import ImportFailed
+    from importer.completions import import_completions
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise commands.CommandError(f"{args.file}: no such file")
+    policy = load_policy()
+    try:
+        with session_scope(commands.ready_engine()) as session:
+            today = args.on or today_in_london()
+            result = import_completions(session, path, today, display_name=args.file)
+    except ImportFailed as failure:
+        for problem in failure.problems:
+            print(problem, file=sys.stderr)
+        raise commands.CommandError(
+            f"{args.file}: {len(failure.problems)} problem(s) found; nothing was imported"
+        ) from None
+    _emit(result.completed)
+    for notice in result.notices:
+        print(notice, file=sys.stderr)
+    poor = sum(
+        reaudit_due(a.kind, a.status, a.judgement, policy.reaudits) for a in result.completed
+    )
+    print(
+        f"Imported {result.rows:,} completion rows from {args.file}: {result.created:,} "
+        f"recorded, {result.unchanged:,} already recorded (unchanged); {poor:,} call for a "
+        "re-audit"
+    )
+    return 0
