@@ -2,7 +2,7 @@
 
 Cumulative figures run from the programme's first cycle (``[programme] first_cycle``, else the
 first cycle allocated) to the report's month. Audits are never loaded one by one: every count
-comes from a GROUP BY, so the report costs about the same at a million audits as the bare
+comes from a GROUP BY, so at a million audits the report costs little more than the bare
 aggregate SQL. Two passes over the cycles' audits give every cumulative figure:
 :func:`read_tally` (compliance and judgements by month) and :func:`compliance_rows` (by service
 area and team); two, not one, because PostgreSQL cannot tell that both groupings together are
@@ -30,7 +30,7 @@ from models.report_sections import (
 )
 from reports.figures import Compliance, ComplianceRow, ReportFigures
 from rules import compliance as rules
-from rules.months import MonthError, add_months, parse_month
+from rules.months import MonthError, add_months, format_month, parse_month
 from rules.policy import Policy
 
 
@@ -53,6 +53,7 @@ class Tally:
 
 def report_figures(session: Session, policy: Policy, month: str) -> ReportFigures:
     """Every figure of the highlight report of ``month`` (YYYY-MM)."""
+    month = _checked(month)
     first = first_month(session, policy, month)
     tally = read_tally(session, first, month)
     months = rules.months_from(first, month)
@@ -84,18 +85,26 @@ def report_figures(session: Session, policy: Policy, month: str) -> ReportFigure
 def first_month(session: Session, policy: Policy, month: str) -> str:
     """The programme's first cycle: the programme file's, else the first allocated (up to
     ``month``), else ``month`` itself."""
-    try:
-        parse_month(month)
-    except MonthError as error:
-        raise ReportError(str(error)) from None
-    first = policy.first_cycle or session.connection().scalar(
-        select(func.min(Cycle.month)).where(Cycle.status == "allocated", Cycle.month <= month)
-    )
+    month = _checked(month)
+    first: str | None
+    if policy.first_cycle:
+        first = _checked(policy.first_cycle)
+    else:
+        first = session.connection().scalar(
+            select(func.min(Cycle.month)).where(Cycle.status == "allocated", Cycle.month <= month)
+        )
     if first is None:
         return month
     if first > month:
         raise ReportError(f"the programme's first cycle is {first}: there is no report of {month}")
     return str(first)
+
+
+def _checked(month: str) -> str:
+    try:
+        return format_month(*parse_month(month))
+    except MonthError as error:
+        raise ReportError(str(error)) from None
 
 
 def _in_cycles(session: Session, first: str, last: str) -> Any:

@@ -547,6 +547,12 @@ def test_before_any_cycle_was_allocated_the_report_starts_at_its_own_month(
     assert found.pauses == ()
 
 
+def test_a_month_written_with_spaces_is_the_same_month(
+    programme: Engine, june: ReportFigures
+) -> None:
+    assert figures(programme, " 2026-06\n") == june
+
+
 def test_the_first_cycle_of_the_programme_file_wins(programme: Engine) -> None:
     with Session(programme) as session:
         assert first_month(session, POLICY, "2026-06") == "2026-01"
