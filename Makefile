@@ -64,6 +64,7 @@ bench: install
 	$(BIN)/python benchmarks/allocation.py
 	$(BIN)/python benchmarks/chase.py
 	$(BIN)/python benchmarks/decisions.py
+	$(BIN)/python benchmarks/report.py
 
 clean:
 	rm -rf $(VENV) var
