@@ -18,6 +18,7 @@ from audits import (
     completion_commands,
     pause_commands,
     recommend_commands,
+    report_command,
     request_commands,
     web_command,
 )
@@ -129,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     web_command.add_parser(sub)
     pause_commands.add_parsers(sub, _date)
     recommend_commands.add_parsers(sub, _month)
+    report_command.add_parser(sub, _month)
 
     demo = sub.add_parser(
         "demo",

@@ -19,6 +19,7 @@ from audits import (
     email_commands,
     pause_commands,
     recommend_commands,
+    report_command,
     request_commands,
     web_command,
 )
@@ -50,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
         "web": web_command.cmd_web,
         **pause_commands.HANDLERS,
         **recommend_commands.HANDLERS,
+        "report": report_command.cmd_report,
     }[args.command]
     try:
         return handler(args)

@@ -1,0 +1,73 @@
+"""``audits report`` as operators run it: the installed script, in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from models.db import make_engine, migrate
+from tests.flows.test_report_flow import PROGRAMME
+from tests.models.test_report_store import build_programme
+
+AUDITS = Path(sys.executable).parent / "audits"
+CONTRACT_KEYS = {
+    "allocated", "released", "completed", "compliance_pct", "reaudits_allocated",
+    "reaudits_completed", "reaudit_compliance_pct", "judgements_by_month",
+    "reaudit_judgements_by_month",
+}  # fmt: skip
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    engine = make_engine(f"sqlite:///{tmp_path / 'audits.db'}")
+    migrate(engine)
+    build_programme(engine)
+    engine.dispose()
+    (tmp_path / "programme.toml").write_text(PROGRAMME)
+    environment = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    environment.update(
+        AUDITS_DATABASE_URL=f"sqlite:///{tmp_path / 'audits.db'}",
+        AUDITS_PROGRAMME=str(tmp_path / "programme.toml"),
+        AUDITS_OUTBOX_DIR=str(tmp_path / "outbox"),
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+    )
+    return environment
+
+
+def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(AUDITS), "report", *args], env=env, capture_output=True, text=True, timeout=300
+    )
+
+
+@pytest.mark.prefect
+def test_report_json_has_the_contracts_keys_and_writes_the_files(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    result = _run(env, "--month", "2026-06", "--out", str(out), "--json", "--no-email")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert set(data) >= CONTRACT_KEYS
+    assert set(data["judgements_by_month"]["2026-06"]) == {
+        "outstanding", "good", "requires_improvement", "inadequate",
+    }  # fmt: skip
+    completed, allocated = data["completed"], data["allocated"]
+    assert data["compliance_pct"] == (200 * completed + allocated) // (2 * allocated)
+    assert (out / "highlight-report-2026-06.html").exists()
+    assert (out / "highlight-report-2026-06.pdf").read_bytes().startswith(b"%PDF")
+    assert "sent" not in data and not (tmp_path / "outbox").exists()
+
+
+def test_a_bad_month_is_one_line_and_nothing_is_written(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    result = _run(env, "--month", "2026-13", "--out", str(tmp_path / "out"))
+    assert result.returncode != 0
+    assert len(result.stderr.strip().splitlines()) == 1 and "2026-13" in result.stderr
+    assert not (tmp_path / "out").exists()
