@@ -4,7 +4,6 @@ through the installed command."""
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import date
 from pathlib import Path
 
@@ -18,22 +17,9 @@ from importer import import_cases, import_staff
 from models import Audit, Feedback, Reflection, ThemeFinding
 from models.db import make_engine, migrate, session_scope
 from tests.audits.test_email_cli import REPO, run
-from tests.flows.council import allocated_database
 from tests.importer.helpers import dump
 
 EXAMPLES = REPO / "examples"
-
-
-@pytest.fixture(scope="module")
-def allocated_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return allocated_database(tmp_path_factory.mktemp("completion-cli"))
-
-
-@pytest.fixture
-def db(allocated_db: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "audits.db"
-    shutil.copy(allocated_db, copy)
-    return copy
 
 
 def stored(db: Path, audit_id: int) -> tuple[Audit, list[ThemeFinding], Reflection | None, list]:

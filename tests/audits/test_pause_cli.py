@@ -7,52 +7,15 @@ before this was written (November 2026) or lie far ahead (2030).
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
 import sqlite3
-import subprocess
-import sys
 from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.flows.council import allocated_database
-
-AUDITS = Path(sys.executable).parent / "audits"
-REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def allocated_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return allocated_database(tmp_path_factory.mktemp("pause-cli"))
-
-
-@pytest.fixture
-def db(allocated_db: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "audits.db"
-    shutil.copy(allocated_db, copy)
-    return copy
-
-
-def run(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not (k == "PREFECT_API_URL" and not v)}
-    env.update(
-        AUDITS_DATABASE_URL=f"sqlite:///{db}",
-        AUDITS_PROGRAMME=str(REPO / "programme.toml"),
-        PREFECT_SERVER_ANALYTICS_ENABLED="false",
-    )
-    return subprocess.run(
-        [str(AUDITS), *args], env=env, cwd=db.parent, capture_output=True, text=True, timeout=120
-    )
-
-
-def ok(db: Path, *args: str) -> Any:
-    result = run(db, *args, "--json")
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+from tests.audits.cli_support import codes_without_prefect, ok
+from tests.audits.cli_support import run_audits as run
 
 
 def refused(db: Path, *args: str) -> str:
@@ -149,17 +112,10 @@ def test_help_names_the_contract_flags(db: Path) -> None:
 
 
 def test_pause_commands_never_import_prefect(db: Path) -> None:
-    code = (
-        "import sys\n"
-        "from audits.cli import main\n"
-        "codes = [main(['pause', '--from', '2030-03-04', '--to', '2030-03-29', '--reason', 'x']),\n"
-        "         main(['resume', '--on', '2030-03-07']),\n"
-        "         main(['pauses', '--json']),\n"
-        "         main(['resume', '--on', '2030-06-01'])]\n"
-        "print(codes, 'prefect' in sys.modules, file=sys.stderr)\n"
-    )
-    env = {**os.environ, "AUDITS_DATABASE_URL": f"sqlite:///{db}"}
-    result = subprocess.run(
-        [sys.executable, "-c", code], env=env, cwd=REPO, capture_output=True, text=True, timeout=60
-    )
-    assert result.stderr.strip().splitlines()[-1] == "[0, 0, 0, 2] False", result.stderr
+    argvs = [
+        ["pause", "--from", "2030-03-04", "--to", "2030-03-29", "--reason", "x"],
+        ["resume", "--on", "2030-03-07"],
+        ["pauses", "--json"],
+        ["resume", "--on", "2030-06-01"],
+    ]
+    assert codes_without_prefect(db, argvs) == ([0, 0, 0, 2], False)

@@ -3,19 +3,15 @@ installed command, on a copy of a council with November 2026 allocated."""
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import subprocess
-import sys
 from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.audits.test_pause_cli import REPO, ok, run
-from tests.audits.test_pause_cli import allocated_db as allocated_db  # noqa: F401 - fixture
-from tests.audits.test_pause_cli import db as db  # noqa: F401 - fixture
+from tests.audits.cli_support import codes_without_prefect, ok
+from tests.audits.cli_support import run_audits as run
 
 
 def snapshot(db: Path) -> tuple[Any, ...]:
@@ -134,18 +130,11 @@ def test_bad_input_is_one_line_and_changes_nothing(
 
 
 def test_recommend_commands_never_import_prefect(db: Path) -> None:
-    code = (
-        "import sys\n"
-        "from audits.cli import main\n"
-        "by, m = ['--by', 'APS01'], ['--month', '2026-11']\n"
-        "codes = [main(['recommend', *m, '--text', 'x', *by]),\n"
-        "         main(['commentary', *m, '--theme', 'cin', '--text', 'y', *by]),\n"
-        "         main(['recommendations', *m]),\n"
-        "         main(['recommend', *m, '--number', '1', '--remove', *by])]\n"
-        "print(codes, 'prefect' in sys.modules, file=sys.stderr)\n"
-    )
-    env = {**os.environ, "AUDITS_DATABASE_URL": f"sqlite:///{db}"}
-    result = subprocess.run(
-        [sys.executable, "-c", code], env=env, cwd=REPO, capture_output=True, text=True, timeout=60
-    )
-    assert result.stderr.strip().splitlines()[-1] == "[0, 0, 0, 0] False", result.stderr
+    by, m = ["--by", "APS01"], ["--month", "2026-11"]
+    argvs = [
+        ["recommend", *m, "--text", "x", *by],
+        ["commentary", *m, "--theme", "cin", "--text", "y", *by],
+        ["recommendations", *m],
+        ["recommend", *m, "--number", "1", "--remove", *by],
+    ]
+    assert codes_without_prefect(db, argvs) == ([0, 0, 0, 0], False)

@@ -5,52 +5,27 @@ November 2026 is allocated once (every audit due Mon 30 Nov 2026); each test wor
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.flows.council import allocated_database
-
-AUDITS = Path(sys.executable).parent / "audits"
-REPO = Path(__file__).resolve().parents[2]
+from tests.audits import cli_support
+from tests.audits.cli_support import codes_without_prefect, run_audits
 
 
-@pytest.fixture(scope="module")
-def allocated_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return allocated_database(tmp_path_factory.mktemp("request-cli"))
-
-
-@pytest.fixture
-def db(allocated_db: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "audits.db"
-    shutil.copy(allocated_db, copy)
-    return copy
+def outbox(db: Path) -> dict[str, str]:
+    return {"AUDITS_OUTBOX_DIR": str(db.parent / "outbox")}
 
 
 def run(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not (k == "PREFECT_API_URL" and not v)}
-    env.update(
-        AUDITS_DATABASE_URL=f"sqlite:///{db}",
-        AUDITS_PROGRAMME=str(REPO / "programme.toml"),
-        AUDITS_OUTBOX_DIR=str(db.parent / "outbox"),
-        PREFECT_SERVER_ANALYTICS_ENABLED="false",
-    )
-    return subprocess.run(
-        [str(AUDITS), *args], env=env, cwd=db.parent, capture_output=True, text=True, timeout=120
-    )
+    return run_audits(db, *args, **outbox(db))
 
 
 def ok(db: Path, *args: str) -> Any:
-    result = run(db, *args, "--json")
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+    return cli_support.ok(db, *args, **outbox(db))
 
 
 def refused(db: Path, *args: str) -> str:
@@ -306,28 +281,13 @@ def test_help_says_what_each_command_does(db: Path, command: tuple[str, ...], wo
 
 
 def test_request_commands_never_import_prefect(db: Path) -> None:
-    code = (
-        "import json, sys\n"
-        "from audits.cli import main\n"
-        "codes = [main(['extension', 'request', '1', '--until', '2026-12-04', '--reason', 'x',\n"
-        f"               '--by', {auditor_of(db)!r}, '--on', '2026-11-16']),\n"
-        "         main(['extension', 'decide', '1', '--approve', '--note', 'ok',\n"
-        "               '--by', 'APS01']),\n"
-        "         main(['exemption', 'request', '2', '--category', 'sickness', '--reason', 'x',\n"
-        "               '--by', 'APS01']),\n"
-        "         main(['exemption', 'decide', '1', '--approve', '--withdraw', '--note', 'ok',\n"
-        "               '--by', 'APS02'])]\n"
-        "print(codes, 'prefect' in sys.modules, file=sys.stderr)\n"
-    )
-    env = {**os.environ, "AUDITS_DATABASE_URL": f"sqlite:///{db}"}
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.stderr.strip().splitlines()[-1] == "[0, 0, 0, 0] False", result.stderr
+    argvs = [
+        ["extension", "request", "1", "--until", "2026-12-04", "--reason", "x",
+         "--by", auditor_of(db), "--on", "2026-11-16"],
+        ["extension", "decide", "1", "--approve", "--note", "ok", "--by", "APS01"],
+        ["exemption", "request", "2", "--category", "sickness", "--reason", "x", "--by", "APS01"],
+        ["exemption", "decide", "1", "--approve", "--withdraw", "--note", "ok", "--by", "APS02"],
+    ]  # fmt: skip
+    assert codes_without_prefect(db, argvs) == ([0, 0, 0, 0], False)
     rows = listed(db)
     assert (rows[1]["due_on"], rows[2]["status"]) == ("2026-12-04", "withdrawn")
