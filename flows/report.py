@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from models.report_store import report_figures
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from sqlalchemy.engine import Engine
@@ -26,6 +25,7 @@ from flows.outbox import SendReport, attachments_for_outbox, send_outbox
 from models import outbox_store
 from models.db import session_scope
 from models.outbox_store import Outgoing
+from models.report_store import report_figures
 from notifications.messages import Attachment, Notice
 from notifications.render import render_notice
 from notifications.settings import TransportSettings
