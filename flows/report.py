@@ -30,7 +30,7 @@ from notifications.messages import Attachment, Notice
 from notifications.render import render_notice
 from notifications.settings import TransportSettings
 from reports.figures import Compliance, ReportFigures, figures_json
-from reports.html import month_label, render_report_html
+from reports.html import month_label, percent, render_report_html
 from reports.pdf import html_to_pdf
 from rules.months import month_of
 from rules.policy import Policy
@@ -72,16 +72,13 @@ def artifact_markdown(figures: ReportFigures) -> str:
     """The headline figures for the Prefect UI (the whole report is in the HTML and PDF)."""
     a, r, m = figures.audits, figures.reaudits, figures.month_audits
 
-    def pct(value: int | None) -> str:
-        return "–" if value is None else f"{value}%"
-
     rows = [
         ("Audits since " + month_label(figures.first_month), a),
         ("Re-audits", r),
         (month_label(figures.month), m),
     ]
     table = "\n".join(
-        f"| {name} | {c.allocated:,} | {c.completed:,} | {c.released:,} | {pct(c.pct)} |"
+        f"| {name} | {c.allocated:,} | {c.completed:,} | {c.released:,} | {percent(c.pct)} |"
         for name, c in rows
     )
     pauses = "".join(
@@ -91,8 +88,8 @@ def artifact_markdown(figures: ReportFigures) -> str:
     return (
         f"# Highlight report {month_label(figures.month)}\n\n"
         "| | Allocated | Completed | Released | Compliance |\n| --- | ---: | ---: | ---: | ---: |\n"
-        f"{table}\n\nInadequate this month: {pct(figures.inadequate_pct)} "
-        f"(last month {pct(figures.inadequate_pct_last_month)}).{pauses}\n"
+        f"{table}\n\nInadequate this month: {percent(figures.inadequate_pct)} "
+        f"(last month {percent(figures.inadequate_pct_last_month)}).{pauses}\n"
     )
 
 
@@ -134,8 +131,7 @@ def report_emails(
 
 
 def _of(compliance: Compliance) -> str:
-    pct = "–" if compliance.pct is None else f"{compliance.pct}%"
-    return f"{pct} ({compliance.completed:,} of {compliance.allocated:,})"
+    return f"{percent(compliance.pct)} ({compliance.completed:,} of {compliance.allocated:,})"
 
 
 @task(name="compile-report")

@@ -32,7 +32,8 @@ def previous_month(month: str) -> str:
     return f"{year - 1}-12" if number == 1 else f"{year}-{number - 1:02d}"
 
 
-def _percent(value: int | None) -> str:
+def percent(value: int | None) -> str:
+    """A whole per cent as the report shows it; a dash when nothing was allocated."""
     return "–" if value is None else f"{value}%"
 
 
@@ -42,7 +43,7 @@ def _environment() -> Environment:
     )
     env.globals.update(
         n=lambda value: f"{value:,}",
-        pct=_percent,
+        pct=percent,
         label=month_label,
         day=lambda value: f"{value.day} {value:%B %Y}",
         judgements=JUDGEMENTS,

@@ -141,17 +141,6 @@ def pending_queue(session: Session, page: int) -> tuple[list[QueueRow], int]:
     return [QueueRow(*row) for row in rows], total
 
 
-def _load(session: Session, keys: list[tuple[str, int]]) -> list[tuple[str, Any]]:
-    loaded: dict[tuple[str, int], Any] = {}
-    for kind, table in TABLES.items():
-        ids = [i for k, i in keys if k == kind]
-        if ids:
-            loaded.update(
-                {(kind, r.id): r for r in session.scalars(select(table).where(table.id.in_(ids)))}
-            )
-    return [(kind, loaded[(kind, i)]) for kind, i in keys if (kind, i) in loaded]
-
-
 def request_row(session: Session, kind: str, request_id: int) -> RequestRow | None:
     request = session.get(TABLES[kind], request_id)
     return _rows(session, [(kind, request)])[0] if request is not None else None
