@@ -6,6 +6,7 @@ import tomllib
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import Engine
 
@@ -22,6 +23,15 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///./var/audits.db"
     #: Path of the programme policy file.
     programme: Path = REPO / "programme.toml"
+    #: The drop folder the nightly import reads CSV exports from (``AUDITS_IMPORT_DIR``); unset
+    #: (or set empty) means the ``nightly-case-import`` flow skips. See flows/nightly_import.py.
+    import_dir: Path | None = None
+
+    @field_validator("import_dir", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # An empty variable would otherwise read as Path("."): the worker's own folder.
+        return None if isinstance(value, str) and not value.strip() else value
 
 
 class SettingsError(Exception):
