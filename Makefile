@@ -37,7 +37,7 @@ web: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy rules models importer flows audits notifications web reports
+	$(BIN)/mypy rules models importer flows audits notifications web reports deployments
 
 # The PDF of the highlight report is laid out by WeasyPrint, which needs Pango (a system library).
 system-libs:

@@ -116,7 +116,7 @@ def cmd_complete(args: argparse.Namespace) -> int:
             reaudit = _reaudit_cycle(audit, policy, today, load_pauses(session))
     except CompletionError as error:
         raise commands.CommandError(str(error)) from None
-    _emit([audit])
+    _emit([audit], policy)
     row = {
         "audit_id": audit.id,
         "case_ref": audit.case_ref,
@@ -149,10 +149,13 @@ def _reaudit_cycle(audit: Audit, policy: Policy, today: date, pauses: Sequence[A
     return reaudit_cycle(audit.cycle, audit.completed_on, today, policy.reaudits, pauses)
 
 
-def _emit(audits: Sequence[Audit]) -> None:
+def _emit(audits: Sequence[Audit], policy: Policy) -> None:
     for audit in audits:
         if audit.id is not None and audit.judgement is not None:
-            emit_audit_completed(audit.id, audit.judgement, cycle=audit.cycle, kind=audit.kind)
+            due = reaudit_due(audit.kind, audit.status, audit.judgement, policy.reaudits)
+            emit_audit_completed(
+                audit.id, audit.judgement, cycle=audit.cycle, kind=audit.kind, reaudit_due=due
+            )
     deliver_events()
 
 
@@ -174,7 +177,7 @@ def cmd_import_completions(args: argparse.Namespace) -> int:
         raise commands.CommandError(
             f"{args.file}: {len(failure.problems)} problem(s) found; nothing was imported"
         ) from None
-    _emit(result.completed)
+    _emit(result.completed, policy)
     for notice in result.notices:
         print(notice, file=sys.stderr)
     poor = sum(

@@ -38,16 +38,23 @@ def emit_request_event(
     event = emit_event(
         event=f"{kind}.{what}",
         resource=request_event_resource(kind, request_id, audit_id),
-        payload=payload or {},
+        # Ids as numbers in the payload: the triggers pass them on to the flows' int parameters
+        # (resource labels are always strings).
+        payload={"kind": kind, "request_id": request_id, "audit_id": audit_id, **(payload or {})},
     )
     EventsWorker.drain_all()  # a CLI process ends right after: deliver before it does
     return event is not None
 
 
-def emit_audit_completed(audit_id: int, judgement: str, *, cycle: str, kind: str) -> bool:
-    """Emit ``audit.completed`` (resource ``audits.audit.<id>``, with the judgement), which
-    triggers the ``schedule-reaudit`` flow when the judgement calls for a re-audit; whether it
-    was sent. Call :func:`deliver_events` once after the last, before the process ends."""
+def emit_audit_completed(
+    audit_id: int, judgement: str, *, cycle: str, kind: str, reaudit_due: bool
+) -> bool:
+    """Emit ``audit.completed`` (resource ``audits.audit.<id>``, with the judgement); whether it
+    was sent. Call :func:`deliver_events` once after the last, before the process ends.
+
+    ``reaudit_due`` (the policy's answer, ``rules.reaudits.reaudit_due``) is the label
+    ``audits.reaudit-due`` = yes/no: the ``schedule-reaudit`` trigger matches on it, so a month
+    of good judgements starts no flow runs and the trigger need not know the policy."""
     if not os.environ.get("PREFECT_API_URL"):
         return False
     from prefect.events import emit_event
@@ -61,8 +68,15 @@ def emit_audit_completed(audit_id: int, judgement: str, *, cycle: str, kind: str
             "audits.kind": kind,
             "audits.cycle": cycle,
             "audits.judgement": judgement,
+            "audits.reaudit-due": "yes" if reaudit_due else "no",
         },
-        payload={"audit_id": audit_id, "judgement": judgement, "kind": kind, "cycle": cycle},
+        payload={
+            "audit_id": audit_id,
+            "judgement": judgement,
+            "kind": kind,
+            "cycle": cycle,
+            "reaudit_due": reaudit_due,
+        },
     )
     return event is not None
 

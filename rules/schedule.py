@@ -20,6 +20,10 @@ from rules.working_days import (
 ALLOCATION_CRON = "0 7 1-7 * 1-5"
 CHASE_CRON = "0 8 * * 1-5"
 REPORT_CRON = "0 17 22-31 * 1-5"
+#: The case export is imported every night, weekends too, before the working day's runs.
+IMPORT_CRON = "0 2 * * *"
+#: Schedules are read in this timezone, so 07:00 stays 07:00 across the clock changes.
+TIMEZONE = "Europe/London"
 
 
 def allocation_skip_reason(today: date) -> str | None:

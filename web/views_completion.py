@@ -17,6 +17,7 @@ from models.programme import Audit
 from rules.cohorts import cohort_title
 from rules.completion import CompletionDetails, CompletionError, FeedbackEntry, ReflectionAnswers
 from rules.policy import JUDGEMENTS
+from rules.reaudits import reaudit_due
 from web.auth import audit_for, require_user
 from web.csrf import check_csrf
 from web.forms import Errors, choice_field, date_field, date_parts, rule_message, summary
@@ -93,7 +94,10 @@ def _record(request: Request, audit_id: int, user: Staff, values: dict[str, str]
         with Session(engine) as session:
             audit = audit_for(session, audit_id, user)
         return _form_page(request, audit, {"judgement": rule_message(error)}, values, 400)
-    if emit_audit_completed(audit_id, judgement, cycle=audit.cycle, kind=audit.kind):
+    due = reaudit_due(audit.kind, "completed", judgement, request.app.state.policy.reaudits)
+    if emit_audit_completed(
+        audit_id, judgement, cycle=audit.cycle, kind=audit.kind, reaudit_due=due
+    ):
         deliver_events()
     flash(request, f"Audit of case {audit.case_ref} recorded as completed.")
     return RedirectResponse(f"/audits/{audit_id}", status_code=303)

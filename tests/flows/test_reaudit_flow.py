@@ -221,7 +221,9 @@ def test_a_completion_emits_audit_completed(
     monkeypatch.setenv("PREFECT_API_URL", str(PREFECT_API_URL.value()))
     [parent] = complete(app_database, ["inadequate"])
     assert parent.id is not None
-    assert emit_audit_completed(parent.id, "inadequate", cycle="2026-11", kind="audit")
+    assert emit_audit_completed(
+        parent.id, "inadequate", cycle="2026-11", kind="audit", reaudit_due=True
+    )
     deliver_events()
     found = []
     with get_client(sync_client=True) as client:
@@ -234,6 +236,9 @@ def test_a_completion_emits_audit_completed(
                 break
             time.sleep(0.25)
     assert found and found[0].resource["audits.judgement"] == "inadequate"
+    assert found[0].resource["audits.reaudit-due"] == "yes"
     assert found[0].payload["judgement"] == "inadequate"
     monkeypatch.delenv("PREFECT_API_URL")
-    assert not emit_audit_completed(parent.id, "inadequate", cycle="2026-11", kind="audit")
+    assert not emit_audit_completed(
+        parent.id, "inadequate", cycle="2026-11", kind="audit", reaudit_due=True
+    )

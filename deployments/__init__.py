@@ -1,0 +1,1 @@
+"""Prefect deployments: schedules and event triggers (see specs.py, serve.py, prefect.yaml)."""
