@@ -8,25 +8,39 @@ was missed.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from prefect import flow, get_run_logger
 
-from audits.clock import today_in_london
+from audits.clock import LONDON, today_in_london
 from flows.allocate import allocate_monthly_audits
 from flows.report import compile_highlight_report
 from rules.months import month_of
 from rules.schedule import allocation_skip_reason, report_skip_reason
 
 
+def run_day(given: str | None, scheduled_for: datetime | None) -> date:
+    """The day a run acts for: ``given`` (YYYY-MM-DD) if any, else the London date the run was
+    scheduled for. Not the day it starts: a run that waited while the workers were down (an
+    upgrade, an outage) still allocates or reports for its own day when it runs the next."""
+    if given:
+        return date.fromisoformat(given)
+    if scheduled_for is None:
+        return today_in_london()
+    return scheduled_for.astimezone(LONDON).date()
+
+
 def _day(text: str | None) -> date:
-    return date.fromisoformat(text) if text else today_in_london()
+    from prefect.runtime import flow_run
+
+    return run_day(text, flow_run.scheduled_start_time)
 
 
 @flow(name="scheduled-allocation")
 def scheduled_allocation(day: str | None = None) -> dict[str, Any]:
-    """Allocate this month's audits if ``day`` (default today) is its first working day."""
+    """Allocate the month's audits if ``day`` (default: the day the run was scheduled for) is
+    its first working day."""
     today = _day(day)
     reason = allocation_skip_reason(today)
     if reason:
@@ -38,7 +52,8 @@ def scheduled_allocation(day: str | None = None) -> dict[str, Any]:
 
 @flow(name="scheduled-report")
 def scheduled_report(day: str | None = None) -> dict[str, Any]:
-    """Compile this month's highlight report if ``day`` (default today) is its last working day."""
+    """Compile the month's highlight report if ``day`` (default: the day the run was scheduled
+    for) is its last working day."""
     today = _day(day)
     reason = report_skip_reason(today)
     if reason:

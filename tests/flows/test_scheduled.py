@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from prefect.testing.utilities import prefect_test_harness
 
-from flows.scheduled import scheduled_allocation, scheduled_report
+from flows.scheduled import run_day, scheduled_allocation, scheduled_report
+from rules.schedule import allocation_skip_reason
 from tests.flows.test_report_flow import programme_db  # noqa: F401 (fixture)
 
 
@@ -44,3 +46,26 @@ def test_the_last_working_day_compiles_the_month(
     result = scheduled_report(day="2026-06-30")
     assert result["month"] == "2026-06" and "skipped" not in result
     assert (tmp_path / "var" / "reports" / "highlight-report-2026-06.pdf").exists()
+
+
+@pytest.mark.parametrize(
+    ("given", "scheduled_for", "acts_for"),
+    [
+        ("2026-08-03", datetime(2026, 8, 4, 6, 0, tzinfo=UTC), date(2026, 8, 3)),  # given wins
+        # 07:00 BST on Tue 1 Dec is 07:00 GMT; started a day late, it still allocates for the 1st
+        (None, datetime(2026, 12, 1, 7, 0, tzinfo=UTC), date(2026, 12, 1)),
+        # 00:30 BST on Wed 1 Apr is 23:30 UTC on Tue 31 Mar: London's date counts
+        (None, datetime(2026, 3, 31, 23, 30, tzinfo=UTC), date(2026, 4, 1)),
+        # 17:00 BST on Fri 28 Aug 2026 (the report's day) is 16:00 UTC
+        (None, datetime(2026, 8, 28, 16, 0, tzinfo=UTC), date(2026, 8, 28)),
+    ],
+)
+def test_a_run_acts_for_the_day_it_was_scheduled_for(
+    given: str | None, scheduled_for: datetime, acts_for: date
+) -> None:
+    assert run_day(given, scheduled_for) == acts_for
+
+
+def test_a_run_scheduled_for_the_first_working_day_allocates_even_when_it_starts_late() -> None:
+    late_start_for_1_december = run_day(None, datetime(2026, 12, 1, 7, 0, tzinfo=UTC))
+    assert allocation_skip_reason(late_start_for_1_december) is None
