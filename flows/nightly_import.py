@@ -36,7 +36,7 @@ from models import chase_store, outbox_store
 from models.db import session_scope
 from models.outbox_store import Outgoing
 from notifications.invite import human_date
-from notifications.render import _one_line, _render
+from notifications.render import one_line, render_email_template
 
 STAFF_PREFIX = "staff"
 ERRORS_SUFFIX = ".errors.txt"
@@ -155,7 +155,7 @@ def failure_emails(
     and the files' names so a rerun never writes (or sends) it again."""
     failed = outcome.failed
     names = ", ".join(f.name for f in failed)
-    subject = _one_line(f"Nightly import on {human_date(day)}: {len(failed)} refused ({names})")
+    subject = one_line(f"Nightly import on {human_date(day)}: {len(failed)} refused ({names})")
     if len(subject) > 200:
         subject = f"Nightly import on {human_date(day)}: {len(failed)} files refused"
     files = [{**f.as_json(), "what": _what(f)} for f in failed]
@@ -174,7 +174,7 @@ def failure_emails(
             "files": files,
             "advice": advice,
         }
-        html, text = _render("import_failed", context)
+        html, text = render_email_template("import_failed", context)
         key = _key(day, sorted(f.name for f in failed), address)
         emails.append(Outgoing(key, EMAIL_KIND, address, subject, text, html))
     return emails

@@ -58,7 +58,7 @@ def _inliner() -> css_inline.CSSInliner:
     return css_inline.CSSInliner(load_remote_stylesheets=False)
 
 
-def _render(name: str, context: dict[str, Any]) -> tuple[str, str]:
+def render_email_template(name: str, context: dict[str, Any]) -> tuple[str, str]:
     """The HTML part (CSS inlined) and the text part of template ``emails/<name>``."""
     env = _environment()
     html = env.get_template(f"emails/{name}.html").render(context)
@@ -66,7 +66,7 @@ def _render(name: str, context: dict[str, Any]) -> tuple[str, str]:
     return _inliner().inline(html), text
 
 
-def _one_line(subject: str) -> str:
+def one_line(subject: str) -> str:
     """A subject on one line, whatever the inputs held (no header injection)."""
     return " ".join(subject.split())
 
@@ -175,13 +175,13 @@ def _aps_subject(digest: Digest) -> str:
 def digest_subject(digest: Digest) -> str:
     """What the recipient has to do and by when, in one line."""
     if digest.role == "aps":
-        return _one_line(_aps_subject(digest))
+        return one_line(_aps_subject(digest))
     if not digest.items:
         raise ValueError(f"a {digest.role} digest needs at least one item")
     if digest.role == "auditor":
-        return _one_line(_auditor_subject(digest.items))
+        return one_line(_auditor_subject(digest.items))
     if digest.role == "line_manager":
-        return _one_line(_manager_subject(digest.items))
+        return one_line(_manager_subject(digest.items))
     raise ValueError(f"unknown recipient role {digest.role!r}")
 
 
@@ -189,7 +189,7 @@ def render_digest(digest: Digest, programme_name: str) -> Email:
     """One person's digest for one run: every item, in HTML and plain text."""
     subject = digest_subject(digest)
     items = _ordered(digest.items)
-    html, text = _render(
+    html, text = render_email_template(
         "digest",
         {
             "subject": subject,
@@ -208,7 +208,7 @@ def render_digest(digest: Digest, programme_name: str) -> Email:
 
 def allocation_subject(notice: AllocationNotice) -> str:
     what = kind_word(notice.kind)
-    return _one_line(
+    return one_line(
         f"{what} allocated: complete case {notice.case_ref} by {human_date(notice.due_on)}"
     )
 
@@ -217,7 +217,7 @@ def render_allocation(notice: AllocationNotice, programme_name: str) -> Email:
     """The allocation email, with a calendar invitation for the slot attached."""
     subject = allocation_subject(notice)
     kind = kind_word(notice.kind)
-    html, text = _render(
+    html, text = render_email_template(
         "allocation",
         {
             "subject": subject,
@@ -248,8 +248,8 @@ def render_allocation(notice: AllocationNotice, programme_name: str) -> Email:
 
 def render_notice(notice: Notice, programme_name: str) -> Email:
     """A one-off email: a request for APS to decide, or a decision for the auditor."""
-    subject = _one_line(notice.subject)
-    html, text = _render(
+    subject = one_line(notice.subject)
+    html, text = render_email_template(
         "notice",
         {
             "subject": subject,
