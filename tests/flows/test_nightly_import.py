@@ -283,3 +283,15 @@ def outbox_messages(folder: Path) -> list[email.message.EmailMessage]:
         email.message_from_bytes(p.read_bytes(), policy=email.policy.default)  # type: ignore[misc]
         for p in sorted(folder.glob("*.eml"))
     ]
+
+
+def test_the_failure_email_s_footer_speaks_of_files_not_case_links() -> None:
+    from notifications.render import render_email_template
+
+    html, text = render_email_template(
+        "import_failed",
+        {"subject": "s", "programme_name": "P", "recipient_name": "R", "folder": "/drop",
+         "day": "Thu 26 November 2026", "files": [], "advice": "a"},
+    )  # fmt: skip
+    for part in (html, text):
+        assert "names files only" in part and "open each link" not in part
