@@ -120,28 +120,28 @@ def test_a_requested_extension_reaches_aps_through_the_trigger(
 
 
 def _request_extension(db: Path, prefect_api: str, env: dict[str, str]) -> Any:
-    listed = subprocess.run(
-        [str(AUDITS), "list", "--month", "2026-11", "--json"],
+    """``audits extension request`` for the month's first audit, as its auditor would."""
+    first = _audits(db, prefect_api, env, "list", "--month", "2026-11", "--json")[0]
+    made = _audits(
+        db,
+        prefect_api,
+        env,
+        *("extension", "request", str(first["audit_id"]), "--until", "2026-12-04"),
+        *("--reason", "waiting for the case file", "--by", first["auditor_id"]),
+        *("--on", "2026-11-16", "--json"),
+    )
+    return {**made, "case_ref": first["case_ref"]}
+
+
+def _audits(db: Path, prefect_api: str, env: dict[str, str], *args: str) -> Any:
+    """Run the installed ``audits`` command with the server configured; its JSON output."""
+    result = subprocess.run(
+        [str(AUDITS), *args],
         env=prefect_env(prefect_api, **env),
         cwd=db.parent,
         capture_output=True,
         text=True,
         timeout=120,
     )
-    assert listed.returncode == 0, listed.stderr
-    first = json.loads(listed.stdout)[0]
-    made = subprocess.run(
-        [
-            str(AUDITS),
-            *("extension", "request", str(first["audit_id"]), "--until", "2026-12-04"),
-            *("--reason", "waiting for the case file", "--by", first["auditor_id"]),
-            *("--on", "2026-11-16", "--json"),
-        ],
-        env=prefect_env(prefect_api, **env),
-        cwd=db.parent,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert made.returncode == 0, made.stderr
-    return {**json.loads(made.stdout), "case_ref": first["case_ref"]}
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
