@@ -9,11 +9,13 @@ import json
 import signal
 import subprocess
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from prefect import get_client
 from prefect.client.orchestration import SyncPrefectClient
 from prefect.client.schemas.filters import (
     DeploymentFilter,
@@ -21,11 +23,13 @@ from prefect.client.schemas.filters import (
     FlowRunFilter,
     FlowRunFilterDeploymentId,
 )
-from sqlmodel import Session, select
+from prefect.settings import PREFECT_API_URL, temporary_settings
+from sqlmodel import Session, col, select
 
 from deployments.specs import DEPLOYMENTS
 from models.db import make_engine
 from models.people import Staff
+from models.programme import Audit
 from tests.audits.cli_support import AUDITS
 from tests.deployments.conftest import REPO, python_module, wait_for
 from tests.flows.council import allocated_database
@@ -33,7 +37,7 @@ from tests.flows.smtp_server import SmtpServer
 from tests.prefect_server import prefect_env
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def smtp() -> Iterator[SmtpServer]:
     with SmtpServer() as server:
         yield server
@@ -50,6 +54,27 @@ def app_env(db: Path, smtp: SmtpServer) -> dict[str, str]:
     }
 
 
+def in_db(db: Path, statement: Any) -> list[Any]:
+    engine = make_engine(f"sqlite:///{db}")
+    with Session(engine) as session:
+        found = list(session.exec(statement).all())
+    engine.dispose()
+    return found
+
+
+def email_of(db: Path, staff_id: str) -> str:
+    [email] = in_db(db, select(Staff.email).where(Staff.staff_id == staff_id))
+    return str(email)
+
+
+def reaudits_of(db: Path) -> set[int]:
+    """The audits that have a re-audit."""
+    parents = in_db(
+        db, select(Audit.parent_audit_id).where(col(Audit.parent_audit_id).is_not(None))
+    )
+    return set(parents)
+
+
 def aps_emails(db: Path) -> list[str]:
     engine = make_engine(f"sqlite:///{db}")
     with Session(engine) as session:
@@ -64,14 +89,57 @@ def deployments_named(client: SyncPrefectClient, names: list[str]) -> list[Any]:
     )
 
 
-def test_a_requested_extension_reaches_aps_through_the_trigger(
-    prefect_api: str, client: SyncPrefectClient, smtp: SmtpServer, tmp_path: Path
-) -> None:
-    db = allocated_database(tmp_path)
+@dataclass
+class Served:
+    """``python -m deployments.serve`` running against the session's server."""
+
+    db: Path
+    env: dict[str, str]
+    api: str
+    started: datetime
+    deployments: dict[str, Any]
+    process: subprocess.Popen[Any]
+
+    @property
+    def log(self) -> Path:
+        return self.db.parent / "serve.log"
+
+    def runs_of(self, client: SyncPrefectClient, name: str) -> list[Any]:
+        """The runs of deployment ``name`` created since this process started."""
+        of_it = FlowRunFilter(
+            deployment_id=FlowRunFilterDeploymentId(any_=[self.deployments[name].id])
+        )
+        runs = client.read_flow_runs(flow_run_filter=of_it)
+        return [run for run in runs if run.created >= self.started]
+
+    def finished_run(self, client: SyncPrefectClient, name: str, **parameters: Any) -> Any:
+        """Wait for the run of ``name`` with these parameters to finish; return it."""
+
+        def done() -> Any:
+            for run in self.runs_of(client, name):
+                if run.parameters == parameters and run.state and run.state.is_final():
+                    return run
+            return None
+
+        return wait_for(f"a finished {name} run with {parameters}", done, 120)
+
+    def audits(self, *args: str) -> Any:
+        return _audits(self.db, self.api, self.env, *args)
+
+
+@pytest.fixture(scope="module")
+def served(
+    prefect_api: str, smtp: SmtpServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Served]:
+    folder = tmp_path_factory.mktemp("served")
+    db = allocated_database(folder)
     env = app_env(db, smtp)
     started = datetime.now(UTC)
-    served = python_module("deployments.serve", prefect_api, tmp_path / "serve.log", **env)
-    try:
+    process = python_module("deployments.serve", prefect_api, folder / "serve.log", **env)
+    with (
+        temporary_settings({PREFECT_API_URL: prefect_api}),
+        get_client(sync_client=True) as client,
+    ):
         names = [spec.name for spec in DEPLOYMENTS]
         # Registered (again) by this process: earlier tests may have deployed the same names.
         fresh = wait_for(
@@ -82,55 +150,89 @@ def test_a_requested_extension_reaches_aps_through_the_trigger(
                 and d
             ),
         )
-        on_request = next(d for d in fresh if d.name == "on-request")
-        wait_for(
-            "the on-request trigger",
-            lambda: [
-                a
-                for a in client.read_automations_by_name("extension-or-exemption-requested")
-                if getattr(a.actions[0], "deployment_id", None) == on_request.id
-            ],
-        )
+        by_name = {deployment.name: deployment for deployment in fresh}
+        for automation in ("extension-or-exemption-requested", "audit-completed-needing-reaudit"):
+            wait_for(
+                f"the {automation} trigger",
+                lambda automation=automation: [
+                    a
+                    for a in client.read_automations_by_name(automation)
+                    if getattr(a.actions[0], "deployment_id", None)
+                    in {d.id for d in by_name.values()}
+                ],
+            )
+    yield Served(db, env, prefect_api, started, by_name, process)
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        process.wait(60)
 
-        request = _request_extension(db, prefect_api, env)
-        aps_mail = wait_for(
-            "the APS team's emails",
-            lambda: [m for m in smtp.messages if "extension" in m.subject.lower()],
-            120,
-        )
-        of_it = FlowRunFilter(deployment_id=FlowRunFilterDeploymentId(any_=[on_request.id]))
-        [run] = [r for r in client.read_flow_runs(flow_run_filter=of_it) if r.created >= started]
-        finished = wait_for(
-            "the handle-request run to finish",
-            lambda: (r := client.read_flow_run(run.id)).state and r.state.is_final() and r,
-        )
-        assert finished.state_name == "Completed"
-        assert finished.parameters == {"kind": "extension", "request_id": request["request_id"]}
-        recipients = sorted(address for m in aps_mail for address in m.rcpt_tos)
-        assert recipients == aps_emails(db), "each APS member told, once"
-        assert request["case_ref"] in aps_mail[0].message.get_body(("plain",)).get_content()
-    finally:
-        served.send_signal(signal.SIGINT)
-        code = served.wait(60)
-    assert code == 0, (tmp_path / "serve.log").read_text()[-3000:]
-    # Ctrl-C did not pause anything: the schedules stay active for when the process is back.
+
+def test_a_requested_extension_reaches_aps_through_the_trigger(
+    served: Served, client: SyncPrefectClient, smtp: SmtpServer
+) -> None:
+    request = _request_extension(served)
+    run = served.finished_run(
+        client, "on-request", kind="extension", request_id=request["request_id"]
+    )
+    assert run.state_name == "Completed"
+    aps_mail = [m for m in smtp.take() if request["case_ref"] in m.part("plain")]
+    recipients = sorted(address for m in aps_mail for address in m.rcpt_tos)
+    assert recipients == aps_emails(served.db), "each APS member told, once"
+
+    served.audits(
+        *("extension", "decide", str(request["request_id"]), "--approve", "--note", "fine"),
+        *("--by", "APS01", "--on", "2026-11-17", "--json"),
+    )
+    decided = served.finished_run(
+        client, "on-decision", kind="extension", request_id=request["request_id"]
+    )
+    assert decided.state_name == "Completed"
+    told = wait_for("the auditor's email", lambda: smtp.take())
+    assert [m.rcpt_tos for m in told] == [(request["auditor_email"],)]
+    assert "approved" in told[0].subject.lower()
+
+
+def test_a_poor_judgement_schedules_its_reaudit_and_a_good_one_starts_nothing(
+    served: Served, client: SyncPrefectClient
+) -> None:
+    good, poor = (
+        row["audit_id"] for row in served.audits("list", "--month", "2026-11", "--json")[1:3]
+    )
+    served.audits("complete", str(good), "--on", "2026-11-20", "--judgement", "good", "--json")
+    served.audits(
+        "complete", str(poor), "--on", "2026-11-20", "--judgement", "inadequate", "--json"
+    )
+    run = served.finished_run(client, "on-audit-completed", audit_id=poor)
+    assert run.state_name == "Completed"
+    assert [r.parameters for r in served.runs_of(client, "on-audit-completed")] == [
+        {"audit_id": poor}
+    ]
+    assert reaudits_of(served.db) == {poor}
+
+
+def test_ctrl_c_stops_the_process_and_leaves_the_schedules_on(
+    served: Served, client: SyncPrefectClient
+) -> None:
+    served.process.send_signal(signal.SIGINT)
+    assert served.process.wait(60) == 0, served.log.read_text()[-3000:]
     for deployment in deployments_named(client, [s.name for s in DEPLOYMENTS if s.cron]):
         assert not deployment.paused
         assert all(schedule.active for schedule in deployment.schedules)
 
 
-def _request_extension(db: Path, prefect_api: str, env: dict[str, str]) -> Any:
+def _request_extension(served: Served) -> Any:
     """``audits extension request`` for the month's first audit, as its auditor would."""
-    first = _audits(db, prefect_api, env, "list", "--month", "2026-11", "--json")[0]
-    made = _audits(
-        db,
-        prefect_api,
-        env,
+    first = served.audits("list", "--month", "2026-11", "--json")[0]
+    made = served.audits(
         *("extension", "request", str(first["audit_id"]), "--until", "2026-12-04"),
         *("--reason", "waiting for the case file", "--by", first["auditor_id"]),
         *("--on", "2026-11-16", "--json"),
     )
-    return {**made, "case_ref": first["case_ref"]}
+    return {
+        **made,
+        "case_ref": first["case_ref"],
+        "auditor_email": email_of(served.db, first["auditor_id"]),
+    }
 
 
 def _audits(db: Path, prefect_api: str, env: dict[str, str], *args: str) -> Any:
