@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: install system-libs browser demo web test lint unit bench clean
+.PHONY: install system-libs browser demo web serve test lint unit bench clean
 
 # constraints.txt pins every package to the versions the project is tested with (regenerate it
 # with `.venv/bin/pip freeze --exclude-editable > constraints.txt` after changing dependencies).
@@ -33,6 +33,14 @@ web: install
 	@test -f var/demo/audits.db || { echo "run make demo first"; exit 1; }
 	AUDITS_DATABASE_URL=sqlite:///var/demo/audits.db AUDITS_DEV_LOGIN=true \
 	  AUDITS_OUTBOX_DIR=var/demo/outbox $(BIN)/audits web
+
+# The whole programme on the demo's database until Ctrl-C: a local Prefect server (its database
+# and the logs in var/prefect), the deployments on their schedules and triggers, the web pages.
+# Pango for the month-end report's PDF, as for the demo.
+serve: install system-libs
+	@test -f var/demo/audits.db || { echo "run make demo first"; exit 1; }
+	AUDITS_DATABASE_URL=sqlite:///var/demo/audits.db AUDITS_DEV_LOGIN=true \
+	  AUDITS_OUTBOX_DIR=var/demo/outbox $(BIN)/audits serve
 
 lint: install
 	$(BIN)/ruff check .

@@ -20,6 +20,7 @@ from audits import (
     recommend_commands,
     report_command,
     request_commands,
+    serve_command,
     web_command,
 )
 from rules.cohorts import COHORTS
@@ -128,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     _email_commands(sub)
     request_commands.add_parsers(sub, _date)
     web_command.add_parser(sub)
+    serve_command.add_parser(sub)
     pause_commands.add_parsers(sub, _date)
     recommend_commands.add_parsers(sub, _month)
     report_command.add_parser(sub, _month)
@@ -177,6 +179,8 @@ def _email_commands(sub: Any) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if args.command == "serve":  # runs the other commands as subprocesses: not in commands.run
+            return serve_command.cmd_serve(args)
         return commands.run(args)
     except (commands.CommandError, CliError) as error:
         print(f"audits: error: {error}", file=sys.stderr)
