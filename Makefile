@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
+# A command without PREFECT_API_URL starts Prefect's ephemeral server: give it time on a busy
+# machine (the default 20 s was seen to run out with other jobs running).
+export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 90
 
 .PHONY: install system-libs browser demo web serve test lint unit bench clean
 

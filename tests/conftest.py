@@ -14,6 +14,8 @@ from models.db import make_engine, migrate
 from tests.postgres import fresh_database, postgres_server
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# CLI tests start Prefect's ephemeral server in subprocesses; 20 s is not enough on a busy machine.
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
 # Links in emails are signed: with a key of the session's own, no test writes the repository's
 # var/secret.key (CLI tests in subprocesses inherit it).
 os.environ.setdefault("AUDITS_SECRET_KEY", secrets.token_urlsafe(48))
