@@ -61,31 +61,39 @@ def prefect_server() -> Iterator[str]:
         wait_healthy(given, None, 10)
         yield given
         return
-    with tempfile.TemporaryDirectory(prefix="audits-prefect-") as home:
-        port = free_port()
-        api_url = f"http://127.0.0.1:{port}/api"
-        env = prefect_env(
-            api_url,
-            PREFECT_HOME=home,
-            PREFECT_UI_ENABLED="false",
-            PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS="2",
-        )
-        del env["PREFECT_API_URL"]  # the server is not a client of itself
-        log = open(Path(home) / "server.log", "wb")  # noqa: SIM115 (closed below)
+    with (
+        tempfile.TemporaryDirectory(prefix="audits-prefect-") as home,
+        server_in(Path(home), free_port()) as api_url,
+    ):
+        yield api_url
+
+
+@contextmanager
+def server_in(home: Path, port: int) -> Iterator[str]:
+    """``prefect server start`` on ``port`` with its database in ``home`` (an existing one is
+    kept: a restarted server finds what was registered before); its API URL once healthy."""
+    api_url = f"http://127.0.0.1:{port}/api"
+    env = prefect_env(
+        api_url,
+        PREFECT_HOME=str(home),
+        PREFECT_UI_ENABLED="false",
+        PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS="2",
+    )
+    del env["PREFECT_API_URL"]  # the server is not a client of itself
+    with (home / "server.log").open("ab") as log:
         server = subprocess.Popen(
             [str(PREFECT), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
+    try:
+        wait_healthy(api_url, server, 120)
+        yield api_url
+    finally:
+        server.send_signal(signal.SIGINT)
         try:
-            wait_healthy(api_url, server, 120)
-            yield api_url
-        finally:
-            server.send_signal(signal.SIGINT)
-            try:
-                server.wait(30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
-            log.close()
+            server.wait(30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()

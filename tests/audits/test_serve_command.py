@@ -13,8 +13,6 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +23,7 @@ from models.db import make_engine, migrate
 from tests.audits.cli_support import AUDITS, REPO
 from tests.flows.council import allocated_database
 from tests.flows.smtp_server import free_port
-from tests.prefect_server import PREFECT, wait_healthy
+from tests.prefect_server import server_in
 
 NAMES = [spec.name for spec in DEPLOYMENTS]
 TRIGGERS = {trigger.name for spec in DEPLOYMENTS for trigger in spec.triggers}
@@ -106,27 +104,6 @@ def _wait_for_triggers(api: str) -> None:
     assert names >= TRIGGERS
 
 
-@contextmanager
-def _prefect_server_on(home: Path, port: int) -> Iterator[str]:
-    """Only a Prefect server, on an existing PREFECT_HOME (its SQLite database)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env.update(PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false")
-    api = f"http://127.0.0.1:{port}/api"
-    with (home / "restarted.log").open("wb") as log:
-        server = subprocess.Popen(
-            [str(PREFECT), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-            env={**env, "PREFECT_UI_ENABLED": "false"},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        wait_healthy(api, server, 120)
-        yield api
-    finally:
-        server.send_signal(signal.SIGINT)
-        server.wait(30)
-
-
 def test_serve_runs_everything_and_ctrl_c_leaves_the_schedules_on(tmp_path: Path) -> None:
     db = allocated_database(tmp_path)
     home, out, err = tmp_path / "prefect-home", tmp_path / "serve.out", tmp_path / "serve.err"
@@ -167,7 +144,7 @@ def test_serve_runs_everything_and_ctrl_c_leaves_the_schedules_on(tmp_path: Path
     assert err.read_text() == ""
     assert _port_free(prefect_port) and _port_free(web_port)
 
-    with _prefect_server_on(home, prefect_port) as api:
+    with server_in(home, prefect_port) as api:
         _assert_schedules_on(api)  # Ctrl-C paused nothing
         _shared_server_with_the_web_app_refusing(db, tmp_path / "shared-home", api)
 
