@@ -90,6 +90,14 @@ def test_two_workers_chasing_at_once_send_every_email_once(
             for name in ("worker-a", "worker-b")
         ]
         try:
+            # Both polling before the runs exist, so that neither can take both.
+            wait_for(
+                "both workers online",
+                lambda: (
+                    {w.name for w in client.read_workers_for_work_pool(pool)}
+                    >= {"worker-a", "worker-b"}
+                ),
+            )
             first = run_twice_at_once(client, deployment.id, "2026-11-23")  # D-5 for everyone
             sent_first = len(mail.messages)
             second = run_twice_at_once(client, deployment.id, "2026-12-01")  # overdue + APS
