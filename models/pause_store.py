@@ -4,7 +4,8 @@ When a pause is over (its last day has passed), :func:`apply_ended_pauses` moves
 of the audits outstanding when it started by the working days actually paused, if the pause says
 so. A conditional UPDATE sets ``applied_on`` first, so however many runs try at once (the chase,
 ``audits resume``, the web page), each pause is applied exactly once; each move goes into the
-audit trail. ``original_due_on`` is left as it is.
+audit trail. ``original_due_on`` (the due date before any extension) moves with it: a pause is
+not an extension, and an extension's limit counts from the original date.
 """
 
 from __future__ import annotations
@@ -209,12 +210,13 @@ def _apply(session: Session, pause: Pause, today: date, actor: str) -> Applied |
 
 
 def _move_due_dates(session: Session, paused: PauseSpell, actor: str) -> int:
-    """Move on the due dates of the audits outstanding when the pause started; one trail entry
-    per audit. Audits are grouped by due date: one UPDATE per distinct date."""
+    """Move on the due dates (and original due dates) of the audits outstanding when the pause
+    started; one trail entry per audit. One UPDATE per distinct pair of dates."""
     candidates = session.execute(
         select(
             col(Audit.id),
             col(Audit.due_on),
+            col(Audit.original_due_on),
             col(Audit.status),
             col(Audit.allocated_on),
             col(Audit.completed_on),
@@ -225,24 +227,26 @@ def _move_due_dates(session: Session, paused: PauseSpell, actor: str) -> int:
         )
         .with_for_update()
     ).all()
-    by_due: dict[date, list[int]] = defaultdict(list)
-    for audit_id, due_on, status, allocated_on, completed_on in candidates:
+    by_dates: dict[tuple[date, date], list[int]] = defaultdict(list)
+    for audit_id, due_on, original, status, allocated_on, completed_on in candidates:
         if outstanding_at_start(paused, allocated_on, status, completed_on):
-            by_due[due_on].append(audit_id)
+            by_dates[(due_on, original)].append(audit_id)
     now, trail = utcnow(), []
     days = paused_working_days(paused)
-    for due_on, ids in sorted(by_due.items()):
-        new = moved_due_date(due_on, paused)
+    for (due_on, original), ids in sorted(by_dates.items()):
+        new, new_original = moved_due_date(due_on, paused), moved_due_date(original, paused)
         session.execute(
             update(Audit)
             .where(col(Audit.id).in_(ids))
-            .values(due_on=new, updated_at=now)
+            .values(due_on=new, original_due_on=new_original, updated_at=now)
             .execution_options(synchronize_session=False)
         )
         detail = {
             "pause_id": paused.pause_id,
             "from": due_on.isoformat(),
             "to": new.isoformat(),
+            "original_from": original.isoformat(),
+            "original_to": new_original.isoformat(),
             "working_days": days,
         }
         trail += [

@@ -51,7 +51,7 @@ def test_a_pause_that_is_over_moves_due_dates_at_once(db: Path) -> None:
     assert shown["state"] == "ended" and shown["working_days"] == 5
     assert (shown["move_due_dates"], shown["moved_working_days"]) == (True, 5)
     assert shown["applied_on"] is not None and shown["created_by"] == "APS01"
-    assert due_dates(db) == {("2026-12-07", "2026-11-30")}
+    assert due_dates(db) == {("2026-12-07", "2026-12-07")}
     [listed] = ok(db, "pauses")
     assert listed == shown
     text = run(db, "pauses")
@@ -101,7 +101,7 @@ def test_an_applied_pause_cannot_be_resumed(db: Path) -> None:
     ok(db, "pause", "--from", "2026-11-16", "--to", "2026-11-20", "--reason", "Ofsted")
     line = refused(db, "resume", "--on", "2026-11-18")
     assert "pause 1 ended on 2026-11-20 and was applied on" in line
-    assert due_dates(db) == {("2026-12-07", "2026-11-30")}
+    assert due_dates(db) == {("2026-12-07", "2026-12-07")}
 
 
 def test_help_names_the_contract_flags(db: Path) -> None:

@@ -19,12 +19,13 @@ from sqlmodel import Session
 
 from flows.allocate import allocate_cycle
 from flows.chase import decide_run, plan_today
-from models import pause_store
+from models import pause_store, request_store
 from models.db import make_engine, session_scope
 from models.people import Staff
 from models.programme import Audit, Pause
 from models.trail import TrailEntry
 from rules.pauses import PauseError
+from rules.requests import RequestError
 from tests.flows.council import POLICY, seed_council
 from tests.rules.labelled_dates import day
 
@@ -89,7 +90,9 @@ def test_a_pause_moves_due_dates_once_when_it_is_over(council: Engine) -> None:
 
     [applied] = apply(council, "Mon 2026-11-23")
     assert (applied.working_days, applied.audits_moved) == (5, len(before))
-    assert set(due_dates(council).values()) == {(day("Mon 2026-12-07"), DUE)}  # original kept
+    assert set(due_dates(council).values()) == {
+        (day("Mon 2026-12-07"), day("Mon 2026-12-07"))
+    }  # original too
     with Session(council) as session:
         stored = session.get(Pause, pause.id)
         assert stored is not None
@@ -100,7 +103,8 @@ def test_a_pause_moves_due_dates_once_when_it_is_over(council: Engine) -> None:
     assert len(moves) == len(before)
     assert {m.subject_id for m in moves} == {str(i) for i in before}
     assert moves[0].detail == {
-        "pause_id": pause.id, "from": "2026-11-30", "to": "2026-12-07", "working_days": 5,
+        "pause_id": pause.id, "from": "2026-11-30", "to": "2026-12-07",
+        "original_from": "2026-11-30", "original_to": "2026-12-07", "working_days": 5,
     }  # fmt: skip
     assert actions(council).count("pause.applied") == 1
 
@@ -108,8 +112,34 @@ def test_a_pause_moves_due_dates_once_when_it_is_over(council: Engine) -> None:
     trail_length = len(actions(council))
     assert apply(council, "Tue 2026-11-24") == []
     assert apply(council, "Mon 2027-01-04") == []
-    assert set(due_dates(council).values()) == {(day("Mon 2026-12-07"), DUE)}
+    assert set(due_dates(council).values()) == {(day("Mon 2026-12-07"), day("Mon 2026-12-07"))}
     assert len(actions(council)) == trail_length
+
+
+def test_an_extension_after_a_pause_counts_its_limit_from_the_moved_date(council: Engine) -> None:
+    """A pause is not an extension: once it has moved an audit on by 5 working days, the audit
+    may still be extended by the policy's 10 working days from there (Mon 7 to Mon 21 Dec)."""
+    add(council, "Mon 2026-11-16", "Fri 2026-11-20")
+    apply(council, "Mon 2026-11-23")
+    with Session(council) as session:
+        audit = session.scalars(select(Audit).order_by(Audit.id)).first()
+        assert audit is not None and audit.id is not None
+        audit_id, auditor = audit.id, audit.auditor_id
+    assert POLICY.max_extension_working_days == 10
+    with (
+        session_scope(council) as session,
+        pytest.raises(RequestError, match="the latest date allowed is 2026-12-21"),
+    ):
+        request_store.request_extension(
+            session, audit_id, day("Tue 2026-12-22"), "case file", auditor, day("Tue 2026-11-24"),
+            POLICY,
+        )  # fmt: skip
+    with session_scope(council) as session:
+        made = request_store.request_extension(
+            session, audit_id, day("Mon 2026-12-21"), "case file", auditor, day("Tue 2026-11-24"),
+            POLICY,
+        )  # fmt: skip
+        assert made.requested_until == day("Mon 2026-12-21")
 
 
 def test_an_early_resume_moves_by_the_days_actually_paused(council: Engine) -> None:
@@ -117,12 +147,12 @@ def test_an_early_resume_moves_by_the_days_actually_paused(council: Engine) -> N
     pause, applied = resume(council, on="Thu 2026-11-19", today="Thu 2026-11-19")
     assert pause.resumed_on == day("Thu 2026-11-19")
     assert [(a.working_days, a.audits_moved > 0) for a in applied] == [(3, True)]
-    assert set(due_dates(council).values()) == {(day("Thu 2026-12-03"), DUE)}
+    assert set(due_dates(council).values()) == {(day("Thu 2026-12-03"), day("Thu 2026-12-03"))}
     # The rest of the planned pause is free, and nothing is applied again.
     with pytest.raises(PauseError, match="no pause is in force on 2026-11-20"):
         resume(council, on="Fri 2026-11-20", today="Fri 2026-11-20")
     assert apply(council, "Mon 2026-11-30") == []
-    assert set(due_dates(council).values()) == {(day("Thu 2026-12-03"), DUE)}
+    assert set(due_dates(council).values()) == {(day("Thu 2026-12-03"), day("Thu 2026-12-03"))}
     trail = actions(council)
     assert trail.index("pause.resumed") < trail.index("audit.due_date_moved")
     assert trail[-1] == "pause.applied" and trail.count("pause.applied") == 1
@@ -136,7 +166,7 @@ def test_a_resume_planned_ahead_waits_for_its_day(council: Engine) -> None:
     assert set(due_dates(council).values()) == {(DUE, DUE)}
     [later] = apply(council, "Mon 2026-11-23")
     assert later.working_days == 5
-    assert set(due_dates(council).values()) == {(day("Mon 2026-12-07"), DUE)}
+    assert set(due_dates(council).values()) == {(day("Mon 2026-12-07"), day("Mon 2026-12-07"))}
 
 
 def test_an_applied_pause_cannot_be_shortened_afterwards(council: Engine) -> None:
@@ -144,7 +174,7 @@ def test_an_applied_pause_cannot_be_shortened_afterwards(council: Engine) -> Non
     apply(council, "Mon 2026-11-23")
     with pytest.raises(PauseError, match="was applied on 2026-11-23: it can no longer be resumed"):
         resume(council, on="Wed 2026-11-18", today="Tue 2026-11-24")
-    assert set(due_dates(council).values()) == {(day("Mon 2026-12-07"), DUE)}
+    assert set(due_dates(council).values()) == {(day("Mon 2026-12-07"), day("Mon 2026-12-07"))}
 
 
 def test_only_audits_outstanding_at_its_start_move(council: Engine) -> None:
@@ -185,7 +215,7 @@ def test_with_the_policy_off_due_dates_are_kept(council: Engine) -> None:
 def test_a_pause_already_over_when_recorded_is_applied_at_once(council: Engine) -> None:
     pause = add(council, "Mon 2026-11-16", "Fri 2026-11-20", today="Wed 2026-11-25")
     assert pause.applied_on == day("Wed 2026-11-25")
-    assert set(due_dates(council).values()) == {(day("Mon 2026-12-07"), DUE)}
+    assert set(due_dates(council).values()) == {(day("Mon 2026-12-07"), day("Mon 2026-12-07"))}
 
 
 @pytest.mark.parametrize(
@@ -231,7 +261,7 @@ def test_the_chase_applies_the_pause_and_its_ladder_moves(council: Engine) -> No
 
     summary = decide_run(council, POLICY, day("Mon 2026-11-23"), BASE_URL)
     assert summary.skipped is None and summary.items_by_stage == {}
-    assert set(due_dates(council).values()) == {(day("Mon 2026-12-07"), DUE)}
+    assert set(due_dates(council).values()) == {(day("Mon 2026-12-07"), day("Mon 2026-12-07"))}
     with Session(council) as session:
         later = plan_today(session, POLICY, day("Mon 2026-11-30"))
     assert later.items_by_stage() == {"due_in_5": len(due_dates(council))}
@@ -279,5 +309,5 @@ def test_runs_at_once_on_postgres_apply_a_pause_once(
     assert sorted(len(r) for r in results) == [0, 0, 1], results
     [[applied]] = [r for r in results if r]
     assert (applied.working_days, applied.audits_moved) == (5, count)
-    assert set(due_dates(pg_engine).values()) == {(day("Mon 2026-12-07"), DUE)}
+    assert set(due_dates(pg_engine).values()) == {(day("Mon 2026-12-07"), day("Mon 2026-12-07"))}
     assert actions(pg_engine).count("audit.due_date_moved") == count
