@@ -1,20 +1,29 @@
 """Sending the outbox: claim what is pending, send it over one transport, record each outcome.
 
-Shared by every flow that emails. Work is batched: one claim, one connection, and outcomes
-committed a batch at a time, never a Prefect task per email.
+Shared by every flow and command that emails. Work is batched (one claim a batch, one
+connection a run, never a Prefect task per email), but each email's outcome is committed as
+soon as the transport answers it: a run killed at any moment leaves at most the one message in
+flight to be sent again. A batch's claim is a lease (``models.outbox_store.LEASE``) renewed as
+the run goes; a batch left by a run that died is taken over when its lease lapses, or at once
+when the dead run was on this machine.
 """
 
 from __future__ import annotations
 
 import base64
+import os
+import socket
+import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from models import outbox_store as outbox
-from models.db import session_scope
+from models.db import in_transaction
 from models.outbox import Notification
 from notifications.messages import Attachment, Email
 from notifications.transports import (
@@ -25,8 +34,8 @@ from notifications.transports import (
     send_with_retries,
 )
 
-#: Notifications are claimed, sent and recorded this many at a time: a crash loses the record of
-#: at most this many sends (they are offered again after the stale-claim time).
+#: Notifications are claimed this many at a time: small enough that runs on several machines
+#: share the work, large enough that claiming costs little beside sending.
 BATCH = 200
 
 
@@ -36,6 +45,50 @@ class SendReport:
     failed: int = 0
     deferred: int = 0  # retryable errors that outlasted the run's retries: next run tries again
     errors: list[str] = field(default_factory=list)
+    #: Rows of the same causes being sent by another live run when this one ended.
+    elsewhere: int = 0
+    #: Rows of the same causes still unsent when this run ended (deferred, or held elsewhere).
+    left_pending: int = 0
+    #: Rows of the same causes unsent when the run started (for progress).
+    total: int = 0
+
+    def absorb(self, other: SendReport) -> None:
+        """Add another run's counts to this one (a flow that sends twice)."""
+        self.sent += other.sent
+        self.failed += other.failed
+        self.deferred += other.deferred
+        self.errors += other.errors
+        self.elsewhere, self.left_pending = other.elsewhere, other.left_pending
+        self.total += other.total
+
+
+def run_id() -> str:
+    """Names a run in its claims: this machine and process, so that a run on the same machine
+    can tell that the process holding a claim is gone."""
+    return f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+
+
+def dead_local_runs(runs: Collection[str]) -> list[str]:
+    """Those of ``runs`` that were processes on this machine that no longer exist."""
+    host, dead = socket.gethostname()[:60], []
+    for run in runs:
+        run_host, _, rest = run.partition(":")
+        pid = rest.partition(":")[0]
+        if run_host == host and pid.isdigit() and not _process_exists(int(pid)):
+            dead.append(run)
+    return dead
+
+
+def _process_exists(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def attachments_for_outbox(attachments: tuple[Attachment, ...]) -> list[dict[str, str]] | None:
@@ -60,79 +113,127 @@ def email_from_row(row: Notification) -> Email:
     return Email(row.recipient, row.subject, row.text_body, row.html_body, attachments, row.key)
 
 
-def send_outbox(
-    engine: Engine, open_transport: Callable[[], Transport], sleep: Callable[[float], None]
-) -> SendReport:
-    """Send every pending notification once; what cannot be sent now stays pending.
+ProgressHook = Callable[[SendReport], None]
 
-    Claims a batch at a time (so a claim is never older than one batch, and runs on several
-    machines share the work), over one transport connection. When the service itself is
-    unreachable, the run stops and leaves the rest pending rather than each email waiting out
-    its retries.
+
+def send_outbox(
+    engine: Engine,
+    open_transport: Callable[[], Transport],
+    sleep: Callable[[float], None],
+    *,
+    causes: Collection[str] | None = None,
+    lease: timedelta = outbox.LEASE,
+    progress: ProgressHook | None = None,
+) -> SendReport:
+    """Send every unsent notification (only those of ``causes`` when given) once; what cannot
+    be sent now stays pending for the next run.
+
+    When the service itself is unreachable, the run stops and leaves the rest pending rather
+    than each email waiting out its retries. ``progress`` is called after each batch.
     """
-    run, report, after = f"run-{uuid.uuid4()}", SendReport(), 0
-    transport: Transport | None = None
+    run, report = run_id(), SendReport()
+    with Session(engine) as session:
+        report.total = outbox.count_unsent(session, causes)
+        holders = outbox.live_claims(session, causes, lease=lease)
+    sender = _Sender(engine, run, open_transport, sleep, lease)
     try:
+        after, dead = 0, dead_local_runs(holders)
         while True:
-            with session_scope(engine, write_lock=True) as session:
-                batch = outbox.claim(session, run, BATCH, after_id=after)
+            batch = in_transaction(
+                engine,
+                lambda s: outbox.claim(
+                    s, run, BATCH, after, causes=causes, dead_runs=dead, lease=lease
+                ),
+            )
             if not batch:
                 break
             after = _id(batch[-1])
-            if transport is None:
-                try:
-                    transport = open_transport().__enter__()
-                except RetryableError as error:
-                    _record(
-                        engine,
-                        [("retry", _id(r), f"cannot connect: {error}") for r in batch],
-                        report,
-                    )
-                    break
-            outcomes, unavailable = _send_batch(transport, batch, sleep)
-            rest = [("retry", _id(row), unavailable or "") for row in batch[len(outcomes) :]]
-            _record(engine, outcomes + rest, report)
-            if unavailable:
+            stopped = sender.send_batch(batch, report)
+            if progress is not None:
+                progress(report)
+            if stopped:
                 break
     finally:
-        if transport is not None:
-            transport.__exit__(None, None, None)
+        sender.close()
+    with Session(engine) as session:
+        report.left_pending = outbox.count_unsent(session, causes)
+        report.elsewhere = sum(outbox.live_claims(session, causes, lease=lease).values())
     return report
+
+
+class _Sender:
+    """One run's transport (opened at its first email) and its records, one email at a time."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        run: str,
+        open_transport: Callable[[], Transport],
+        sleep: Callable[[float], None],
+        lease: timedelta,
+    ) -> None:
+        self.engine, self.run, self.sleep = engine, run, sleep
+        self.open_transport = open_transport
+        self.transport: Transport | None = None
+        self.renew_every, self.renewed = lease.total_seconds() / 4, time.monotonic()
+
+    def send_batch(self, batch: list[Notification], report: SendReport) -> bool:
+        """Send a claimed batch, recording each outcome at once; whether the run must stop
+        (the service is unreachable: the rest of the batch is left pending)."""
+        for index, row in enumerate(batch):
+            outcome, unavailable = self._send_one(row)
+            self._record([outcome], report)
+            if unavailable:
+                rest = [("retry", _id(r), unavailable) for r in batch[index + 1 :]]
+                self._record(rest, report)
+                return True
+        return False
+
+    def _send_one(self, row: Notification) -> tuple[tuple[str, int, str], str | None]:
+        if self.transport is None:
+            try:
+                self.transport = self.open_transport().__enter__()
+            except RetryableError as error:
+                reason = f"cannot connect: {error}"
+                return ("retry", _id(row), reason), reason
+        try:
+            reference = send_with_retries(self.transport, email_from_row(row), sleep=self.sleep)
+            return ("sent", _id(row), reference), None
+        except PermanentError as error:
+            return ("failed", _id(row), str(error)), None
+        except UnavailableError as error:
+            return ("retry", _id(row), str(error)), str(error)
+        except RetryableError as error:
+            return ("retry", _id(row), str(error)), None
+
+    def _record(self, outcomes: list[tuple[str, int, str]], report: SendReport) -> None:
+        if not outcomes:
+            return
+        renew = time.monotonic() - self.renewed >= self.renew_every
+
+        def record(session: Session) -> None:
+            outbox.record_outcomes(session, outcomes)
+            if renew:
+                outbox.renew_claims(session, self.run)
+
+        in_transaction(self.engine, record)
+        if renew:
+            self.renewed = time.monotonic()
+        for outcome, _, detail in outcomes:
+            if outcome == "sent":
+                report.sent += 1
+                continue
+            if outcome == "failed":
+                report.failed += 1
+            else:
+                report.deferred += 1
+            report.errors.append(detail)
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.__exit__(None, None, None)
 
 
 def _id(row: Notification) -> int:
     assert row.id is not None
     return row.id
-
-
-def _send_batch(
-    transport: Transport, rows: list[Notification], sleep: Callable[[float], None]
-) -> tuple[list[tuple[str, int, str]], str | None]:
-    """Send ``rows``; each one's outcome, and why the service is unreachable if it is."""
-    outcomes: list[tuple[str, int, str]] = []
-    for row in rows:
-        try:
-            reference = send_with_retries(transport, email_from_row(row), sleep=sleep)
-            outcomes.append(("sent", _id(row), reference))
-        except PermanentError as error:
-            outcomes.append(("failed", _id(row), str(error)))
-        except UnavailableError as error:
-            outcomes.append(("retry", _id(row), str(error)))
-            return outcomes, str(error)
-        except RetryableError as error:
-            outcomes.append(("retry", _id(row), str(error)))
-    return outcomes, None
-
-
-def _record(engine: Engine, outcomes: list[tuple[str, int, str]], report: SendReport) -> None:
-    with session_scope(engine) as session:
-        outbox.record_outcomes(session, outcomes)
-    for outcome, _, detail in outcomes:
-        if outcome == "sent":
-            report.sent += 1
-            continue
-        if outcome == "failed":
-            report.failed += 1
-        else:
-            report.deferred += 1
-        report.errors.append(detail)

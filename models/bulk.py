@@ -50,11 +50,15 @@ def insert_many(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     keys = list(rows[0])
     statement: Insert = insert(table)
     compiled = statement.compile(dialect=dialect, column_keys=keys)
-    order = list(compiled.positiontup or ()) if compiled.positional else keys
+    order = list(compiled.positiontup or ()) if compiled.positional else list(compiled.params)
     converters = [
         (key, _memoised(table.c[key].type.dialect_impl(dialect).bind_processor(dialect)))
         for key in order
     ]
+    # A column with a Python-side default that the rows leave out is still in the statement.
+    missing = {key: _scalar_default(table, key) for key in order if key not in rows[0]}
+    if missing:
+        rows = [{**missing, **row} for row in rows]
     params: list[Any] = [tuple([convert(row[key]) for key, convert in converters]) for row in rows]
     if not compiled.positional:
         params = [dict(zip(order, values, strict=True)) for values in params]
@@ -63,6 +67,13 @@ def insert_many(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
         cursor.executemany(compiled.string, params)
     finally:
         cursor.close()
+
+
+def _scalar_default(table: Table, key: str) -> Any:
+    default = table.c[key].default
+    if default is None or not getattr(default, "is_scalar", False):
+        raise ValueError(f"insert_many: every row needs {key!r} (it has no plain default)")
+    return default.arg  # type: ignore[attr-defined]
 
 
 def _memoised(process: Callable[[Any], Any] | None) -> Callable[[Any], Any]:

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -73,11 +79,14 @@ def current_revision(engine: Engine) -> str | None:
 
 
 @contextmanager
-def session_scope(engine: Engine, *, write_lock: bool = False) -> Iterator[Session]:
-    """One unit of work: committed if the block ends normally, rolled back otherwise.
+def session_scope(engine: Engine, *, write_lock: bool = True) -> Iterator[Session]:
+    """One unit of work that writes: committed if the block ends normally, rolled back otherwise.
 
-    ``write_lock``: the work reads, decides, then writes, and concurrent runs must take turns
-    (SQLite: BEGIN IMMEDIATE; PostgreSQL relies on row locks and constraints instead)."""
+    ``write_lock`` (the default): concurrent units of work take turns. On SQLite the transaction
+    starts with BEGIN IMMEDIATE, so it waits (busy timeout) for the writer before it instead of
+    reading first and then failing "database is locked" when it comes to write; PostgreSQL
+    relies on row locks and constraints instead. Code that only reads uses a plain ``Session``.
+    """
     with Session(engine, expire_on_commit=False) as session:
         if write_lock:
             session.connection(execution_options=WRITE_LOCK)
@@ -87,3 +96,48 @@ def session_scope(engine: Engine, *, write_lock: bool = False) -> Iterator[Sessi
         except BaseException:
             session.rollback()
             raise
+
+
+#: How often a unit of work is tried when the database says it is busy, and how long to wait
+#: before each retry (seconds). SQLite's own busy timeout (60 s) has already been waited out
+#: before "database is locked" reaches us; PostgreSQL reports deadlocks and serialisation
+#: failures at once.
+RETRY_DELAYS = (0.2, 1.0, 3.0, 10.0)
+
+
+def is_transient(error: BaseException) -> bool:
+    """Whether trying the same unit of work again may succeed: SQLite busy or locked, a
+    PostgreSQL deadlock or serialisation failure."""
+    if not isinstance(error, DBAPIError):
+        return False
+    text = str(error.orig).lower()
+    if "database is locked" in text or "database table is locked" in text:
+        return True
+    code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+    return code in ("40001", "40P01")
+
+
+def in_transaction(
+    engine: Engine,
+    work: Callable[[Session], T],
+    *,
+    write_lock: bool = True,
+    delays: tuple[float, ...] = RETRY_DELAYS,
+    sleep: Callable[[float], None] = time.sleep,
+) -> T:
+    """Run ``work`` in one transaction (:func:`session_scope`) and commit; when the database is
+    busy (:func:`is_transient`), roll back and run it again after each of ``delays``.
+
+    The one retry policy for writers that meet each other: ``work`` must only touch the
+    database (it may run more than once), and what it returns is what the last run returned.
+    """
+    for attempt in range(len(delays) + 1):
+        try:
+            with session_scope(engine, write_lock=write_lock) as session:
+                return work(session)
+        except DBAPIError as error:
+            if attempt == len(delays) or not is_transient(error):
+                raise
+            log.warning("database busy (%s); trying again in %.1f s", error.orig, delays[attempt])
+            sleep(delays[attempt])
+    raise AssertionError("unreachable")  # pragma: no cover

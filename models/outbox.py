@@ -25,6 +25,9 @@ class Notification(SQLModel, table=True):
     text_body: str
     html_body: str = ""
     attachments: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON))
+    #: What change wrote it (``extension-request:12``, ``allocation:2026-11``, ...): the command
+    #: or triggered flow that made the change sends the emails of its cause, and nothing else.
+    cause: str | None = Field(default=None, max_length=120, index=True)
     status: str = Field(default="pending", max_length=10, index=True)
     attempts: int = 0
     last_error: str | None = None

@@ -1,29 +1,34 @@
-"""The notification outbox: write once under a unique key, claim before sending, record the end.
+"""The notification outbox: write once under a unique key, claim before sending, record each end.
 
-Every email is first written here, then sent. A row is claimed before it is sent so that two runs
-at once never both send it: ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, and on SQLite one atomic
-UPDATE under the database's write lock.
+Every email is first written here, in the same transaction as the change that causes it, then
+sent. A row is claimed before it is sent so that two runs at once never both send it: ``FOR
+UPDATE SKIP LOCKED`` on PostgreSQL, and on SQLite one atomic UPDATE under the database's write
+lock. A claim is a lease: the run renews it while it works, and a row whose lease ran out (its
+run died) is claimed again by the next run. Each row's outcome is recorded as soon as the
+transport answers, so a run killed at any moment leaves at most the message in flight unknown.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session, col
 
 from models.base import utcnow
 from models.outbox import Notification, ReminderStage
 from models.programme import Audit
 
-#: A row left "sending" this long (its run died mid-send) is offered again. Resending risks a
-#: duplicate if the provider had accepted it; never resending would risk losing it.
-STALE_CLAIM = timedelta(minutes=30)
+#: How long a claim holds without being renewed. A run renews its claims every quarter of this
+#: while it sends; a row whose claim is older was left by a run that died, and is claimed again.
+LEASE = timedelta(minutes=2)
+UNSENT = ("pending", "sending")
 
 
 @dataclass(frozen=True)
@@ -39,16 +44,20 @@ class Outgoing:
     attachments: list[dict[str, Any]] | None = None
 
 
-def enqueue(session: Session, outgoing: Sequence[Outgoing]) -> dict[str, int]:
-    """Write notifications not already in the outbox; their ids by key (existing keys are left
-    alone, so a rerun never writes, and so never sends, the same email twice)."""
+def enqueue(
+    session: Session, outgoing: Sequence[Outgoing], cause: str | None = None
+) -> dict[str, int]:
+    """Write notifications not already in the outbox, marked with the ``cause`` that wrote
+    them; their ids by key (existing keys are left alone, so a rerun never writes, and so never
+    sends, the same email twice)."""
     if not outgoing:
         return {}
     dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     now = utcnow()
     rows = [
-        {**vars(item), "status": "pending", "attempts": 0, "created_at": now} for item in outgoing
+        {**vars(item), "cause": cause, "status": "pending", "attempts": 0, "created_at": now}
+        for item in outgoing
     ]
     ids: dict[str, int] = {}
     # In chunks: one VALUES list per statement, kept well under PostgreSQL's 65,535 parameters.
@@ -66,35 +75,80 @@ def enqueue(session: Session, outgoing: Sequence[Outgoing]) -> dict[str, int]:
 ENQUEUE_CHUNK = 1_000
 
 
-def claim(session: Session, run: str, limit: int, after_id: int = 0) -> list[Notification]:
-    """Claim up to ``limit`` pending notifications (and stale claims) with ids above
-    ``after_id`` for this run, in id order."""
-    now = utcnow()
+def _of_causes(causes: Collection[str] | None) -> ColumnElement[bool]:
+    """All rows, or those written by one of ``causes``."""
+    if causes is None:
+        return col(Notification.id).is_not(None)
+    return col(Notification.cause).in_(list(causes))
+
+
+def claim(
+    session: Session,
+    run: str,
+    limit: int,
+    after_id: int = 0,
+    *,
+    causes: Collection[str] | None = None,
+    dead_runs: Collection[str] = (),
+    lease: timedelta = LEASE,
+    now: datetime | None = None,
+) -> list[Notification]:
+    """Claim for ``run`` up to ``limit`` rows with ids above ``after_id``, in id order: pending
+    ones, and those whose claim lapsed or whose claiming run is known to be dead."""
+    now = now or utcnow()
+    taken_over = (col(Notification.status) == "sending") & or_(
+        col(Notification.claimed_at) < now - lease,
+        col(Notification.claimed_by).in_(list(dead_runs)),
+    )
     claimable = (
         select(Notification.id)
-        .where(
-            (Notification.status == "pending")
-            | ((Notification.status == "sending") & (Notification.claimed_at < now - STALE_CLAIM))
-        )
-        .where(Notification.id > after_id)
-        .order_by(Notification.id)
+        .where((col(Notification.status) == "pending") | taken_over)
+        .where(col(Notification.id) > after_id, _of_causes(causes))
+        .order_by(col(Notification.id))
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
         claimable = claimable.with_for_update(skip_locked=True)
     session.execute(
         update(Notification)
-        .where(Notification.id.in_(claimable.scalar_subquery()))
+        .where(col(Notification.id).in_(claimable.scalar_subquery()))
         .values(status="sending", claimed_by=run, claimed_at=now)
         .execution_options(synchronize_session=False)
     )
     return list(
         session.scalars(
             select(Notification)
-            .where(Notification.status == "sending", Notification.claimed_by == run)
-            .order_by(Notification.id)
+            .where(col(Notification.status) == "sending", col(Notification.claimed_by) == run)
+            .order_by(col(Notification.id))
         )
     )
+
+
+def live_claims(
+    session: Session,
+    causes: Collection[str] | None = None,
+    *,
+    lease: timedelta = LEASE,
+    now: datetime | None = None,
+) -> dict[str, int]:
+    """Rows being sent under a claim that has not lapsed, counted by the run holding them."""
+    now = now or utcnow()
+    query = (
+        select(col(Notification.claimed_by), func.count())
+        .where(
+            col(Notification.status) == "sending",
+            col(Notification.claimed_at) >= now - lease,
+            _of_causes(causes),
+        )
+        .group_by(col(Notification.claimed_by))
+    )
+    return {str(run): count for run, count in session.execute(query).all()}
+
+
+def count_unsent(session: Session, causes: Collection[str] | None = None) -> int:
+    """Rows not yet sent nor failed for good (pending, or claimed by a run)."""
+    query = select(func.count()).where(col(Notification.status).in_(UNSENT), _of_causes(causes))
+    return int(session.execute(query).scalar_one())
 
 
 #: What becomes of a notification after a send attempt: sent, failed for good, or back to
@@ -103,8 +157,12 @@ OUTCOME_STATUS = {"sent": "sent", "failed": "failed", "retry": "pending"}
 
 
 def record_outcomes(session: Session, outcomes: Sequence[tuple[str, int, str]]) -> None:
-    """Record ``(outcome, notification_id, detail)`` for a batch, in one statement a kind:
+    """Record ``(outcome, notification_id, detail)`` for each row, in one statement a kind:
     ``detail`` is the provider's reference when sent, else the error."""
+    if session.get_bind().dialect.name == "postgresql":
+        # A commit that waits for nothing: the record survives this process being killed (the
+        # server has it), and only a crash of the database server itself could lose it.
+        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
     now = utcnow()
     for outcome, status in OUTCOME_STATUS.items():
         rows = [(i, d) for o, i, d in outcomes if o == outcome]
@@ -130,6 +188,16 @@ def record_outcomes(session: Session, outcomes: Sequence[tuple[str, int, str]]) 
                 for row_id, detail in rows
             ],
         )
+
+
+def renew_claims(session: Session, run: str, now: datetime | None = None) -> None:
+    """Renew the lease on every row ``run`` still holds."""
+    session.execute(
+        update(Notification)
+        .where(col(Notification.status) == "sending", col(Notification.claimed_by) == run)
+        .values(claimed_at=now or utcnow())
+        .execution_options(synchronize_session=False)
+    )
 
 
 def unreported_failures(session: Session) -> list[Notification]:
@@ -181,8 +249,18 @@ def recorded_stages(session: Session) -> dict[tuple[int, date], set[str]]:
     return recorded
 
 
-def notifications(session: Session, status: str | None = None) -> list[Notification]:
-    query = select(Notification).order_by(Notification.id)
+def notifications(
+    session: Session, status: str | None = None, cause: str | None = None
+) -> list[Notification]:
+    query = select(Notification).order_by(col(Notification.id))
     if status:
-        query = query.where(Notification.status == status)
+        query = query.where(col(Notification.status) == status)
+    if cause:
+        query = query.where(col(Notification.cause) == cause)
     return list(session.scalars(query))
+
+
+def has_cause(session: Session, cause: str) -> bool:
+    """Whether the emails of ``cause`` have been written (a change's emails are written once)."""
+    query = select(col(Notification.id)).where(col(Notification.cause) == cause).limit(1)
+    return session.execute(query).first() is not None

@@ -71,6 +71,9 @@ class Audit(AuditBase, table=True):
     case_team: str = Field(max_length=120)
     case_service_area: str = Field(max_length=120)
     reason: str = Field(default="", max_length=1000)
+    #: The SEQUENCE of the latest calendar invitation sent for the audit (0: the allocation's);
+    #: every update or cancellation of the invitation takes the next number.
+    invite_sequence: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = timestamp()
     updated_at: datetime = timestamp()
 
