@@ -141,7 +141,7 @@ def send_outbox(
         while True:
             batch = in_transaction(
                 engine,
-                lambda s: outbox.claim(
+                lambda s, after=after: outbox.claim(
                     s, run, BATCH, after, causes=causes, dead_runs=dead, lease=lease
                 ),
             )
