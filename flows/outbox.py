@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -139,12 +140,11 @@ def send_outbox(
     try:
         after, dead = 0, dead_local_runs(holders)
         while True:
-            batch = in_transaction(
-                engine,
-                lambda s, after=after: outbox.claim(
-                    s, run, BATCH, after, causes=causes, dead_runs=dead, lease=lease
-                ),
-            )
+            claim = partial(
+                outbox.claim, run=run, limit=BATCH, after_id=after, causes=causes,
+                dead_runs=dead, lease=lease,
+            )  # fmt: skip
+            batch = in_transaction(engine, claim)
             if not batch:
                 break
             after = _id(batch[-1])
