@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -135,18 +136,20 @@ def cmd_allocate(args: argparse.Namespace) -> int:
     engine = ready_engine()
     with Session(engine) as session:
         cycle = store.get_cycle(session, args.month)
-        if cycle is not None and cycle.status != "planned":
-            # Answered without starting Prefect: nothing would change.
-            rows = store.allocation_rows(session, args.month)
-            print(
-                f"{args.month} is already allocated ({len(rows)} audits); nothing changed",
-                file=sys.stderr,
-            )
-            return _print_allocation(rows, args.json)
+        rows = store.allocation_rows(session, args.month)
+    if cycle is not None and cycle.status != "planned":
+        # Answered without starting Prefect: nothing would change, and what is pending of
+        # the month's emails (a run that died before sending) goes now.
+        print(
+            f"{args.month} is already allocated ({len(rows)} audits); nothing changed",
+            file=sys.stderr,
+        )
+        _send_pending(engine, policy, args.month)
+        return _print_allocation(rows, args.json)
     prepare_prefect_home()
     from flows.allocate import allocate_monthly_audits
 
-    outcome = allocate_monthly_audits(month=args.month, theme=theme)
+    outcome = run_flow(allocate_monthly_audits, month=args.month, theme=theme)
     if outcome.paused:
         print(f"Nothing allocated for {args.month}: {outcome.paused}", file=sys.stderr)
     elif outcome.already_allocated:
@@ -158,6 +161,34 @@ def cmd_allocate(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return _print_allocation(outcome.audits, args.json)
+
+
+def _send_pending(engine: Engine, policy: Any, month: str) -> None:
+    from flows.allocation_emails import allocation_cause
+    from flows.email_context import open_transport_for
+    from flows.failures import EmailsLeftPending
+    from flows.outbox import send_outbox
+
+    report = send_outbox(
+        engine, open_transport_for(policy), time.sleep, causes=[allocation_cause(month)]
+    )
+    if report.sent:
+        print(f"{report.sent} pending allocation email(s) sent", file=sys.stderr)
+    try:
+        EmailsLeftPending.raise_if_any(report)
+    except EmailsLeftPending as error:
+        raise CommandError(str(error)) from None
+
+
+def run_flow(flow: Any, **parameters: Any) -> Any:
+    """Run a flow in this process for the CLI: no retries (the operator is here to see the
+    error), and a run that left emails pending becomes one line on stderr and a non-zero exit."""
+    from flows.failures import EmailsLeftPending
+
+    try:
+        return flow.with_options(retries=0)(**parameters)
+    except EmailsLeftPending as error:
+        raise CommandError(str(error)) from None
 
 
 def _print_allocation(rows: list[dict[str, Any]], as_json: bool) -> int:

@@ -11,7 +11,8 @@ from datetime import date
 from sqlalchemy.engine import Engine
 
 from audits.demo_requests import requests_and_decisions
-from flows.chase import decide_run, open_transport_for
+from flows.chase import decide_run
+from flows.email_context import open_transport_for
 from flows.outbox import send_outbox
 from models import chase_store
 from models.audit_store import complete_audit

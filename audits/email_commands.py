@@ -39,8 +39,14 @@ def cmd_chase(args: argparse.Namespace) -> int:
     else:
         commands.prepare_prefect_home()
         from flows.chase import chase_outstanding_audits
+        from flows.failures import EmailsLeftPending
 
-        summary = chase_outstanding_audits(date=today.isoformat())
+        try:
+            summary = chase_outstanding_audits.with_options(retries=0)(date=today.isoformat())
+        except EmailsLeftPending as error:
+            if error.result is not None:
+                _print_summary(error.result, args.json)
+            raise commands.CommandError(str(error)) from None
     return _print_summary(summary, args.json)
 
 

@@ -32,7 +32,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     commands.prepare_prefect_home()
     from flows.report import compile_highlight_report
 
-    result = compile_highlight_report(month=args.month, out=args.out, email=not args.no_email)
+    result = commands.run_flow(
+        compile_highlight_report, month=args.month, out=args.out, email=not args.no_email
+    )
     if args.json:
         print(json.dumps(result, indent=2, default=_json_value))
         return 0

@@ -8,15 +8,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from datetime import date
 from typing import Any
+
+from sqlmodel import Session
 
 from audits import commands
 from audits.clock import today_in_london
 from audits.settings import load_policy
-from flows.events import emit_request_event
+from flows.delivery import Change, RequestEvent, deliver
+from flows.email_context import email_context
+from flows.request_emails import write_decision_emails, write_request_emails
 from models import request_store
-from models.db import session_scope
+from models.db import in_transaction
 from rules.requests import EXEMPTION_CATEGORIES, RequestError
 
 
@@ -102,23 +107,37 @@ def _common(parser: argparse.ArgumentParser, as_date: Any, who: str) -> None:
 def cmd_request(args: argparse.Namespace) -> int:
     on: date = args.on or today_in_london()
     policy = load_policy()
+    context = email_context(policy)
+    engine = commands.ready_engine()
+
+    def record(session: Session) -> tuple[dict[str, Any], Change]:
+        """The request or decision and its emails, in one transaction."""
+        if args.command == "extension" and args.action == "request":
+            request: Any = request_store.request_extension(
+                session, args.audit_id, args.until, args.reason, args.by, on, policy
+            )
+        elif args.command == "exemption" and args.action == "request":
+            request = request_store.request_exemption(
+                session, args.audit_id, args.category, args.reason, args.by, on
+            )
+        else:
+            request = _decide(session, args, on, policy)
+        shown = request_store.request_json(request)
+        if args.action == "request":
+            cause = write_request_emails(session, args.command, request.id, context)
+        else:
+            cause = write_decision_emails(session, args.command, request.id, context)
+        what = "requested" if args.action == "request" else shown["status"]
+        event = RequestEvent(args.command, what, shown["request_id"], shown["audit_id"])
+        return shown, Change(cause, event)
+
     try:
-        with session_scope(commands.ready_engine(), write_lock=True) as session:
-            if args.command == "extension" and args.action == "request":
-                request: Any = request_store.request_extension(
-                    session, args.audit_id, args.until, args.reason, args.by, on, policy
-                )
-            elif args.command == "exemption" and args.action == "request":
-                request = request_store.request_exemption(
-                    session, args.audit_id, args.category, args.reason, args.by, on
-                )
-            else:
-                request = _decide(session, args, on, policy)
-            shown = request_store.request_json(request)
+        shown, change = in_transaction(engine, record)
     except RequestError as error:
         raise commands.CommandError(str(error)) from None
-    what = "requested" if args.action == "request" else shown["status"]
-    emit_request_event(args.command, what, shown["request_id"], shown["audit_id"])
+    warning = deliver(engine, change, policy).warning()
+    if warning:
+        print(warning, file=sys.stderr)
     if args.json:
         print(json.dumps(shown, indent=2))
     else:

@@ -1,8 +1,10 @@
 """The ``allocate-monthly-audits`` flow: load, apply the allocation rules, write, report.
 
-:func:`allocate_cycle` is the whole job on one database session, in one transaction, so that a
-crash or a concurrent run leaves either a complete allocation or none. The flow wraps it in a
-single task: work is batched, never a task per case.
+:func:`allocate_cycle` is the whole job on one database session, and the allocation emails (with
+their invitations) are written in the same transaction (:func:`allocate_and_write`), so a crash
+or a concurrent run leaves either a complete allocation with all its emails, or nothing. The
+flow wraps it in a single task and sends in another: work is batched, never a task per case.
+Run again on a month already allocated, it changes nothing and sends what is still pending.
 """
 
 from __future__ import annotations
@@ -16,22 +18,20 @@ from prefect import flow, get_run_logger, task
 from sqlmodel import Session
 
 from audits.settings import get_engine, load_policy
-from flows.allocation_emails import enqueue_allocation_emails
-from flows.chase import open_transport_for
+from flows.allocation_emails import allocation_cause, write_allocation_emails
+from flows.email_context import EmailContext, email_context, open_transport_for
+from flows.failures import EmailsLeftPending
 from flows.memory import no_cyclic_gc
 from flows.outbox import SendReport, send_outbox
-from flows.reaudits import email_reaudits
+from flows.reaudits import write_reaudit_emails
 from models import allocation_store as store
-from models.base import utcnow
-from models.db import session_scope
+from models.db import in_transaction
 from models.reaudit_store import schedule_reaudits
-from notifications.settings import TransportSettings
 from rules.allocation import allocate
 from rules.due_dates import allocation_date, due_date
 from rules.eligibility import eligible_auditors, eligible_cases
 from rules.pauses import pause_on
 from rules.policy import Policy
-from web.secret import get_secret_key
 
 
 @dataclass
@@ -119,29 +119,40 @@ def _already(session: Session, outcome: AllocationOutcome, theme: str) -> Alloca
     return outcome
 
 
+def allocate_and_write(
+    session: Session, policy: Policy, month: str, theme: str | None, context: EmailContext
+) -> AllocationOutcome:
+    """:func:`allocate_cycle`, and in the same transaction the allocation emails of the month
+    and of re-audits this run scheduled into other months already allocated."""
+    outcome = allocate_cycle(session, policy, month, theme)
+    if not outcome.paused:
+        cause = allocation_cause(month)
+        write_allocation_emails(session, month, context, cause)
+        write_reaudit_emails(
+            session, set(outcome.reaudits_scheduled.values()) - {month}, context, cause
+        )
+    return outcome
+
+
 @task(name="allocate-and-record")
 def allocate_and_record(month: str, theme: str | None) -> AllocationOutcome:
     policy = load_policy()
-    with session_scope(get_engine(), write_lock=True) as session:
-        return allocate_cycle(session, policy, month, theme)
+    context = email_context(policy)
+    return in_transaction(
+        get_engine(), lambda session: allocate_and_write(session, policy, month, theme, context)
+    )
+
+
+def send_allocation_emails(month: str, policy: Policy) -> SendReport:
+    """Send what is pending of ``month``'s allocation: everything its runs wrote."""
+    return send_outbox(
+        get_engine(), open_transport_for(policy), time.sleep, causes=[allocation_cause(month)]
+    )
 
 
 @task(name="email-allocations")
-def email_allocations(month: str, reaudit_months: list[str] | None = None) -> SendReport:
-    """Write the allocation emails (with their invitations), and those of re-audits this run
-    scheduled into other months already allocated, and send the outbox."""
-    policy, settings = load_policy(), TransportSettings()
-    enqueue_allocation_emails(
-        get_engine(),
-        month,
-        settings.base_url,
-        settings.email_from,
-        policy.name,
-        secret=get_secret_key(),
-        now=utcnow(),
-    )
-    email_reaudits(get_engine(), policy, set(reaudit_months or ()) - {month})
-    return send_outbox(get_engine(), open_transport_for(policy), time.sleep)
+def email_allocations(month: str) -> SendReport:
+    return send_allocation_emails(month, load_policy())
 
 
 @flow(name="allocate-monthly-audits")
@@ -150,8 +161,9 @@ def allocate_monthly_audits(month: str, theme: str | None = None) -> AllocationO
     programme file's theme for the month, else ``all``)."""
     logger = get_run_logger()
     outcome = allocate_and_record(month, theme)
+    report = SendReport()
     if not outcome.paused:
-        report = email_allocations(month, sorted(set(outcome.reaudits_scheduled.values())))
+        report = email_allocations(month)
         logger.info(
             "Allocation emails: %d sent, %d failed, %d left for the next run",
             report.sent,
@@ -177,4 +189,5 @@ def allocate_monthly_audits(month: str, theme: str | None = None) -> AllocationO
             outcome.theme,
             len(outcome.shortfalls),
         )
+    EmailsLeftPending.raise_if_any(report)
     return outcome

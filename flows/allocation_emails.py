@@ -1,20 +1,24 @@
 """The allocation email: each auditor is told what they have been allocated, with a calendar
 invitation to block out time for the audit and the reflection conversation, and signed links
-(for them alone, usable once) to ask for an extension or an exemption."""
+(for them alone, usable once) to ask for an extension or an exemption.
+
+Written in the transaction that allocates (or reallocates, or schedules a re-audit into a month
+already allocated), so an allocation committed always has its emails in the outbox.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
-from audits.clock import LONDON
+from flows.email_context import EmailContext
 from flows.outbox import attachments_for_outbox
 from models import chase_store, outbox_store
-from models.db import session_scope
 from models.outbox_store import Outgoing
 from models.people import Staff
 from models.programme import Audit
+from notifications.invite import LONDON
 from notifications.messages import AllocationNotice
 from notifications.render import render_allocation
 from rules.cohorts import COHORTS, cohort_title
@@ -25,30 +29,39 @@ from web.links import make_link
 LINK_DAYS_AFTER_DUE = 30
 
 
-def enqueue_allocation_emails(
-    engine: Engine,
-    month: str,
-    base_url: str,
-    organiser: str,
-    programme_name: str,
-    *,
-    secret: str,
-    now: datetime,
-) -> int:
-    """Write an allocation email for every audit of ``month`` that has none yet; how many.
+def allocation_cause(month: str) -> str:
+    """The outbox cause of a month's allocation emails (and of those of re-audits its runs
+    scheduled into other months already allocated)."""
+    return f"allocation:{month}"
 
-    Runs after every allocation run, so that emails lost to a crash between the allocation and
-    this step are written by the next run (each has a unique key: never twice). The links are
-    signed with ``secret`` at ``now``; an email already written keeps the links it was sent with.
+
+def write_allocation_emails(session: Session, month: str, context: EmailContext, cause: str) -> int:
+    """Write an allocation email for every outstanding audit of ``month`` that has none yet
+    (each has its own key: never twice); how many were written.
+
+    An email already written keeps the links it was signed with; those written now are signed
+    at ``context.now``.
     """
-    signer = _Signer(base_url, secret, now)
-    with session_scope(engine) as session:
-        audits = chase_store.audits_with_auditors(session, month)
-        outgoing = [
-            _outgoing(_notice(audit, person, signer, organiser), programme_name)
-            for audit, person in audits
-        ]
-        return len(outbox_store.enqueue(session, outgoing))
+    pairs = chase_store.audits_with_auditors(session, month)
+    return write_for(session, pairs, context, cause)
+
+
+def write_for(
+    session: Session, pairs: list[tuple[Audit, Staff]], context: EmailContext, cause: str
+) -> int:
+    """Write the allocation emails of these audits that have none yet, each to its auditor;
+    how many were new. (Those written already are not even rendered again.)"""
+    written = outbox_store.existing_keys(session, [_key(audit.id) for audit, _ in pairs])
+    outgoing = [
+        _outgoing(allocation_notice(audit, person, context), context)
+        for audit, person in pairs
+        if _key(audit.id) not in written
+    ]
+    return len(outbox_store.enqueue(session, outgoing, cause))
+
+
+def _key(audit_id: int | None) -> str:
+    return f"allocation:{audit_id}"
 
 
 def link_ttl(now: datetime, due_on: date) -> timedelta:
@@ -59,21 +72,19 @@ def link_ttl(now: datetime, due_on: date) -> timedelta:
     return max(ends - now, timedelta(days=1))
 
 
-class _Signer:
-    """Signs the request links of one run: one base URL, one secret, one moment."""
-
-    def __init__(self, base_url: str, secret: str, now: datetime) -> None:
-        self.base_url, self.secret, self.now = base_url.rstrip("/"), secret, now
-
-    def link(self, purpose: str, audit: Audit) -> str:
-        assert audit.id is not None
-        ttl = link_ttl(self.now, audit.due_on)
-        return make_link(
-            self.base_url, purpose, audit.id, audit.auditor_id, self.now, ttl, self.secret
-        )
+def _link(context: EmailContext, purpose: str, audit: Audit) -> str:
+    assert audit.id is not None
+    ttl = link_ttl(context.now, audit.due_on)
+    return make_link(
+        context.site, purpose, audit.id, audit.auditor_id, context.now, ttl, context.secret
+    )
 
 
-def _notice(audit: Audit, person: Staff, signer: _Signer, organiser: str) -> AllocationNotice:
+def allocation_notice(
+    audit: Audit, person: Staff, context: EmailContext, *, with_links: bool = True
+) -> AllocationNotice:
+    """What the auditor's calendar invitation (and allocation email) says of ``audit`` as it is
+    now: its slot before the due date, at the audit's current invitation SEQUENCE."""
     assert audit.id is not None
     start, end = audit_slot(audit.allocated_on, audit.due_on)
     title = cohort_title(audit.cohort) if audit.cohort in COHORTS else audit.cohort
@@ -87,23 +98,20 @@ def _notice(audit: Audit, person: Staff, signer: _Signer, organiser: str) -> All
         cohort_title=title,
         allocated_on=audit.allocated_on,
         due_on=audit.due_on,
-        link=f"{signer.base_url}/audits/{audit.id}",
-        slot_start=_london(start),
-        slot_end=_london(end),
-        organiser_email=organiser,
-        extension_link=signer.link("extension-request", audit),
-        exemption_link=signer.link("exemption-request", audit),
+        link=f"{context.site}/audits/{audit.id}",
+        slot_start=start.replace(tzinfo=LONDON),
+        slot_end=end.replace(tzinfo=LONDON),
+        organiser_email=context.organiser,
+        extension_link=_link(context, "extension-request", audit) if with_links else "",
+        exemption_link=_link(context, "exemption-request", audit) if with_links else "",
+        invite_sequence=audit.invite_sequence,
     )
 
 
-def _london(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=LONDON)
-
-
-def _outgoing(notice: AllocationNotice, programme_name: str) -> Outgoing:
-    email = render_allocation(notice, programme_name)
+def _outgoing(notice: AllocationNotice, context: EmailContext) -> Outgoing:
+    email = render_allocation(notice, context.programme_name)
     return Outgoing(
-        key=f"allocation:{notice.audit_id}",
+        key=_key(notice.audit_id),
         kind="allocation",
         recipient=notice.recipient_email,
         subject=email.subject,

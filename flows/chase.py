@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import time
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from datetime import date as date_type
@@ -23,8 +22,10 @@ from sqlmodel import Session
 
 from audits.clock import today_in_london
 from audits.settings import get_engine, load_policy
+from flows.email_context import open_transport_for
+from flows.failures import RETRIES, RETRY_DELAY, EmailsLeftPending, tell_aps_of_failure
 from flows.memory import no_cyclic_gc
-from flows.outbox import SendReport, send_outbox
+from flows.outbox import SendReport, progress_logger, send_outbox
 from models import chase_store, outbox_store, pause_store
 from models.allocation_store import load_pauses
 from models.chase_store import Person
@@ -33,7 +34,6 @@ from models.outbox_store import Outgoing
 from notifications.messages import STAGES, Digest, DigestItem
 from notifications.render import render_digest
 from notifications.settings import TransportSettings
-from notifications.transports import Transport, transport_from_settings
 from rules.chase import APS, AUDITOR, LINE_MANAGER, ChasePlan, Notice, plan_chase
 from rules.pauses import PauseSpell, pause_on
 from rules.policy import Policy
@@ -253,11 +253,6 @@ def decide_run(
         return summary
 
 
-def open_transport_for(policy: Policy) -> Callable[[], Transport]:
-    settings = TransportSettings()
-    return lambda: transport_from_settings(settings, policy.notify_templates)
-
-
 @task(name="decide-and-record-chase")
 def decide_task(today: date) -> ChaseSummary:
     return decide_run(get_engine(), load_policy(), today, TransportSettings().base_url)
@@ -265,19 +260,30 @@ def decide_task(today: date) -> ChaseSummary:
 
 @task(name="send-outbox")
 def send_task() -> SendReport:
-    return send_outbox(get_engine(), open_transport_for(load_policy()), time.sleep)
+    """Send everything pending: the run's digests, and whatever an earlier change, run or
+    lost event left behind (so nothing waits longer than one working day)."""
+    progress = progress_logger(get_run_logger())
+    return send_outbox(
+        get_engine(), open_transport_for(load_policy()), time.sleep, progress=progress
+    )
 
 
-@flow(name="chase-outstanding-audits")
+@flow(
+    name="chase-outstanding-audits",
+    retries=RETRIES,
+    retry_delay_seconds=RETRY_DELAY,
+    on_failure=[tell_aps_of_failure],
+    on_crashed=[tell_aps_of_failure],
+)
 def chase_outstanding_audits(date: str | None = None) -> dict[str, Any]:
     """Send the day's reminders, chases and escalations (``date`` as YYYY-MM-DD; default
-    today in Europe/London). Nothing is sent on weekends, bank holidays or during a pause."""
+    today in Europe/London), and whatever else is pending in the outbox. No reminder is sent
+    on weekends, bank holidays or during a pause. Ends Failed when emails were left pending."""
     logger = get_run_logger()
     today = parse_date(date) if date else today_in_london()
     summary = decide_task(today)
     if summary.skipped:
-        logger.info("Nothing sent on %s: %s", today, summary.skipped)
-        return summary.as_json()
+        logger.info("No reminders on %s: %s", today, summary.skipped)
     report = send_task()
     summary.emails_sent, summary.failed, summary.deferred = (
         report.sent,
@@ -292,10 +298,13 @@ def chase_outstanding_audits(date: str | None = None) -> dict[str, Any]:
         summary.recipients,
         summary.items_by_stage,
         report.failed,
-        report.deferred,
+        report.left_pending,
     )
     for error in report.errors[:20]:
         logger.warning("Not delivered: %s", error)
+    if report.elsewhere:
+        logger.info("%d email(s) are being sent by another run at this moment", report.elsewhere)
+    EmailsLeftPending.raise_if_any(report, summary.as_json())
     return summary.as_json()
 
 

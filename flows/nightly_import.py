@@ -29,7 +29,8 @@ from sqlalchemy.engine import Engine
 
 from audits.clock import LONDON, today_in_london
 from audits.settings import Settings, get_engine, load_policy
-from flows.chase import open_transport_for
+from flows.email_context import open_transport_for
+from flows.failures import RETRIES, RETRY_DELAY, retry_if_transient, tell_aps_of_failure
 from flows.outbox import SendReport, send_outbox
 from importer import ImportFailed, import_cases, import_staff
 from models import chase_store, outbox_store
@@ -46,7 +47,10 @@ KEY_LIMIT = 300
 
 
 class ImportFolderFailed(Exception):
-    """Some file was refused: raised after the rest were imported, so the run shows Failed."""
+    """Some file was refused: raised after the rest were imported, so the run shows Failed.
+    The APS team has been told which files (so the failure hook tells nobody again)."""
+
+    aps_told = True
 
 
 @dataclass(frozen=True)
@@ -194,7 +198,12 @@ def _engine() -> Engine:
     return get_engine(Settings().database_url)
 
 
-@task(name="import-drop-folder")
+@task(
+    name="import-drop-folder",
+    retries=RETRIES,
+    retry_delay_seconds=RETRY_DELAY,
+    retry_condition_fn=retry_if_transient,
+)
 def import_task(folder: Path, today: date) -> DropFolderOutcome:
     return import_drop_folder(_engine(), folder, today, datetime.now(UTC))
 
@@ -221,10 +230,18 @@ def skip_reason(folder: Path | None) -> str:
     return ""
 
 
-@flow(name="nightly-case-import")
+@flow(
+    name="nightly-case-import",
+    on_failure=[tell_aps_of_failure],
+    on_crashed=[tell_aps_of_failure],
+)
 def nightly_case_import(day: str | None = None) -> dict[str, Any]:
     """Import the staff and case exports waiting in ``AUDITS_IMPORT_DIR`` as of ``day``
-    (YYYY-MM-DD, default today in London). Ends Failed, after telling APS, if any file failed."""
+    (YYYY-MM-DD, default today in London). Ends Failed, after telling APS, if any file failed.
+
+    The import task, not the flow, is retried (when the database was busy or away): a refused
+    file is moved to ``failed/`` at once, so a retried flow would find nothing and end
+    Completed, hiding the refusal."""
     logger = get_run_logger()
     today = date.fromisoformat(day) if day else today_in_london()
     folder = Settings().import_dir

@@ -19,6 +19,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -115,6 +116,21 @@ def email_from_row(row: Notification) -> Email:
 
 
 ProgressHook = Callable[[SendReport], None]
+
+
+def progress_logger(logger: Any) -> ProgressHook:
+    """Logs a run's progress after each batch: "1,200 of 20,000 emails sent"."""
+
+    def progress(report: SendReport) -> None:
+        logger.info(
+            "%s of %s emails sent (%d failed for good, %d left for the next run)",
+            f"{report.sent:,}",
+            f"{report.total:,}",
+            report.failed,
+            report.deferred,
+        )
+
+    return progress
 
 
 def send_outbox(

@@ -2,9 +2,10 @@
 already been allocated.
 
 Triggered by ``audit.completed`` (emitted when a completion is recorded and a Prefect server is
-configured); the allocation flow runs the same reconciliation first thing, so a lost event delays
-a re-audit by at most one allocation, and a repeated one makes nothing twice. Thin: one task
-loads, applies ``rules.reaudits`` and writes in one transaction; one task sends.
+configured); a completion also schedules its re-audit in its own transaction, and the allocation
+flow runs the same reconciliation first thing, so a lost event delays nothing and a repeated one
+makes nothing twice. Thin: one task loads, applies ``rules.reaudits``, writes the re-audits and
+their emails in one transaction; one task sends.
 """
 
 from __future__ import annotations
@@ -18,21 +19,18 @@ from typing import Any
 
 from prefect import flow, get_run_logger, task
 from sqlalchemy import select
-from sqlalchemy.engine import Engine
-from sqlmodel import col
+from sqlmodel import Session, col
 
 from audits.clock import today_in_london
 from audits.settings import get_engine, load_policy
-from flows.allocation_emails import enqueue_allocation_emails
-from flows.chase import open_transport_for
+from flows.allocation_emails import write_allocation_emails
+from flows.email_context import EmailContext, email_context, open_transport_for
+from flows.failures import RETRIES, RETRY_DELAY, EmailsLeftPending, tell_aps_of_failure
 from flows.outbox import SendReport, send_outbox
-from models.base import utcnow
-from models.db import session_scope
+from models.db import in_transaction
 from models.programme import Audit, Cycle
 from models.reaudit_store import schedule_reaudits
-from notifications.settings import TransportSettings
 from rules.policy import Policy
-from web.secret import get_secret_key
 
 
 @dataclass
@@ -53,55 +51,65 @@ def reaudit_row(audit: Audit) -> dict[str, Any]:
     }
 
 
-def reconcile(engine: Engine, policy: Policy, today: date) -> list[dict[str, Any]]:
-    """Create the missing re-audits in one transaction; each one made, as :func:`reaudit_row`."""
-    with session_scope(engine, write_lock=True) as session:
-        return [reaudit_row(audit) for audit in schedule_reaudits(session, policy, today)]
+def schedule_and_write(
+    session: Session, policy: Policy, today: date, context: EmailContext, cause: str
+) -> list[Audit]:
+    """Create the missing re-audits and write the allocation emails of those that fall in a
+    month already allocated (the others go out with their month's allocation)."""
+    made = schedule_reaudits(session, policy, today)
+    write_reaudit_emails(session, {audit.cycle for audit in made}, context, cause)
+    return made
 
 
-def allocated_months(engine: Engine, months: Iterable[str]) -> list[str]:
+def allocated_months(session: Session, months: Iterable[str]) -> list[str]:
     """Those of ``months`` already allocated: a re-audit falling in one of them missed its
-    month's allocation email, so it is sent now (the others go out with their allocation)."""
+    month's allocation email, so it is written now."""
     wanted = sorted(set(months))
     if not wanted:
         return []
-    with session_scope(engine) as session:
-        query = select(col(Cycle.month)).where(
-            col(Cycle.month).in_(wanted), col(Cycle.status) == "allocated"
-        )
-        return sorted(session.scalars(query))
+    query = select(col(Cycle.month)).where(
+        col(Cycle.month).in_(wanted), col(Cycle.status) == "allocated"
+    )
+    return sorted(session.scalars(query))
 
 
-def email_reaudits(engine: Engine, policy: Policy, months: Iterable[str]) -> int:
-    """Write the allocation emails of re-audits in already-allocated ``months``; how many.
-    Each audit's allocation email has its own outbox key, so none is ever written twice."""
-    settings, written = TransportSettings(), 0
-    for month in allocated_months(engine, months):
-        written += enqueue_allocation_emails(
-            engine,
-            month,
-            settings.base_url,
-            settings.email_from,
-            policy.name,
-            secret=get_secret_key(),
-            now=utcnow(),
-        )
-    return written
+def write_reaudit_emails(
+    session: Session, months: Iterable[str], context: EmailContext, cause: str
+) -> int:
+    """Write the allocation emails of the audits in already-allocated ``months`` that have none;
+    how many. Each audit's allocation email has its own key, so none is ever written twice."""
+    return sum(
+        write_allocation_emails(session, month, context, cause)
+        for month in allocated_months(session, months)
+    )
 
 
 @task(name="schedule-missing-reaudits")
 def schedule_task(today: date) -> list[dict[str, Any]]:
-    return reconcile(get_engine(), load_policy(), today)
-
-
-@task(name="email-reaudits")
-def email_task(months: list[str]) -> SendReport:
     policy = load_policy()
-    email_reaudits(get_engine(), policy, months)
-    return send_outbox(get_engine(), open_transport_for(policy), time.sleep)
+    context = email_context(policy)
+    cause = f"reaudits:{today.isoformat()}"
+    return in_transaction(
+        get_engine(),
+        lambda session: [
+            reaudit_row(a) for a in schedule_and_write(session, policy, today, context, cause)
+        ],
+    )
 
 
-@flow(name="schedule-reaudit")
+@task(name="send-reaudit-emails")
+def send_task(today: date) -> SendReport:
+    cause = f"reaudits:{today.isoformat()}"
+    return send_outbox(get_engine(), open_transport_for(load_policy()), time.sleep, causes=[cause])
+
+
+@flow(
+    name="schedule-reaudit",
+    retries=RETRIES,
+    retry_delay_seconds=RETRY_DELAY,
+    on_failure=[tell_aps_of_failure],
+    on_crashed=[tell_aps_of_failure],
+)
 def schedule_reaudit(audit_id: int | None = None, date: str | None = None) -> ReauditOutcome:
     """Create every missing re-audit (``audit_id``, from the triggering event, is only logged:
     the whole backlog is reconciled, so an earlier lost event is made good too). ``date``
@@ -109,13 +117,13 @@ def schedule_reaudit(audit_id: int | None = None, date: str | None = None) -> Re
     logger = get_run_logger()
     today = date_type.fromisoformat(date) if date else today_in_london()
     outcome = ReauditOutcome(today.isoformat(), schedule_task(today))
-    if outcome.scheduled:
-        report = email_task(sorted({row["cycle"] for row in outcome.scheduled}))
-        outcome.emails_sent = report.sent
+    report = send_task(today)
+    outcome.emails_sent = report.sent
     logger.info(
         "Completion of audit %s: %d re-audit(s) scheduled: %s",
         audit_id if audit_id is not None else "(none named)",
         len(outcome.scheduled),
         ", ".join(f"{r['audit_id']} in {r['cycle']}" for r in outcome.scheduled) or "none missing",
     )
+    EmailsLeftPending.raise_if_any(report)
     return outcome

@@ -13,15 +13,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from audits.clock import today_in_london
 from audits.settings import get_engine, load_policy
-from flows.chase import open_transport_for
-from flows.outbox import SendReport, attachments_for_outbox, send_outbox
+from flows.email_context import open_transport_for
+from flows.failures import EmailsLeftPending
+from flows.outbox import SendReport, attachments_for_outbox, progress_logger, send_outbox
 from models import outbox_store
 from models.db import session_scope
 from models.outbox_store import Outgoing
@@ -147,7 +148,7 @@ def _compile(month: str, out: str) -> dict[str, Any]:
         compiled.figures, compiled.pdf, policy.report.distribution, TransportSettings().base_url
     )
     with session_scope(engine) as session:
-        outbox_store.enqueue(session, emails)
+        outbox_store.enqueue(session, emails, report_cause(month))
     return {
         **figures_json(compiled.figures),
         "html": str(compiled.html_path),
@@ -157,9 +158,20 @@ def _compile(month: str, out: str) -> dict[str, Any]:
     }
 
 
+def report_cause(month: str) -> str:
+    return f"report:{month}"
+
+
 @task(name="send-report")
-def _send() -> SendReport:
-    return send_outbox(get_engine(), open_transport_for(load_policy()), time.sleep)
+def _send(month: str) -> SendReport:
+    progress = progress_logger(get_run_logger())
+    return send_outbox(
+        get_engine(),
+        open_transport_for(load_policy()),
+        time.sleep,
+        causes=[report_cause(month)],
+        progress=progress,
+    )
 
 
 @flow(name="compile-highlight-report")
@@ -170,6 +182,7 @@ def compile_highlight_report(
     month = month or month_of(today_in_london())
     result = _compile(month, out or str(DEFAULT_OUT))
     if email:
-        report = _send()
+        report = _send(month)
         result["sent"] = report.sent
+        EmailsLeftPending.raise_if_any(report, result)
     return result

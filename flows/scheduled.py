@@ -3,7 +3,8 @@
 Prefect's cron schedules run on every candidate day (Europe/London); only the month's first
 working day allocates and only its last working day compiles the report. On any other day the
 run ends at once and its log says why, so an operator reading the Prefect UI sees that nothing
-was missed.
+was missed. A run that fails is tried again (``flows.failures``) for the same day: Prefect keeps a
+run's expected start time across its retries.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from prefect import flow, get_run_logger
 
 from audits.clock import LONDON, today_in_london
 from flows.allocate import allocate_monthly_audits
+from flows.failures import RETRIES, RETRY_DELAY, tell_aps_of_failure
 from flows.report import compile_highlight_report
 from rules.months import month_of
 from rules.schedule import allocation_skip_reason, report_skip_reason
@@ -37,7 +39,13 @@ def _day(text: str | None) -> date:
     return run_day(text, flow_run.scheduled_start_time)
 
 
-@flow(name="scheduled-allocation")
+@flow(
+    name="scheduled-allocation",
+    retries=RETRIES,
+    retry_delay_seconds=RETRY_DELAY,
+    on_failure=[tell_aps_of_failure],
+    on_crashed=[tell_aps_of_failure],
+)
 def scheduled_allocation(day: str | None = None) -> dict[str, Any]:
     """Allocate the month's audits if ``day`` (default: the day the run was scheduled for) is
     its first working day."""
@@ -50,7 +58,13 @@ def scheduled_allocation(day: str | None = None) -> dict[str, Any]:
     return {"day": today.isoformat(), "month": outcome.month, "allocated": len(outcome.audits)}
 
 
-@flow(name="scheduled-report")
+@flow(
+    name="scheduled-report",
+    retries=RETRIES,
+    retry_delay_seconds=RETRY_DELAY,
+    on_failure=[tell_aps_of_failure],
+    on_crashed=[tell_aps_of_failure],
+)
 def scheduled_report(day: str | None = None) -> dict[str, Any]:
     """Compile the month's highlight report if ``day`` (default: the day the run was scheduled
     for) is its last working day."""

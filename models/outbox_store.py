@@ -260,6 +260,16 @@ def notifications(
     return list(session.scalars(query))
 
 
+def existing_keys(session: Session, keys: Sequence[str]) -> set[str]:
+    """Those of ``keys`` already in the outbox."""
+    found: set[str] = set()
+    for start in range(0, len(keys), ENQUEUE_CHUNK):
+        chunk = list(keys[start : start + ENQUEUE_CHUNK])
+        query = select(col(Notification.key)).where(col(Notification.key).in_(chunk))
+        found.update(session.scalars(query))
+    return found
+
+
 def has_cause(session: Session, cause: str) -> bool:
     """Whether the emails of ``cause`` have been written (a change's emails are written once)."""
     query = select(col(Notification.id)).where(col(Notification.cause) == cause).limit(1)

@@ -1,8 +1,14 @@
-"""The calendar invitation sent with an allocation, and the wording it shares with the emails.
+"""The calendar invitation of an audit, and the wording it shares with the emails.
 
 The invitation is an iCalendar REQUEST made with the ``icalendar`` library: one event in
 Europe/London time with its VTIMEZONE, the organiser and the auditor as a required attendee, and
 a reminder the day before. It carries the case reference, the due date and a link: no child data.
+
+Every invitation of one audit has the same UID (``audit-<id>@<domain>``), so a calendar keeps one
+entry for it: the allocation's has SEQUENCE 0; each later one (a new due date after an extension
+or a pause: METHOD:REQUEST; the auditor released by an exemption or a withdrawal: METHOD:CANCEL)
+has the next SEQUENCE (``AllocationNotice.invite_sequence``), as iTIP (RFC 5546) asks, so the
+calendar takes it as newer than what it holds.
 """
 
 from __future__ import annotations
@@ -110,7 +116,7 @@ def _alarm(summary: str) -> Alarm:
     return alarm
 
 
-def _event(notice: AllocationNotice, stamp: datetime) -> Event:
+def _event(notice: AllocationNotice, stamp: datetime, status: str) -> Event:
     start, end = as_london(notice.slot_start), as_london(notice.slot_end)
     if end <= start:
         raise ValueError(f"audit {notice.audit_id}: the slot must end after it starts")
@@ -125,22 +131,34 @@ def _event(notice: AllocationNotice, stamp: datetime) -> Event:
     event.add("url", notice.link)
     event.add("organizer", vCalAddress(f"mailto:{notice.organiser_email}"))
     event.add("attendee", _attendee(notice))
-    event.add("sequence", 0)
-    event.add("status", "CONFIRMED")
+    event.add("sequence", notice.invite_sequence)
+    event.add("status", status)
     event.add("transp", "OPAQUE")
     event.add_component(_alarm(summary))
     return event
 
 
 def allocation_invite(notice: AllocationNotice, *, stamp: datetime | None = None) -> bytes:
-    """The iCalendar file (METHOD:REQUEST) holding the audit's slot; ``stamp`` is DTSTAMP
-    (default: now)."""
-    event = _event(notice, stamp or datetime.now(UTC))
+    """The iCalendar file (METHOD:REQUEST) holding the audit's slot, at the notice's SEQUENCE;
+    ``stamp`` is DTSTAMP (default: now)."""
+    return _calendar(notice, "REQUEST", _event(notice, stamp or datetime.now(UTC), "CONFIRMED"))
+
+
+def cancelled_invite(notice: AllocationNotice, *, stamp: datetime | None = None) -> bytes:
+    """The iCalendar file (METHOD:CANCEL, STATUS:CANCELLED) that takes the audit's slot out of
+    the auditor's calendar: same UID, the notice's (higher) SEQUENCE."""
+    event = _event(notice, stamp or datetime.now(UTC), "CANCELLED")
+    event.pop("TRANSP")
+    event.subcomponents.clear()  # no reminder for a slot that is gone
+    return _calendar(notice, "CANCEL", event)
+
+
+def _calendar(notice: AllocationNotice, method: str, event: Event) -> bytes:
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "REQUEST")
+    calendar.add("method", method)
     calendar.add_component(event)
     # Transitions a year either side of the slot are plenty for any calendar to place it.
     first = as_london(notice.slot_start).date() - timedelta(days=366)

@@ -89,6 +89,8 @@ class AllocationNotice:
     # Signed links for this auditor alone, each usable once (web.links): "" leaves them out.
     extension_link: str = ""
     exemption_link: str = ""
+    #: The SEQUENCE of this invitation: 0 for the allocation's, higher for each later revision.
+    invite_sequence: int = 0
     extra: dict[str, str] = field(default_factory=dict)
 
 

@@ -20,6 +20,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from notifications.invite import (
     allocation_invite,
+    cancelled_invite,
     cycle_label,
     human_date,
     kind_word,
@@ -32,8 +33,10 @@ __all__ = [
     "allocation_subject",
     "digest_subject",
     "human_date",
+    "invite_attachment",
     "render_allocation",
     "render_digest",
+    "render_notice",
 ]
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
@@ -236,18 +239,33 @@ def render_allocation(notice: AllocationNotice, programme_name: str) -> Email:
             "exemption_link": notice.exemption_link,
         },
     )
-    invite = Attachment(
-        f"audit-{notice.audit_id}.ics",
-        "text/calendar; method=REQUEST; charset=utf-8",
-        allocation_invite(notice),
-    )
     return Email(
-        to=notice.recipient_email, subject=subject, text=text, html=html, attachments=(invite,)
+        to=notice.recipient_email,
+        subject=subject,
+        text=text,
+        html=html,
+        attachments=(invite_attachment(notice),),
     )
 
 
-def render_notice(notice: Notice, programme_name: str) -> Email:
-    """A one-off email: a request for APS to decide, or a decision for the auditor."""
+def invite_attachment(notice: AllocationNotice, method: str = "REQUEST") -> Attachment:
+    """The audit's calendar invitation as an attachment: ``REQUEST`` (the slot, new or moved) or
+    ``CANCEL`` (the slot taken out of the calendar)."""
+    if method not in ("REQUEST", "CANCEL"):
+        raise ValueError(f"an invitation's method is REQUEST or CANCEL, not {method!r}")
+    content = allocation_invite(notice) if method == "REQUEST" else cancelled_invite(notice)
+    return Attachment(
+        f"audit-{notice.audit_id}.ics",
+        f"text/calendar; method={method}; charset=utf-8",
+        content,
+    )
+
+
+def render_notice(
+    notice: Notice, programme_name: str, attachments: tuple[Attachment, ...] = ()
+) -> Email:
+    """A one-off email: a request for APS to decide, a decision for the auditor, a due date
+    moved by a pause; with ``attachments`` (an updated or cancelled invitation)."""
     subject = one_line(notice.subject)
     html, text = render_email_template(
         "notice",
@@ -261,4 +279,6 @@ def render_notice(notice: Notice, programme_name: str) -> Email:
             "link_text": notice.link_text,
         },
     )
-    return Email(to=notice.recipient_email, subject=subject, text=text, html=html)
+    return Email(
+        to=notice.recipient_email, subject=subject, text=text, html=html, attachments=attachments
+    )

@@ -10,14 +10,15 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
-from flows.events import emit_request_event
+from flows.delivery import Change, RequestEvent
+from flows.request_emails import write_decision_emails
 from models import request_store
-from models.db import session_scope
 from models.people import Staff
 from models.programme import Cycle
 from rules.requests import RequestError, latest_extension
 from web import queries
 from web.auth import require_aps, require_overview
+from web.changes import page_email_context, record_change
 from web.csrf import check_csrf
 from web.forms import (
     Errors,
@@ -166,21 +167,27 @@ def _decide(
     rule_field: str,
     record: Callable[[Session], Any],
 ) -> Response:
-    """Record a decision (or re-render the form with what is wrong, such as another APS member
-    having decided first), then tell the auditor and go back to the queue."""
+    """Record a decision and its emails (or re-render the form with what is wrong, such as
+    another APS member having decided first), then send them and go back to the queue."""
     kind, request_id = which
     if errors:
         return _decision_page(request, kind, request_id, errors, values, 400)
+    context = page_email_context(request)
+
+    def work(session: Session) -> tuple[Any, Change]:
+        decided = record(session)
+        cause = write_decision_emails(session, kind, request_id, context)
+        event = RequestEvent(kind, decided.status, request_id, decided.audit_id)
+        return decided, Change(cause, event)
+
     try:
-        with session_scope(request.app.state.engine, write_lock=True) as session:
-            decided = record(session)
+        decided = record_change(request, work)
     except RequestError as error:
         # A rule about the chosen date or person belongs by that field; any other by the choice.
         text = str(error)
         about_field = any(words in text for words in ("date", "working day", "cannot take"))
         field = rule_field if about_field else "decision"
         return _decision_page(request, kind, request_id, {field: rule_message(error)}, values, 400)
-    emit_request_event(kind, decided.status, request_id, decided.audit_id)
     outcome = f" ({decided.outcome})" if getattr(decided, "outcome", None) else ""
     flash(request, f"{kind.capitalize()} request {request_id} {decided.status}{outcome}.")
     return RedirectResponse("/aps/requests", status_code=303)

@@ -13,14 +13,15 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
-from flows.events import emit_request_event
+from flows.delivery import Change, RequestEvent
+from flows.request_emails import write_request_emails
 from models import request_store
-from models.db import session_scope
 from models.people import Staff
 from models.programme import Audit
 from rules.requests import EXEMPTION_CATEGORIES, RequestError, latest_extension
 from web import queries
 from web.auth import audit_for, require_user
+from web.changes import page_email_context, record_change
 from web.csrf import check_csrf
 from web.forms import (
     Errors,
@@ -170,20 +171,27 @@ def _submit(
     form: _Form,
     record: Callable[[Session], Any],
 ) -> Response:
-    """Record a request (or re-render its form with what is wrong), then tell APS and redirect."""
-    engine = request.app.state.engine
+    """Record a request and its emails to APS (or re-render its form with what is wrong), then
+    send the emails and redirect."""
+    context = page_email_context(request)
+
+    def work(session: Session) -> tuple[tuple[Audit, Any], Change | None]:
+        audit = audit_for(session, audit_id, user)
+        if form.errors:
+            return (audit, None), None
+        made = record(session)
+        cause = write_request_emails(session, form.kind, made.id, context)
+        return (audit, made), Change(cause, RequestEvent(form.kind, "requested", made.id, audit_id))
+
     try:
-        with session_scope(engine, write_lock=True) as session:
-            audit = audit_for(session, audit_id, user)
-            if form.errors:
-                return form.page(request, audit, form.errors, form.values, 400)
-            made = record(session)
+        audit, made = record_change(request, work)
     except RequestError as error:
-        with Session(engine) as session:
+        with Session(request.app.state.engine) as session:
             audit = audit_for(session, audit_id, user)
         errors = {form.rule_field: rule_message(error)}
         return form.page(request, audit, errors, form.values, 400)
-    emit_request_event(form.kind, "requested", made.id, audit_id)
+    if made is None:
+        return form.page(request, audit, form.errors, form.values, 400)
     flash(
         request,
         f"{form.kind.capitalize()} requested for case {audit.case_ref}: the APS team will decide.",
