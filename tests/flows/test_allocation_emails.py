@@ -13,8 +13,10 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy.engine import Engine
 
-from flows.allocation_emails import enqueue_allocation_emails, link_ttl
+from flows.allocation_emails import allocation_cause, link_ttl, write_allocation_emails
+from flows.email_context import EmailContext
 from flows.outbox import SendReport, send_outbox
+from models.db import session_scope
 from models.chase_store import Person
 from notifications.transports import SmtpTransport
 from tests.flows.council import POLICY
@@ -57,9 +59,9 @@ def send(engine: Engine, port: int) -> SendReport:
 
 
 def enqueue(engine: Engine, now: datetime = NOW) -> int:
-    return enqueue_allocation_emails(
-        engine, MONTH, BASE_URL, SENDER, POLICY.name, secret=SECRET, now=now
-    )
+    context = EmailContext(BASE_URL, SENDER, POLICY.name, SECRET, now)
+    with session_scope(engine) as session:
+        return write_allocation_emails(session, MONTH, context, allocation_cause(MONTH))
 
 
 def test_each_auditor_gets_one_email_with_a_calendar_invitation(

@@ -15,10 +15,13 @@ from sqlalchemy.engine import Engine
 
 from audits.settings import get_engine, get_settings
 from flows.allocate import allocate_cycle
-from flows.allocation_emails import enqueue_allocation_emails
+from icalendar import Calendar
+
+from flows.email_context import EmailContext
 from flows.outbox import send_outbox
-from flows.requests import decision_notices, enqueue_notices, handle_request, request_notices
-from models import chase_store, request_store
+from flows.request_emails import request_notices, write_decision_emails, write_request_emails
+from flows.requests import handle_request
+from models import chase_store, outbox_store, request_store
 from models.db import session_scope
 from notifications.transports import OutboxDirTransport
 from tests.flows.council import POLICY, seed_council
@@ -27,6 +30,7 @@ from web.links import read_token
 
 REASON = "Sensitive narrative that must never be emailed"
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+CONTEXT = EmailContext("https://audits.test", "audits@example.gov.uk", "P", SECRET, NOW)
 
 
 @pytest.fixture
@@ -64,12 +68,12 @@ def test_each_aps_member_is_asked_to_decide_without_the_reason(
         request = request_store.request_extension(
             session, audit_id, date(2026, 12, 4), REASON, auditor, date(2026, 12, 1), POLICY
         )
-        notices = request_notices(
-            session, "extension", request.id or 0, "https://audits.test", secret=SECRET, now=NOW
-        )
+        notices = request_notices(session, "extension", request.id or 0, CONTEXT)
+        cause = write_request_emails(session, "extension", request.id or 0, CONTEXT)
+    assert cause == f"extension-request:{request.id}:requested"
     assert len(notices) == len(aps_members(council)) > 0
-    enqueue_notices(council, f"request:extension:{request.id}:pending", notices, "P")
-    enqueue_notices(council, f"request:extension:{request.id}:pending", notices, "P")  # again
+    with session_scope(council) as session:  # again, as a triggered flow does: nothing new
+        assert write_request_emails(session, "extension", request.id or 0, CONTEXT) == cause
     messages = sent_messages(council, tmp_path / "out")
     assert len(messages) == len(notices)  # the second enqueue wrote nothing
     body = messages[0].get_body(("plain",)).get_content()  # type: ignore[union-attr]
@@ -109,27 +113,69 @@ def test_the_auditor_hears_the_decision_and_a_new_auditor_gets_the_case(
         request_store.decide_exemption(
             session, request.id or 0, True, to, REASON, aps, date(2026, 11, 11)
         )
+        cause = write_decision_emails(session, "exemption", request.id or 0, CONTEXT)
+        new_id = session.get(type(request), request.id).reallocated_audit_id  # type: ignore[union-attr]
+        directory = chase_store.people(session)
     with session_scope(council) as session:
-        notices = decision_notices(session, "exemption", request.id or 0, "https://audits.test")
-    assert [n.subject for n in notices] == [
-        f"Exemption approved: audit {audit_id} (case {notices[0].facts[0][1]}) has been reallocated"
-    ]
-    # The auditor's link is to their audit's page (the decision page is for APS only).
-    assert [n.link for n in notices] == [f"https://audits.test/audits/{audit_id}"]
-    enqueue_notices(council, f"decision:exemption:{request.id}:approved", notices, "P")
-    enqueue_allocation_emails(
-        council, "2026-11", "https://audits.test", "aps@example.gov.uk", "P", secret=SECRET, now=NOW
-    )
+        rows = outbox_store.notifications(session, cause=cause)
+    assert {r.kind for r in rows} == {"exemption-request", "allocation"}
     messages = sent_messages(council, tmp_path / "out")
-    subjects = [m["Subject"] for m in messages]
-    assert any(s.startswith("Exemption approved") for s in subjects)
-    # Every auditor of the cycle had no allocation email yet; the new one is among them.
-    with session_scope(council) as session:
-        new_auditor = chase_store.people(session)[to].email
-    assert any(
-        m["To"] == new_auditor and m["Subject"].startswith("Audit allocated") for m in messages
+    by_to = {m["To"]: m for m in messages}
+    assert len(messages) == 2 == len(by_to)
+    told = by_to[directory[auditor].email]
+    assert told["Subject"] == (
+        f"Exemption approved: audit {audit_id} (case {released.case_ref}) has been reallocated"
     )
+    # The auditor's link is to their audit's page (the decision page is for APS only).
+    assert f"https://audits.test/audits/{audit_id}" in told.as_string()
+    # Their calendar slot is taken out: METHOD:CANCEL, the allocation's UID, a higher SEQUENCE.
+    cancel = invite_of(told)
+    assert cancel["METHOD"] == "CANCEL"
+    [event] = cancel.walk("VEVENT")
+    assert (str(event["UID"]), event["SEQUENCE"], str(event["STATUS"])) == (
+        f"audit-{audit_id}@example.gov.uk", 1, "CANCELLED",
+    )  # fmt: skip
+    # The new auditor gets the case at once: an allocation email with an invitation of its own.
+    given = by_to[directory[to].email]
+    assert given["Subject"].startswith("Audit allocated")
+    invite = invite_of(given)
+    [event] = invite.walk("VEVENT")
+    assert invite["METHOD"] == "REQUEST" and event["SEQUENCE"] == 0
+    assert str(event["UID"]) == f"audit-{new_id}@example.gov.uk"
     assert all(REASON not in m.as_string() for m in messages)
+
+
+def invite_of(message: email.message.EmailMessage) -> Calendar:
+    [attachment] = list(message.iter_attachments())
+    assert attachment.get_content_type() == "text/calendar"
+    return Calendar.from_ical(attachment.get_payload(decode=True))
+
+
+def test_an_approved_extension_moves_the_auditors_calendar_slot(
+    council: Engine, tmp_path: Path
+) -> None:
+    audit_id, auditor = first_audit(council)
+    aps = aps_members(council)[0]
+    with session_scope(council, write_lock=True) as session:
+        request = request_store.request_extension(
+            session, audit_id, date(2026, 12, 4), REASON, auditor, date(2026, 11, 20), POLICY
+        )
+        request_store.decide_extension(
+            session, request.id or 0, True, None, REASON, aps, date(2026, 11, 23), POLICY
+        )
+        write_decision_emails(session, "extension", request.id or 0, CONTEXT)
+        write_decision_emails(session, "extension", request.id or 0, CONTEXT)  # no second
+        email_of = chase_store.people(session)[auditor].email
+    [message] = sent_messages(council, tmp_path / "out")
+    assert message["To"] == email_of
+    assert message["Subject"].endswith("is now due Fri 4 Dec 2026")
+    assert "calendar invitation attached moves your slot" in message.as_string()
+    invite = invite_of(message)
+    [event] = invite.walk("VEVENT")
+    assert invite["METHOD"] == "REQUEST"
+    assert (str(event["UID"]), event["SEQUENCE"]) == (f"audit-{audit_id}@example.gov.uk", 1)
+    # Five working days before the new due date (Fri 4 Dec): Fri 27 Nov, 10:00 London.
+    assert event.decoded("DTSTART").date() == date(2026, 11, 27)
 
 
 @pytest.fixture(scope="module")
