@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,6 +24,9 @@ os.environ.setdefault("AUDITS_SECRET_KEY", secrets.token_urlsafe(48))
 if os.environ.get("PREFECT_HOME"):
     Path(os.environ["PREFECT_HOME"]).expanduser().mkdir(parents=True, exist_ok=True)
 os.environ.pop("PREFECT_API_URL", None) if os.environ.get("PREFECT_API_URL") == "" else None
+# Commands and pages send a change's emails at once; unless a test says where, they go to a
+# folder of the session's own, never to the repository's var/outbox.
+os.environ.setdefault("AUDITS_OUTBOX_DIR", tempfile.mkdtemp(prefix="audits-test-outbox-"))
 
 
 @pytest.fixture
