@@ -7,6 +7,8 @@ from datetime import date
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from flows.email_context import EmailContext, email_context
+from flows.request_emails import write_decision_emails, write_request_emails
 from models import chase_store, request_store
 from models.db import session_scope
 from models.programme import Audit
@@ -22,14 +24,15 @@ def requests_and_decisions(
     day the APS team approves one extension (with an earlier date than asked), another as asked,
     rejects the third, and reallocates the exempted case. Two more requests, about audits in
     ``undone`` (not completed in the demo), wait in the APS decision queue for the web pages.
-    What happened, as lines to print."""
+    Each request and decision writes its emails as the CLI's and the pages' do (the demo's
+    chase run of the day sends them). What happened, as lines to print."""
     with session_scope(engine) as session:
         audits = sorted(chase_store.outstanding_audits(session), key=lambda a: a.audit_id)
         aps = chase_store.aps_team(chase_store.people(session))
     if len(audits) < 4 or len(aps) < 1:
         return []
     decided_on = add_working_days(day, 1)
-    lines = []
+    lines, context = [], email_context(policy)
     with session_scope(engine, write_lock=True) as session:
         asked = [
             _extension(session, audit, 10 - n * 3, policy, day)
@@ -42,6 +45,9 @@ def requests_and_decisions(
             "the auditor supervised the social worker last year",
             audits[3].auditor_id,
             day,
+        )
+        _tell_aps(
+            session, [("extension", r.id) for r in asked] + [("exemption", exemption.id)], context
         )
         lines.append(f"  {day:%a %d %b}: 3 extension requests and 1 exemption request")
         verdicts = [(True, add_working_days(audits[0].due_on, 5)), (True, None), (False, None)]
@@ -70,18 +76,33 @@ def requests_and_decisions(
             aps[0],
             decided_on,
         )
+        for request in asked:
+            write_decision_emails(session, "extension", request.id or 0, context)
+        write_decision_emails(session, "exemption", exemption.id, context)
         lines.append(
             f"  {decided_on:%a %d %b}: APS approved 2 extensions (one with another "
             f"date), rejected 1, and reallocated the exempted case to {to}"
         )
         lines += _left_pending(
-            session, [a for a in audits[4:] if a.audit_id in undone], day, policy
+            session, [a for a in audits[4:] if a.audit_id in undone], day, policy, context
         )
     return lines
 
 
+def _tell_aps(
+    session: Session, requests: list[tuple[str, int | None]], context: EmailContext
+) -> None:
+    for kind, request_id in requests:
+        assert request_id is not None
+        write_request_emails(session, kind, request_id, context)
+
+
 def _left_pending(
-    session: Session, audits: list[OutstandingAudit], day: date, policy: Policy
+    session: Session,
+    audits: list[OutstandingAudit],
+    day: date,
+    policy: Policy,
+    context: EmailContext,
 ) -> list[str]:
     """An extension and an exemption request for APS to decide in the web pages."""
     if len(audits) < 2:
@@ -95,6 +116,7 @@ def _left_pending(
         audits[1].auditor_id,
         day,
     )
+    _tell_aps(session, [("extension", extension.id), ("exemption", exemption.id)], context)
     return [
         f"  {day:%a %d %b}: extension request {extension.id} (audit {audits[0].audit_id}) and "
         f"exemption request {exemption.id} (audit {audits[1].audit_id}) wait for APS "
