@@ -1,8 +1,10 @@
 """``audits complete`` and ``audits import completions``: recording completed audits.
 
 Both only record (never import Prefect, unless ``PREFECT_API_URL`` names a server to tell: then
-each completion emits ``audit.completed``, which triggers the ``schedule-reaudit`` flow). The
-re-audit itself is made by that flow, or by the next allocation, whichever comes first.
+each completion emits ``audit.completed``, which triggers the ``schedule-reaudit`` flow). A
+judgement that calls for a re-audit makes it in the completion's own transaction, with its
+allocation email when its month is already allocated (sent before the command exits); the flow
+and the next allocation make any that is still missing.
 """
 
 from __future__ import annotations
@@ -15,13 +17,18 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from sqlmodel import Session
+
 from audits import commands
 from audits.clock import today_in_london
 from audits.settings import load_policy
+from flows.delivery import Change, deliver
+from flows.email_context import email_context
 from flows.events import deliver_events, emit_audit_completed
+from flows.reaudit_emails import schedule_and_write
 from models.allocation_store import load_pauses
 from models.audit_store import complete_audit
-from models.db import session_scope
+from models.db import in_transaction
 from models.programme import Audit
 from rules.cohorts import COHORTS
 from rules.completion import (
@@ -107,15 +114,25 @@ def cmd_complete(args: argparse.Namespace) -> int:
     engine = commands.ready_engine()
     policy = load_policy()
     today = today_in_london()
+    context = email_context(policy)
+    cause = f"completion:{args.audit_id}"
+
+    def record(session: Session) -> tuple[Audit, str | None]:
+        audit = complete_audit(
+            session, args.audit_id, args.on, args.judgement, today, details=details
+        )
+        made = schedule_and_write(session, policy, today, context, cause)
+        mine = [r.cycle for r in made if r.parent_audit_id == audit.id]
+        return audit, mine[0] if mine else _reaudit_cycle(
+            audit, policy, today, load_pauses(session)
+        )
+
     try:
         details = details_from(args)
-        with session_scope(engine) as session:
-            audit = complete_audit(
-                session, args.audit_id, args.on, args.judgement, today, details=details
-            )
-            reaudit = _reaudit_cycle(audit, policy, today, load_pauses(session))
+        audit, reaudit = in_transaction(engine, record)
     except CompletionError as error:
         raise commands.CommandError(str(error)) from None
+    _warn(deliver(engine, Change(cause), policy).warning())
     _emit([audit], policy)
     row = {
         "audit_id": audit.id,
@@ -140,9 +157,14 @@ def cmd_complete(args: argparse.Namespace) -> int:
     return 0
 
 
+def _warn(line: str | None) -> None:
+    if line:
+        print(line, file=sys.stderr)
+
+
 def _reaudit_cycle(audit: Audit, policy: Policy, today: date, pauses: Sequence[Any]) -> str | None:
-    """The cycle the audit's re-audit falls in, if it calls for one (it is made by the
-    ``schedule-reaudit`` flow or the next allocation)."""
+    """The cycle the audit's re-audit falls in, if it calls for one (when no Team Manager could
+    take it today, the ``schedule-reaudit`` flow or the next allocation makes it)."""
     if not reaudit_due(audit.kind, audit.status, audit.judgement, policy.reaudits):
         return None
     assert audit.completed_on is not None
@@ -167,16 +189,23 @@ def cmd_import_completions(args: argparse.Namespace) -> int:
     if not path.is_file():
         raise commands.CommandError(f"{args.file}: no such file")
     policy = load_policy()
+    engine, today = commands.ready_engine(), args.on or today_in_london()
+    context, cause = email_context(policy), f"completions-import:{today.isoformat()}"
+
+    def record(session: Session) -> Any:
+        result = import_completions(session, path, today, display_name=args.file)
+        schedule_and_write(session, policy, today, context, cause)
+        return result
+
     try:
-        with session_scope(commands.ready_engine()) as session:
-            today = args.on or today_in_london()
-            result = import_completions(session, path, today, display_name=args.file)
+        result = in_transaction(engine, record)
     except ImportFailed as failure:
         for problem in failure.problems:
             print(problem, file=sys.stderr)
         raise commands.CommandError(
             f"{args.file}: {len(failure.problems)} problem(s) found; nothing was imported"
         ) from None
+    _warn(deliver(engine, Change(cause), policy).warning())
     _emit(result.completed, policy)
     for notice in result.notices:
         print(notice, file=sys.stderr)

@@ -23,7 +23,7 @@ from flows.email_context import EmailContext, email_context, open_transport_for
 from flows.failures import EmailsLeftPending
 from flows.memory import no_cyclic_gc
 from flows.outbox import SendReport, send_outbox
-from flows.reaudits import write_reaudit_emails
+from flows.reaudit_emails import write_reaudit_emails
 from models import allocation_store as store
 from models.db import in_transaction
 from models.reaudit_store import schedule_reaudits

@@ -11,26 +11,21 @@ their emails in one transaction; one task sends.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from datetime import date as date_type  # the flow's parameter is called date, as the chase's
 from typing import Any
 
 from prefect import flow, get_run_logger, task
-from sqlalchemy import select
-from sqlmodel import Session, col
 
 from audits.clock import today_in_london
 from audits.settings import get_engine, load_policy
-from flows.allocation_emails import write_allocation_emails
-from flows.email_context import EmailContext, email_context, open_transport_for
+from flows.email_context import email_context, open_transport_for
 from flows.failures import RETRIES, RETRY_DELAY, EmailsLeftPending, tell_aps_of_failure
 from flows.outbox import SendReport, send_outbox
+from flows.reaudit_emails import schedule_and_write
 from models.db import in_transaction
-from models.programme import Audit, Cycle
-from models.reaudit_store import schedule_reaudits
-from rules.policy import Policy
+from models.programme import Audit
 
 
 @dataclass
@@ -49,39 +44,6 @@ def reaudit_row(audit: Audit) -> dict[str, Any]:
         "cycle": audit.cycle,
         "due_on": audit.due_on.isoformat(),
     }
-
-
-def schedule_and_write(
-    session: Session, policy: Policy, today: date, context: EmailContext, cause: str
-) -> list[Audit]:
-    """Create the missing re-audits and write the allocation emails of those that fall in a
-    month already allocated (the others go out with their month's allocation)."""
-    made = schedule_reaudits(session, policy, today)
-    write_reaudit_emails(session, {audit.cycle for audit in made}, context, cause)
-    return made
-
-
-def allocated_months(session: Session, months: Iterable[str]) -> list[str]:
-    """Those of ``months`` already allocated: a re-audit falling in one of them missed its
-    month's allocation email, so it is written now."""
-    wanted = sorted(set(months))
-    if not wanted:
-        return []
-    query = select(col(Cycle.month)).where(
-        col(Cycle.month).in_(wanted), col(Cycle.status) == "allocated"
-    )
-    return sorted(session.scalars(query))
-
-
-def write_reaudit_emails(
-    session: Session, months: Iterable[str], context: EmailContext, cause: str
-) -> int:
-    """Write the allocation emails of the audits in already-allocated ``months`` that have none;
-    how many. Each audit's allocation email has its own key, so none is ever written twice."""
-    return sum(
-        write_allocation_emails(session, month, context, cause)
-        for month in allocated_months(session, months)
-    )
 
 
 @task(name="schedule-missing-reaudits")

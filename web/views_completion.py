@@ -8,9 +8,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
+from flows.delivery import Change
 from flows.events import deliver_events, emit_audit_completed
+from flows.reaudit_emails import schedule_and_write
 from models.audit_store import complete_audit
-from models.db import session_scope
 from models.findings import FEEDBACK_KINDS, FEEDBACK_SOURCES
 from models.people import Staff
 from models.programme import Audit
@@ -19,6 +20,7 @@ from rules.completion import CompletionDetails, CompletionError, FeedbackEntry, 
 from rules.policy import JUDGEMENTS
 from rules.reaudits import reaudit_due
 from web.auth import audit_for, require_user
+from web.changes import page_email_context, record_change
 from web.csrf import check_csrf
 from web.forms import Errors, choice_field, date_field, date_parts, rule_message, summary
 from web.forms import text_field as required_text
@@ -80,20 +82,27 @@ def _record(request: Request, audit_id: int, user: Staff, values: dict[str, str]
     judgement = choice_field(errors, "judgement", values.get("judgement", ""), JUDGEMENTS,
                              "Select the overall judgement")  # fmt: skip
     details = _details(errors, values)
-    engine, clock = request.app.state.engine, request.app.state.clock
+    state, context = request.app.state, page_email_context(request)
+    cause = f"completion:{audit_id}"
+
+    def work(session: Session) -> tuple[tuple[Audit, bool], Change | None]:
+        audit = audit_for(session, audit_id, user)
+        full = _with_finding(errors, values, audit, details)
+        if errors or on is None:
+            return (audit, False), None
+        today = state.clock()
+        complete_audit(session, audit_id, on, judgement, today, user.staff_id, details=full)
+        schedule_and_write(session, state.policy, today, context, cause)
+        return (audit, True), Change(cause)
+
     try:
-        with session_scope(engine, write_lock=True) as session:
-            audit = audit_for(session, audit_id, user)
-            details = _with_finding(errors, values, audit, details)
-            if errors or on is None:
-                return _form_page(request, audit, errors, values, 400)
-            complete_audit(
-                session, audit_id, on, judgement, clock(), user.staff_id, details=details
-            )
+        audit, done = record_change(request, work)
     except CompletionError as error:
-        with Session(engine) as session:
+        with Session(state.engine) as session:
             audit = audit_for(session, audit_id, user)
         return _form_page(request, audit, {"judgement": rule_message(error)}, values, 400)
+    if not done:
+        return _form_page(request, audit, errors, values, 400)
     due = reaudit_due(audit.kind, "completed", judgement, request.app.state.policy.reaudits)
     if emit_audit_completed(
         audit_id, judgement, cycle=audit.cycle, kind=audit.kind, reaudit_due=due
