@@ -30,11 +30,14 @@ def add_parser(sub: Any, as_month: Any) -> None:
 def cmd_report(args: argparse.Namespace) -> int:
     commands.ready_engine()  # a clear error before Prefect starts
     commands.prepare_prefect_home()
-    from flows.report import compile_highlight_report
+    from flows.report import ReportNotEmailed, compile_highlight_report
 
-    result = commands.run_flow(
-        compile_highlight_report, month=args.month, out=args.out, email=not args.no_email
-    )
+    try:
+        result = commands.run_flow(
+            compile_highlight_report, month=args.month, out=args.out, email=not args.no_email
+        )
+    except ReportNotEmailed as error:  # e.g. a PDF over GOV.UK Notify's 2 MB: one line
+        raise commands.CommandError(str(error)) from None
     if args.json:
         print(json.dumps(result, indent=2, default=_json_value))
         return 0

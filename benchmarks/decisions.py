@@ -27,7 +27,9 @@ measured, each under the same load, against the same server, in the same run:
 Before measuring it checks that the queue page says 5000 requests are waiting and that the
 last page has rows. Run: ``make bench`` (or ``.venv/bin/python benchmarks/decisions.py``).
 Target: p95 of the queue <= 100 ms (at every concurrency measured); the ratio is printed to read
-the figures on another machine.
+the figures on another machine. ``--quick`` runs the same measurements with 500 pending requests
+(10 pages) and 100 requests a load, to check that the benchmark still works (a test runs it so);
+its figures say nothing about the target.
 """
 
 from __future__ import annotations
@@ -65,6 +67,27 @@ SECRET = "benchmark-secret-key-not-for-production-0123456789"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 QUEUE_COUNT = re.compile(r'id="queue-count">(\d+) requests? waiting')
 TARGET_P95_MS = 100.0
+
+#: ``--quick``: the sizes above, small enough to run in seconds (still 10 pages, so that the first
+#: and last tenth of the queue are a page each). The load's processes are given ``--quick`` too
+#: (``CHILD_ARGS``), so that they spread their requests over the pages there are.
+QUICK: dict[str, Any] = {
+    "CASES": 1_500,
+    "TEAMS_PER_AREA": 2,
+    "PENDING": 500,
+    "PAGES": 10,
+    "REQUESTS": 100,
+    "WARM_UP": 10,
+    "CHILD_ARGS": ("--quick",),
+}
+CHILD_ARGS: tuple[str, ...] = ()
+
+
+def use_quick_sizes() -> None:
+    """Swap the module's sizes for the quick ones (every function reads them from here)."""
+    globals().update(QUICK)
+    if PAGES != -(-PENDING // PAGE_SIZE):
+        raise AssertionError("QUICK's PAGES must be its PENDING's pages")
 
 
 # The council and its pending requests
@@ -298,7 +321,7 @@ def percentiles(latencies: list[float]) -> dict[str, float]:
 
 def measure(base_url: str, target: str, clients: int, requests: int) -> dict[str, Any]:
     """One load, run by a fresh process of its own."""
-    command = [sys.executable, __file__, "--load", base_url, "--target", target]
+    command = [sys.executable, __file__, "--load", base_url, "--target", target, *CHILD_ARGS]
     finished = subprocess.run(
         [*command, "--clients", str(clients), "--requests", str(requests)],
         capture_output=True,
@@ -340,13 +363,17 @@ def main() -> None:
     parser.add_argument("--load", metavar="BASE_URL")
     parser.add_argument("--target", choices=["queue", "floor"], default="queue")
     parser.add_argument("--clients", type=int, default=1)
-    parser.add_argument("--requests", type=int, default=REQUESTS)
+    parser.add_argument("--requests", type=int, help=f"timed requests a load (default {REQUESTS})")
+    parser.add_argument("--quick", action="store_true", help="500 requests to decide: seconds")
     args = parser.parse_args()
+    if args.quick:
+        use_quick_sizes()
+    requests = args.requests or REQUESTS
     if args.serve:
         serve(args.db, args.port)
         return
     if args.load:
-        print(json.dumps(load(args.load, args.target, args.clients, args.requests, WARM_UP)))
+        print(json.dumps(load(args.load, args.target, args.clients, requests, WARM_UP)))
         return
 
     began = time.perf_counter()
@@ -367,8 +394,8 @@ def main() -> None:
             check_queue(base_url)
             results: list[tuple[dict[str, Any], dict[str, Any]]] = []
             for clients in CONCURRENCY:
-                floor = measure(base_url, "floor", clients, args.requests)
-                queue = measure(base_url, "queue", clients, args.requests)
+                floor = measure(base_url, "floor", clients, requests)
+                queue = measure(base_url, "queue", clients, requests)
                 results.append((queue, floor))
                 print(
                     f"{clients} client{'s' if clients > 1 else ''}: queue p95 "

@@ -1,5 +1,6 @@
 """The ``compile-highlight-report`` flow: the month's figures, chart, HTML and PDF, a Prefect
-artifact, and an email with the PDF to the programme's distribution list.
+artifact, and an email with the PDF to the programme's distribution list (attached, or with
+GOV.UK Notify a download link: the words say which).
 
 Thin: the store reads the figures, ``reports/`` renders them, the outbox sends. A rerun rewrites
 the files and the artifact but never emails anyone twice (the outbox key is per month and
@@ -30,6 +31,7 @@ from models.report_store import report_figures
 from notifications.messages import Attachment, Notice
 from notifications.render import render_notice
 from notifications.settings import TransportSettings
+from notifications.transports import FileDelivery, file_delivery
 from reports.figures import Compliance, ReportFigures, figures_json
 from reports.html import month_label, percent, render_report_html
 from reports.pdf import html_to_pdf
@@ -37,6 +39,11 @@ from rules.months import month_of
 from rules.policy import Policy
 
 DEFAULT_OUT = Path("var/reports")
+
+
+class ReportNotEmailed(Exception):
+    """The transport in use cannot send the report's PDF (GOV.UK Notify's file limits): nobody
+    is emailed, so that a rerun by another transport still can; the files are written."""
 
 
 @dataclass(frozen=True)
@@ -95,11 +102,18 @@ def artifact_markdown(figures: ReportFigures) -> str:
 
 
 def report_emails(
-    figures: ReportFigures, pdf: bytes, distribution: tuple[str, ...], base_url: str
+    figures: ReportFigures,
+    pdf: bytes,
+    distribution: tuple[str, ...],
+    base_url: str,
+    delivery: FileDelivery,
 ) -> list[Outgoing]:
-    """One email per address on the distribution list, the PDF attached."""
+    """One email per address on the distribution list, with the PDF as ``delivery`` sends it."""
     label = month_label(figures.month)
     attachment = Attachment(f"highlight-report-{figures.month}.pdf", "application/pdf", pdf)
+    problem = delivery.problem(attachment)
+    if problem and distribution:
+        raise ReportNotEmailed(f"the highlight report for {label} was not emailed: {problem}")
     since = month_label(figures.first_month)
     facts = (
         ("Audit compliance", f"{_of(figures.audits)} since {since}"),
@@ -112,7 +126,7 @@ def report_emails(
             "",
             f"Audit highlights report: {label}",
             facts,
-            f"The audit highlights report for {label} is attached as a PDF.",
+            _where_the_pdf_is(label, delivery),
             f"{base_url.rstrip('/')}/aps/dashboard?month={figures.month}",
             f"See the programme dashboard for {label}",
         )
@@ -131,6 +145,18 @@ def report_emails(
     return outgoing
 
 
+def _where_the_pdf_is(label: str, delivery: FileDelivery) -> str:
+    if delivery.attaches_files:
+        return f"The audit highlights report for {label} is attached as a PDF."
+    # Notify puts the link where its template has ((link_to_file)), and keeps the file
+    # link_weeks weeks; it asks for the recipient's email address before the download.
+    return (
+        f"The audit highlights report for {label} is a PDF to download from the link in this "
+        f"email. The link works for {delivery.link_weeks} weeks and asks for your email address "
+        "before the download."
+    )
+
+
 def _of(compliance: Compliance) -> str:
     return f"{percent(compliance.pct)} ({compliance.completed:,} of {compliance.allocated:,})"
 
@@ -144,9 +170,17 @@ def _compile(month: str, out: str) -> dict[str, Any]:
         markdown=artifact_markdown(compiled.figures),
         description=f"Audit highlights report {month_label(month)}",
     )
-    emails = report_emails(
-        compiled.figures, compiled.pdf, policy.report.distribution, TransportSettings().base_url
-    )
+    settings = TransportSettings()
+    try:
+        emails = report_emails(
+            compiled.figures,
+            compiled.pdf,
+            policy.report.distribution,
+            settings.base_url,
+            file_delivery(settings),
+        )
+    except ReportNotEmailed as error:
+        raise ReportNotEmailed(f"{error} (the report is in {compiled.pdf_path.parent})") from None
     with session_scope(engine) as session:
         outbox_store.enqueue(session, emails, report_cause(month))
     return {

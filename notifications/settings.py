@@ -15,6 +15,8 @@ from pathlib import Path
 from pydantic import SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from notifications.file_delivery import NOTIFY_DEFAULT_LINK_WEEKS, NOTIFY_LINK_WEEKS
+
 TRANSPORTS = ("outbox", "smtp", "notify")
 SMTP_SECURITY = ("none", "starttls", "ssl")
 
@@ -82,6 +84,9 @@ class TransportSettings(BaseSettings):
     #: Or the name of a Prefect Secret block holding the API key (read when a run sends).
     notify_api_key_block: str | None = None
     notify_base_url: str = "https://api.notifications.service.gov.uk"
+    #: How many weeks GOV.UK Notify keeps a file sent by email (the highlight report) to download:
+    #: 1 to 78, Notify's own default 26.
+    notify_file_weeks: int = NOTIFY_DEFAULT_LINK_WEEKS
     #: The sender of every email (the envelope sender and From: on ``smtp`` and ``outbox``).
     email_from: str = "audits@localhost"
     #: Where links in emails point.
@@ -122,6 +127,16 @@ class TransportSettings(BaseSettings):
     def _timeout(cls, value: float) -> float:
         if value <= 0:
             raise ValueError(f"AUDITS_SMTP_TIMEOUT must be a positive number of seconds: {value}")
+        return value
+
+    @field_validator("notify_file_weeks")
+    @classmethod
+    def _weeks(cls, value: int) -> int:
+        if value not in NOTIFY_LINK_WEEKS:
+            raise ValueError(
+                f"AUDITS_NOTIFY_FILE_WEEKS must be a whole number of weeks from 1 to 78 (GOV.UK "
+                f"Notify's limits), not {value}"
+            )
         return value
 
     @field_validator("email_from")

@@ -34,6 +34,11 @@ class Transport(Protocol):
     """Sends emails; used as a context manager for one run (one connection for the run)."""
 
     name: str
+    #: Whether an email's attachments go in the message itself (``smtp``, ``outbox``). GOV.UK
+    #: Notify's do not: it sends a file as a download link (``notifications.file_delivery``).
+    #: Words that say a file is attached depend on it: ask
+    #: ``notifications.transports.file_delivery`` before rendering, without opening a transport.
+    attaches_files: bool
 
     def __enter__(self) -> Transport:
         """Open the connection; raises ``RetryableError`` (``UnavailableError``) if it can't."""

@@ -25,6 +25,7 @@ def safe_stem(reference: str, limit: int = 80) -> str:
 
 class OutboxDirTransport:
     name = "outbox"
+    attaches_files = True
 
     def __init__(self, directory: Path | str, sender: str) -> None:
         self.directory = Path(directory)

@@ -27,6 +27,7 @@ from notifications.transport_base import (
 
 class SmtpTransport:
     name = "smtp"
+    attaches_files = True
 
     def __init__(
         self,

@@ -7,7 +7,8 @@
 Each is a context manager for one run, ``send(email) -> provider reference``, and raises
 ``RetryableError`` (try again later; ``UnavailableError`` when the service cannot be reached at
 all) or ``PermanentError`` (this email will never go). ``send_with_retries`` retries the first
-kind with backoff within the run.
+kind with backoff within the run. ``file_delivery`` says, before anything is rendered or sent,
+whether the configured transport attaches files or sends them as links (GOV.UK Notify).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from pydantic import SecretStr
 
+from notifications.file_delivery import FileDelivery
 from notifications.messages import Email
 from notifications.settings import TransportSettings, is_placeholder, parse_notify_api_key
 from notifications.transport_base import (
@@ -33,6 +35,7 @@ from notifications.transport_smtp import SmtpTransport
 
 __all__ = [
     "DeliveryError",
+    "FileDelivery",
     "NotifyTransport",
     "OutboxDirTransport",
     "PermanentError",
@@ -42,6 +45,7 @@ __all__ = [
     "TransportSettings",
     "UnavailableError",
     "build_mime",
+    "file_delivery",
     "send_with_retries",
     "transport_from_settings",
 ]
@@ -73,6 +77,25 @@ def send_with_retries(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+#: Each transport by its ``AUDITS_EMAIL_TRANSPORT`` name.
+TRANSPORT_CLASSES: dict[str, type[Transport]] = {
+    "outbox": OutboxDirTransport,
+    "smtp": SmtpTransport,
+    "notify": NotifyTransport,
+}
+
+
+def file_delivery(settings: TransportSettings | None = None) -> FileDelivery:
+    """What the transport ``AUDITS_EMAIL_TRANSPORT`` names does with the files emails carry:
+    attaches them (``smtp``, ``outbox``) or sends them as download links that work for
+    ``AUDITS_NOTIFY_FILE_WEEKS`` weeks (``notify``). Asked when an email is worded, long before
+    it is sent: it opens no connection and reads no secret."""
+    settings = settings or TransportSettings()
+    if TRANSPORT_CLASSES[settings.email_transport].attaches_files:
+        return FileDelivery(attaches_files=True)
+    return FileDelivery(attaches_files=False, link_weeks=settings.notify_file_weeks)
+
+
 def transport_from_settings(
     settings: TransportSettings, notify_templates: Mapping[str, str] | None = None
 ) -> Transport:
@@ -102,6 +125,7 @@ def transport_from_settings(
             notify_templates or {},
             base_url=settings.notify_base_url,
             timeout=settings.smtp_timeout,
+            file_weeks=settings.notify_file_weeks,
         )
     if settings.email_transport == "outbox":
         return OutboxDirTransport(settings.outbox_dir, settings.email_from)

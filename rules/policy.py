@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from uuid import UUID
 
 from rules.cohorts import COHORTS
 from rules.months import MonthError, parse_month
@@ -69,7 +70,7 @@ class Policy:
     move_due_dates_on_pause: bool = True
     report: ReportPolicy = field(default_factory=ReportPolicy)
     themes: dict[str, str] = field(default_factory=dict)
-    #: GOV.UK Notify template ids by kind of email ("default", "digest", "allocation").
+    #: GOV.UK Notify template ids by kind of email ("default", "digest", "allocation", "report").
     notify_templates: dict[str, str] = field(default_factory=dict)
 
     def theme_for(self, month: str) -> str:
@@ -117,7 +118,7 @@ def policy_from_dict(data: dict[str, Any]) -> Policy:
         move_due_dates_on_pause=pauses.get("move_due_dates", True),
         report=ReportPolicy(**_tuples(report)),
         themes={str(k): str(v) for k, v in themes.items()},
-        notify_templates={str(k): str(v) for k, v in notify.items()},
+        notify_templates=dict(notify),  # checked below: text, and Notify's template ids
     )
     _check(policy)
     return policy
@@ -200,6 +201,45 @@ def _check(policy: Policy) -> None:
         )
     for address in report.distribution:
         _text("report.distribution", address)
+    _check_notify(policy.notify_templates, bool(report.distribution))
+
+
+def _check_notify(templates: dict[str, Any], report_emailed: bool) -> None:
+    """The GOV.UK Notify template ids, when there are any (they are used only with the notify
+    transport, which needs a ``default`` one, and one of its own for the highlight report: Notify
+    sends the report's PDF as a link, which only a template with ((link_to_file)) shows)."""
+    if not templates:
+        return
+    for kind, template_id in templates.items():
+        if not isinstance(template_id, str) or not _is_uuid(template_id):
+            raise PolicyError(
+                f"[notify] {kind} must be a GOV.UK Notify template id (a UUID such as "
+                f"f33517ff-2a88-4f6e-b855-c550268ce08a), not {template_id!r}"
+            )
+    if "default" not in templates:
+        raise PolicyError(
+            "[notify] needs a default template id: an email template with ((subject)) and "
+            "((body)), for every kind of email without one of its own"
+        )
+    if report_emailed and "report" not in templates:
+        raise PolicyError(
+            "[notify] needs a report template id: the highlight report is emailed to "
+            "[report] distribution, and GOV.UK Notify sends its PDF only as a link, so the report "
+            "needs a template with ((subject)), ((body)) and ((link_to_file))"
+        )
+    if templates.get("report", "").lower() == templates["default"].lower():
+        raise PolicyError(
+            "[notify] report must not be the default template: it has ((link_to_file)), which "
+            "every other email would lack a file for"
+        )
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        UUID(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _positive(name: str, value: Any, minimum: int) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import ipaddress
-import json
 import socket
 import ssl
 import threading
@@ -16,7 +15,6 @@ from collections.abc import Callable, Iterator
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.policy import default as default_policy
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +37,16 @@ from notifications.transports import (
     UnavailableError,
     send_with_retries,
     transport_from_settings,
+)
+from tests.notifications.fake_notify import (
+    API_KEY,
+    DEFAULT_TEMPLATE,
+    DIGEST_TEMPLATE,
+    SECRET_KEY,
+    SERVICE_ID,
+    FakeNotify,
+    notify_errors,
+    serve_fake_notify,
 )
 
 SENDER = "audits@council.example"
@@ -426,113 +434,13 @@ def test_smtp_starttls_and_ssl(
         smtp(implicit, security="ssl").__enter__()
 
 
-# GOV.UK Notify: a local HTTP server that checks requests as Notify does
-
-SERVICE_ID = str(uuid.uuid4())
-SECRET_KEY = str(uuid.uuid4())
-API_KEY = f"case-audits-live-{SERVICE_ID}-{SECRET_KEY}"
-DEFAULT_TEMPLATE = str(uuid.uuid4())
-DIGEST_TEMPLATE = str(uuid.uuid4())
-
-
-def notify_errors(status: int, error: str, message: str) -> dict[str, Any]:
-    return {"errors": [{"error": error, "message": message}], "status_code": status}
-
-
-class FakeNotify(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        pass  # e.g. the client gave up waiting (the timeout test): nothing to report
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), NotifyHandler)
-        self.requests: list[dict[str, Any]] = []
-        self.forced: tuple[int, dict[str, Any]] | None = None
-        self.delay = 0.0
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-
-class NotifyHandler(BaseHTTPRequestHandler):
-    server: FakeNotify
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def reply(self, status: int, payload: dict[str, Any]) -> None:
-        body = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def do_POST(self) -> None:
-        raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-        if self.server.delay:
-            time.sleep(self.server.delay)
-        if self.path != "/v2/notifications/email":
-            return self.reply(404, notify_errors(404, "NotFound", "Not found"))
-        scheme, _, token = self.headers.get("Authorization", "").partition(" ")
-        if scheme != "Bearer" or not token:
-            message = "Unauthorized: authentication token must be provided"
-            return self.reply(401, notify_errors(401, "AuthError", message))
-        try:
-            claims = jwt.decode(
-                token, SECRET_KEY, algorithms=["HS256"], options={"require": ["iss", "iat"]}
-            )
-        except jwt.PyJWTError as error:
-            return self.reply(403, notify_errors(403, "AuthError", f"Invalid token: {error}"))
-        if claims["iss"] != SERVICE_ID:
-            message = "Invalid token: service not found"
-            return self.reply(403, notify_errors(403, "AuthError", message))
-        if not isinstance(claims["iat"], int) or abs(time.time() - claims["iat"]) > 30:
-            message = "Error: Your system clock must be accurate to within 30 seconds"
-            return self.reply(403, notify_errors(403, "AuthError", message))
-        body = json.loads(raw)
-        problems = [
-            f"{field} is a required property"
-            for field, kind in (("email_address", str), ("template_id", str))
-            if not isinstance(body.get(field), kind)
-        ]
-        if not isinstance(body.get("personalisation", {}), dict):
-            problems.append("personalisation must be an object")
-        if problems:
-            return self.reply(
-                400,
-                {
-                    "errors": [{"error": "ValidationError", "message": p} for p in problems],
-                    "status_code": 400,
-                },
-            )
-        self.server.requests.append({"claims": claims, "body": body, "headers": dict(self.headers)})
-        if self.server.forced is not None:
-            return self.reply(*self.server.forced)
-        notification_id = str(uuid.uuid4())
-        return self.reply(
-            201,
-            {
-                "id": notification_id,
-                "reference": body.get("reference"),
-                "content": {"subject": "…", "body": "…", "from_email": "audits@notify.example"},
-                "uri": f"{self.server.url}/v2/notifications/{notification_id}",
-                "template": {"id": body["template_id"], "version": 1, "uri": "…"},
-            },
-        )
+# GOV.UK Notify: a local HTTP server that checks requests as Notify does (fake_notify)
 
 
 @pytest.fixture
 def notify_server() -> Iterator[FakeNotify]:
-    server = FakeNotify()
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
+    with serve_fake_notify() as server:
+        yield server
 
 
 def notify(server: FakeNotify, api_key: str = API_KEY, timeout: float = 3) -> NotifyTransport:
