@@ -16,8 +16,8 @@ from sqlalchemy.engine import Engine
 from flows.allocation_emails import allocation_cause, link_ttl, write_allocation_emails
 from flows.email_context import EmailContext
 from flows.outbox import SendReport, send_outbox
-from models.db import session_scope
 from models.chase_store import Person
+from models.db import session_scope
 from notifications.transports import SmtpTransport
 from tests.flows.council import POLICY
 from tests.flows.smtp_server import SmtpServer

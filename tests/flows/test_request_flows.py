@@ -10,13 +10,12 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from icalendar import Calendar
 from prefect.testing.utilities import prefect_test_harness
 from sqlalchemy.engine import Engine
 
 from audits.settings import get_engine, get_settings
 from flows.allocate import allocate_cycle
-from icalendar import Calendar
-
 from flows.email_context import EmailContext
 from flows.outbox import send_outbox
 from flows.request_emails import request_notices, write_decision_emails, write_request_emails
