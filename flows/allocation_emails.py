@@ -109,7 +109,7 @@ def allocation_notice(
 
 
 def _outgoing(notice: AllocationNotice, context: EmailContext) -> Outgoing:
-    email = render_allocation(notice, context.programme_name)
+    email = render_allocation(notice, context.programme_name, context.attaches_files)
     return Outgoing(
         key=_key(notice.audit_id),
         kind="allocation",

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from models.base import utcnow
 from notifications.settings import TransportSettings
-from notifications.transports import Transport, transport_from_settings
+from notifications.transports import Transport, file_delivery, transport_from_settings
 from rules.policy import Policy
 from web.secret import get_secret_key
 
@@ -26,6 +26,9 @@ class EmailContext:
     programme_name: str
     secret: str  # signs the links in emails
     now: datetime  # when the links are signed (their lifetimes count from it)
+    #: Whether the transport attaches files: calendar invitations go (and emails mention them)
+    #: only if it does; GOV.UK Notify does not.
+    attaches_files: bool = True
 
     @property
     def site(self) -> str:
@@ -48,6 +51,7 @@ def email_context(
         programme_name=policy.name,
         secret=secret if secret is not None else get_secret_key(),
         now=now or utcnow(),
+        attaches_files=file_delivery(settings).attaches_files,
     )
 
 

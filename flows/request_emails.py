@@ -96,7 +96,7 @@ def _calendar_change(
 ) -> tuple[Attachment, ...]:
     """The invitation a decision sends the auditor: the slot moved after an approved extension,
     cancelled after an approved exemption; none after a rejection. Takes the next SEQUENCE."""
-    if request.status != "approved" or auditor is None:
+    if request.status != "approved" or auditor is None or not context.attaches_files:
         return ()
     audit.invite_sequence += 1
     notice = allocation_notice(audit, auditor, context, with_links=False)

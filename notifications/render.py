@@ -216,8 +216,11 @@ def allocation_subject(notice: AllocationNotice) -> str:
     )
 
 
-def render_allocation(notice: AllocationNotice, programme_name: str) -> Email:
-    """The allocation email, with a calendar invitation for the slot attached."""
+def render_allocation(
+    notice: AllocationNotice, programme_name: str, with_invite: bool = True
+) -> Email:
+    """The allocation email, with a calendar invitation for the slot attached (``with_invite``;
+    otherwise the slot is only named, as for a transport that attaches nothing)."""
     subject = allocation_subject(notice)
     kind = kind_word(notice.kind)
     html, text = render_email_template(
@@ -237,6 +240,7 @@ def render_allocation(notice: AllocationNotice, programme_name: str) -> Email:
             "link_text": f"Open {kind.lower()} {notice.audit_id} (case {notice.case_ref})",
             "extension_link": notice.extension_link,
             "exemption_link": notice.exemption_link,
+            "with_invite": with_invite,
         },
     )
     return Email(
@@ -244,7 +248,7 @@ def render_allocation(notice: AllocationNotice, programme_name: str) -> Email:
         subject=subject,
         text=text,
         html=html,
-        attachments=(invite_attachment(notice),),
+        attachments=(invite_attachment(notice),) if with_invite else (),
     )
 
 

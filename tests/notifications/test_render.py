@@ -15,6 +15,7 @@ from notifications.messages import AllocationNotice, Digest, DigestItem, Email
 from notifications.render import (
     allocation_invite,
     digest_subject,
+    invite_attachment,
     render_allocation,
     render_digest,
 )
@@ -380,6 +381,14 @@ def test_allocation_email_attaches_the_invitation() -> None:
     assert str(event["UID"]) == "audit-123@anytown.example"
 
 
+def test_allocation_email_for_a_transport_that_attaches_nothing_says_no_attachment() -> None:
+    email = render_allocation(notice(), PROGRAMME, with_invite=False)
+    assert email.attachments == ()
+    for part in (email.text, email.html):
+        assert "attached" not in part and "invitation" not in part
+        assert "Tue 10 Nov 2026, 10:00 to 12:00" in part  # the slot, in words
+
+
 # --- the calendar invitation ----------------------------------------------------------------
 
 
@@ -405,6 +414,25 @@ def test_invitation_parses_back_with_everything_a_calendar_needs() -> None:
     assert event.decoded("DTSTAMP").utcoffset() == timedelta(0)
     (alarm,) = event.walk("VALARM")
     assert alarm.decoded("TRIGGER") == timedelta(days=-1)
+
+
+def test_a_later_invitation_keeps_the_uid_with_a_higher_sequence_and_can_cancel() -> None:
+    moved = Calendar.from_ical(invite_attachment(notice(invite_sequence=2)).content)
+    assert str(moved["METHOD"]) == "REQUEST"
+    assert (str(moved.events[0]["UID"]), moved.events[0]["SEQUENCE"]) == (
+        "audit-123@anytown.example", 2,
+    )  # fmt: skip
+    cancel = invite_attachment(notice(invite_sequence=3), "CANCEL")
+    assert cancel.content_type == "text/calendar; method=CANCEL; charset=utf-8"
+    calendar = Calendar.from_ical(cancel.content)
+    assert str(calendar["METHOD"]) == "CANCEL"
+    [event] = calendar.events
+    assert (str(event["UID"]), event["SEQUENCE"], str(event["STATUS"])) == (
+        "audit-123@anytown.example", 3, "CANCELLED",
+    )  # fmt: skip
+    assert not event.walk("VALARM")  # no reminder of a slot that is gone
+    with pytest.raises(ValueError, match="REQUEST or CANCEL"):
+        invite_attachment(notice(), "PUBLISH")
 
 
 def test_invitation_in_summer_time_and_from_an_aware_slot() -> None:
