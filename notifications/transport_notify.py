@@ -28,6 +28,7 @@ are ``PermanentError`` carrying Notify's error messages.
 from __future__ import annotations
 
 import base64
+import hashlib
 import re
 import time
 from collections.abc import Mapping
@@ -58,6 +59,16 @@ def notify_token(service_id: str, secret_key: str, now: float | None = None) -> 
     """The JWT Notify expects: HS256 with the secret key, ``iss`` = service id, ``iat`` = now."""
     issued_at = int(time.time() if now is None else now)
     return jwt.encode({"iss": service_id, "iat": issued_at}, secret_key, algorithm="HS256")
+
+
+def notify_reference(key: str) -> str:
+    """The outbox key as Notify's ``reference``, which Notify asks to hold no personal data: a
+    key that names an email address (``report:2026-09:to:someone@…``) is sent as its kind and a
+    SHA-256 digest of the key (still unique, and traceable from the outbox)."""
+    if "@" not in key:
+        return key
+    kind = key.partition(":")[0]
+    return f"{kind}:sha256:{hashlib.sha256(key.encode()).hexdigest()[:32]}"
 
 
 class NotifyTransport:
@@ -124,7 +135,7 @@ class NotifyTransport:
             "personalisation": personalisation,
         }
         if email.reference:
-            body["reference"] = email.reference
+            body["reference"] = notify_reference(email.reference)
         return body
 
     @staticmethod

@@ -452,6 +452,15 @@ def notify(server: FakeNotify, api_key: str = API_KEY, timeout: float = 3) -> No
     )
 
 
+def test_notify_references_never_carry_an_email_address() -> None:
+    from notifications.transport_notify import notify_reference
+
+    assert notify_reference("digest:2026-08-21:s1") == "digest:2026-08-21:s1"
+    hidden = notify_reference("report:2026-09:to:director@council.example")
+    assert hidden.startswith("report:sha256:") and "@" not in hidden and "director" not in hidden
+    assert hidden != notify_reference("report:2026-09:to:other@council.example")
+
+
 def test_notify_sends_a_signed_request_notify_accepts(notify_server: FakeNotify) -> None:
     with notify(notify_server) as transport:
         digest_id = transport.send(make_email(reference="digest:2026-08-21:s1"))
