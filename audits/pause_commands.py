@@ -66,7 +66,7 @@ def cmd_pause(args: argparse.Namespace) -> int:
     today, policy = today_in_london(), load_policy()
     try:
         with session_scope(commands.ready_engine(), write_lock=True) as session:
-            pause = pause_store.add_pause(
+            pause, _ = pause_store.add_pause(
                 session, args.starts_on, args.ends_on, args.reason, args.by, today, policy
             )
             shown = pause_store.pause_json(pause, today)
@@ -84,10 +84,10 @@ def cmd_pause(args: argparse.Namespace) -> int:
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
-    today = today_in_london()
+    today, policy = today_in_london(), load_policy()
     try:
         with session_scope(commands.ready_engine(), write_lock=True) as session:
-            pause, _ = pause_store.resume(session, args.on or today, args.by, today)
+            pause, _ = pause_store.resume(session, args.on or today, args.by, today, policy)
             shown = pause_store.pause_json(pause, today)
     except PauseError as error:
         raise commands.CommandError(str(error)) from None
