@@ -23,11 +23,13 @@ from models.programme import Pause
 from models.reaudit_moves import ReauditMove, move_paused_reaudits
 from rules.pauses import PauseError, check_new_pause, check_resume, paused_working_days, state
 from rules.policy import Policy
+from rules.reaudits import ReauditError
 
 #: Who is named in the trail for the CLI when no --by is given.
 CLI_ACTOR = "cli"
 #: PostgreSQL advisory lock taken by every change of pauses, so that two at once cannot both
-#: pass the overlap check (SQLite: the session's write lock does it).
+#: pass the overlap check, and shared by the re-audit reconciliation, which must not interleave
+#: with a change (SQLite: the session's write lock does it).
 PAUSE_LOCK = 7_270_002
 
 
@@ -150,7 +152,12 @@ def _follow_up(session: Session, today: date, actor: str, policy: Policy) -> Eff
     re-audits left in months that a pause keeps from being allocated (also those a database
     holds from before this rule, or from a reconciliation that ran before the change)."""
     applied = apply_ended_pauses(session, today, actor)
-    return Effects(applied, move_paused_reaudits(session, policy, today, actor))
+    try:
+        moved = move_paused_reaudits(session, policy, today, actor)
+    except ReauditError as error:  # a pause without end in sight: refused, nothing recorded
+        message = f"re-audits planned into the months it pauses could not move: {error}"
+        raise PauseError(message) from None
+    return Effects(applied, moved)
 
 
 def pause_json(pause: Pause, today: date) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from models.people import Staff
 from models.programme import Audit, Cycle, Pause
 from models.reaudit_moves import ReauditMove
 from models.trail import TrailEntry
+from rules.pauses import PauseError
 from tests.flows.council import POLICY, seed_council
 from tests.rules.labelled_dates import day
 
@@ -187,6 +188,18 @@ def test_released_reaudits_stay_where_they_are(council: Engine) -> None:
     effects = add_pause(council, NOV_24)
     assert first.id not in {m.audit_id for m in effects.reaudits_moved}
     assert [a.cycle for a in reaudits(council)] == ["2027-02", "2027-03", "2027-03"]
+
+
+def test_a_pause_leaving_them_nowhere_to_go_is_refused(council: Engine) -> None:
+    nowhere = "could not move: no cycle without a pause within 120 months"
+    # Raised through the session's scope, as from the CLI and the page: all rolled back.
+    with pytest.raises(PauseError, match=nowhere), session_scope(council) as session:
+        pause_store.add_pause(
+            session, PAUSE[0], day("Fri 2099-01-02"), "indefinite", None, NOV_24, POLICY
+        )
+    with Session(council) as session:
+        assert session.scalars(select(Pause)).all() == []
+    assert {a.cycle for a in reaudits(council)} == {"2027-02"}
 
 
 def test_the_reconciliation_repairs_a_database_written_before_the_rule(council: Engine) -> None:
