@@ -1,9 +1,9 @@
 """``audits pause``, ``audits resume`` and ``audits pauses``: putting the programme on hold.
 
 They record, and never import Prefect. During a pause nothing is allocated or chased; once it is
-over, the due dates of the audits outstanding when it started move on by the working days
-actually paused (``[pauses] move_due_dates`` in the programme file, as it was when the pause was
-made), once.
+over, the due dates of the audits outstanding and not yet overdue when it started move on by the
+working days actually paused (``[pauses] move_due_dates`` in the programme file, as it was when
+the pause was made), once.
 """
 
 from __future__ import annotations
@@ -25,8 +25,9 @@ def add_parsers(sub: Any, as_date: Any) -> None:
         "pause",
         help="put the programme on hold from one date to another (APS)",
         description="Record a pause: from --from to --to (both paused) nothing is allocated or "
-        "chased. When it is over, the audits outstanding when it started have their due dates "
-        "moved on by the working days paused (programme file: [pauses] move_due_dates). "
+        "chased. When it is over, the audits outstanding and not yet overdue when it started "
+        "have their due dates moved on by the working days paused (programme file: [pauses] "
+        "move_due_dates). "
         "Pauses may not overlap.",
     )
     pause.add_argument("--from", dest="starts_on", type=as_date, required=True,
@@ -66,7 +67,7 @@ def cmd_pause(args: argparse.Namespace) -> int:
     today, policy = today_in_london(), load_policy()
     try:
         with session_scope(commands.ready_engine(), write_lock=True) as session:
-            pause = pause_store.add_pause(
+            pause, _ = pause_store.add_pause(
                 session, args.starts_on, args.ends_on, args.reason, args.by, today, policy
             )
             shown = pause_store.pause_json(pause, today)
@@ -84,10 +85,10 @@ def cmd_pause(args: argparse.Namespace) -> int:
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
-    today = today_in_london()
+    today, policy = today_in_london(), load_policy()
     try:
         with session_scope(commands.ready_engine(), write_lock=True) as session:
-            pause, _ = pause_store.resume(session, args.on or today, args.by, today)
+            pause, _ = pause_store.resume(session, args.on or today, args.by, today, policy)
             shown = pause_store.pause_json(pause, today)
     except PauseError as error:
         raise commands.CommandError(str(error)) from None
@@ -126,13 +127,13 @@ def _due_dates(shown: dict[str, Any]) -> str:
     if shown["applied_on"] is not None:
         if shown["moved_working_days"]:
             return (
-                f"Due dates of audits outstanding at its start moved on by "
+                f"Due dates of audits not yet overdue at its start moved on by "
                 f"{_days(shown['moved_working_days'])} on {shown['applied_on']}."
             )
         return f"Due dates kept (applied on {shown['applied_on']})."
     if shown["move_due_dates"]:
         return (
-            "Due dates of audits outstanding at its start move on by the working days paused "
+            "Due dates of audits not yet overdue at its start move on by the working days paused "
             "when it is over."
         )
     return "Due dates are kept (programme policy)."

@@ -41,7 +41,8 @@ def get_cycle(session: Session, month: str) -> Cycle | None:
 
 
 def load_pauses(session: Session) -> list[PauseSpell]:
-    rows = session.execute(select(Pause.starts_on, Pause.ends_on, Pause.reason, Pause.resumed_on))
+    columns = (Pause.starts_on, Pause.ends_on, Pause.reason, Pause.resumed_on)
+    rows = session.execute(select(*columns, Pause.id, Pause.applied_on))
     return [PauseSpell(*row) for row in rows]
 
 

@@ -1,62 +1,49 @@
-"""Recording pauses of the programme, resuming them, and applying them to due dates once.
+"""Recording pauses of the programme, resuming them, and what follows from them at once.
 
-When a pause is over (its last day has passed), :func:`apply_ended_pauses` moves on the due dates
-of the audits outstanding when it started by the working days actually paused, if the pause says
-so. A conditional UPDATE sets ``applied_on`` first, so however many runs try at once (the chase,
-``audits resume``, the web page), each pause is applied exactly once; each move goes into the
-audit trail. ``original_due_on`` (the due date before any extension) moves with it: a pause is
-not an extension, and an extension's limit counts from the original date.
+A pause is checked (no overlap) and recorded under a lock; then any pause that is over is
+applied to due dates, once (:mod:`models.pause_apply`), and every re-audit left in a month that
+a pause keeps from being allocated moves on to a month that will be (:mod:`models.reaudit_moves`).
+Both kinds of move are returned (:class:`Effects`) so that the caller can tell the auditors:
+updated invitations for moved due dates, allocation emails for re-audits moved into a month
+already allocated.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import select, text
 from sqlmodel import Session, col
 
-from models.base import utcnow
-from models.bulk import insert_many
+from models.pause_apply import Applied, DueDateMove, apply_ended_pauses, pause_trail, spell
 from models.people import Staff
-from models.programme import Audit, Pause
-from models.trail import TrailEntry
-from rules.pauses import (
-    PauseError,
-    PauseSpell,
-    check_new_pause,
-    check_resume,
-    is_over,
-    moved_due_date,
-    outstanding_at_start,
-    paused_working_days,
-    state,
-)
+from models.programme import Pause
+from models.reaudit_moves import ReauditMove, move_paused_reaudits
+from rules.pauses import PauseError, check_new_pause, check_resume, paused_working_days, state
 from rules.policy import Policy
+from rules.reaudits import ReauditError
 
 #: Who is named in the trail for the CLI when no --by is given.
 CLI_ACTOR = "cli"
 #: PostgreSQL advisory lock taken by every change of pauses, so that two at once cannot both
-#: pass the overlap check (SQLite: the session's write lock does it).
+#: pass the overlap check, and shared by the re-audit reconciliation, which must not interleave
+#: with a change (SQLite: the session's write lock does it).
 PAUSE_LOCK = 7_270_002
 
 
 @dataclass(frozen=True)
-class Applied:
-    """One pause applied: the working days paused and the audits whose due dates moved."""
+class Effects:
+    """What recording or resuming a pause did besides: the pauses it applied (with the due dates
+    they moved) and the re-audits it moved out of months that will never be allocated."""
 
-    pause_id: int
-    working_days: int
-    audits_moved: int
-    move_due_dates: bool
+    applied: list[Applied] = field(default_factory=list)
+    reaudits_moved: list[ReauditMove] = field(default_factory=list)
 
-
-def spell(pause: Pause) -> PauseSpell:
-    return PauseSpell(
-        pause.starts_on, pause.ends_on, pause.reason, pause.resumed_on, pause.id, pause.applied_on
-    )
+    @property
+    def due_dates_moved(self) -> list[DueDateMove]:
+        return [move for applied in self.applied for move in applied.moves]
 
 
 def pauses(session: Session) -> list[Pause]:
@@ -73,21 +60,14 @@ def check_aps(session: Session, staff_id: str) -> None:
         raise PauseError(f"{staff_id} is not an active member of the APS team")
 
 
-def _lock(session: Session) -> None:
+def lock_pauses(session: Session, *, shared: bool = False) -> None:
+    """PostgreSQL: take the pauses' transaction lock, exclusive to change pauses (two at once
+    cannot both pass the overlap check), shared to read them for a decision that must not
+    interleave with a change (the re-audit reconciliation). SQLite: the session's write lock
+    does it."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PAUSE_LOCK})
-
-
-def _trail(session: Session, actor: str, action: str, pause_id: Any, detail: dict) -> None:
-    session.add(
-        TrailEntry(
-            actor=actor,
-            action=action,
-            subject_type="pause",
-            subject_id=str(pause_id),
-            detail=detail,
-        )
-    )
+        function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+        session.execute(text(f"SELECT {function}(:key)"), {"key": PAUSE_LOCK})
 
 
 def add_pause(
@@ -98,10 +78,12 @@ def add_pause(
     by: str | None,
     today: date,
     policy: Policy,
-) -> Pause:
+) -> tuple[Pause, Effects]:
     """Record a pause (refusing one that overlaps another); whether it moves due dates is the
-    policy's when it is made. A pause already over is applied at once."""
-    _lock(session)
+    policy's when it is made. A pause already over (entered after the fact) is applied at once,
+    and the re-audits planned into months whose allocation day it covers move on at once
+    (:func:`_follow_up`)."""
+    lock_pauses(session)
     if by is not None:
         check_aps(session, by)
     existing = [spell(p) for p in pauses(session)]
@@ -115,7 +97,7 @@ def add_pause(
     )
     session.add(pause)
     session.flush()
-    _trail(
+    pause_trail(
         session,
         pause.created_by,
         "pause.created",
@@ -127,14 +109,16 @@ def add_pause(
             "move_due_dates": pause.move_due_dates,
         },
     )
-    apply_ended_pauses(session, today, pause.created_by)
-    return pause
+    return pause, _follow_up(session, today, pause.created_by, policy)
 
 
-def resume(session: Session, on: date, by: str | None, today: date) -> tuple[Pause, list[Applied]]:
+def resume(
+    session: Session, on: date, by: str | None, today: date, policy: Policy
+) -> tuple[Pause, Effects]:
     """End the pause in force on ``on`` early: ``on`` is the first day no longer paused. Applied
-    at once when ``on`` is today or earlier."""
-    _lock(session)
+    at once when ``on`` is today or earlier. Re-audits already moved on by the pause stay where
+    they went: a month freed by resuming early is allocated without them."""
+    lock_pauses(session)
     if by is not None:
         check_aps(session, by)
     found = check_resume(on, [spell(p) for p in pauses(session)])
@@ -146,7 +130,7 @@ def resume(session: Session, on: date, by: str | None, today: date) -> tuple[Pau
     session.add(pause)
     session.flush()
     paused = spell(pause)
-    _trail(
+    pause_trail(
         session,
         by or CLI_ACTOR,
         "pause.resumed",
@@ -158,110 +142,22 @@ def resume(session: Session, on: date, by: str | None, today: date) -> tuple[Pau
             "working_days": paused_working_days(paused),
         },
     )
-    applied = apply_ended_pauses(session, today, by or CLI_ACTOR)
+    effects = _follow_up(session, today, by or CLI_ACTOR, policy)
     session.refresh(pause)
-    return pause, applied
+    return pause, effects
 
 
-def apply_ended_pauses(session: Session, today: date, actor: str) -> list[Applied]:
-    """Apply every pause that is over by ``today`` and not yet applied, earliest first."""
-    waiting = session.scalars(
-        select(Pause).where(col(Pause.applied_on).is_(None)).order_by(col(Pause.starts_on))
-    ).all()
-    done = []
-    for pause in waiting:
-        if is_over(spell(pause), today):
-            applied = _apply(session, pause, today, actor)
-            if applied is not None:
-                done.append(applied)
-    return done
-
-
-def _apply(session: Session, pause: Pause, today: date, actor: str) -> Applied | None:
-    claim = (
-        update(Pause)
-        .where(col(Pause.id) == pause.id, col(Pause.applied_on).is_(None))
-        .values(applied_on=today)
-        .execution_options(synchronize_session=False)
-    )
-    if session.execute(claim).rowcount != 1:  # type: ignore[attr-defined]
-        return None  # another run applied it first
-    session.refresh(pause)  # as it is now that this run holds it (a resume may have come first)
-    paused = spell(pause)
-    days = paused_working_days(paused) if pause.move_due_dates else 0
-    pause.moved_working_days = days
-    session.add(pause)
-    moved = _move_due_dates(session, paused, actor) if days else 0
-    _trail(
-        session,
-        actor,
-        "pause.applied",
-        pause.id,
-        {
-            "last_day": paused.last_day.isoformat(),
-            "working_days_paused": paused_working_days(paused),
-            "move_due_dates": pause.move_due_dates,
-            "moved_working_days": days,
-            "audits_moved": moved,
-        },
-    )
-    assert pause.id is not None
-    return Applied(pause.id, days, moved, pause.move_due_dates)
-
-
-def _move_due_dates(session: Session, paused: PauseSpell, actor: str) -> int:
-    """Move on the due dates (and original due dates) of the audits outstanding when the pause
-    started; one trail entry per audit. One UPDATE per distinct pair of dates."""
-    candidates = session.execute(
-        select(
-            col(Audit.id),
-            col(Audit.due_on),
-            col(Audit.original_due_on),
-            col(Audit.status),
-            col(Audit.allocated_on),
-            col(Audit.completed_on),
-        )
-        .where(
-            col(Audit.allocated_on) < paused.starts_on,
-            col(Audit.status).in_(("allocated", "completed")),
-        )
-        .with_for_update()
-    ).all()
-    by_dates: dict[tuple[date, date], list[int]] = defaultdict(list)
-    for audit_id, due_on, original, status, allocated_on, completed_on in candidates:
-        if outstanding_at_start(paused, allocated_on, status, completed_on):
-            by_dates[(due_on, original)].append(audit_id)
-    now, trail = utcnow(), []
-    days = paused_working_days(paused)
-    for (due_on, original), ids in sorted(by_dates.items()):
-        new, new_original = moved_due_date(due_on, paused), moved_due_date(original, paused)
-        session.execute(
-            update(Audit)
-            .where(col(Audit.id).in_(ids))
-            .values(due_on=new, original_due_on=new_original, updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        detail = {
-            "pause_id": paused.pause_id,
-            "from": due_on.isoformat(),
-            "to": new.isoformat(),
-            "original_from": original.isoformat(),
-            "original_to": new_original.isoformat(),
-            "working_days": days,
-        }
-        trail += [
-            {
-                "at": now,
-                "actor": actor,
-                "action": "audit.due_date_moved",
-                "subject_type": "audit",
-                "subject_id": str(audit_id),
-                "detail": detail,
-            }
-            for audit_id in ids
-        ]
-    insert_many(session, TrailEntry.__table__, trail)  # type: ignore[attr-defined]
-    return len(trail)
+def _follow_up(session: Session, today: date, actor: str, policy: Policy) -> Effects:
+    """After a change of pauses, under its lock: apply any pause that is over, and move the
+    re-audits left in months that a pause keeps from being allocated (also those a database
+    holds from before this rule, or from a reconciliation that ran before the change)."""
+    applied = apply_ended_pauses(session, today, actor)
+    try:
+        moved = move_paused_reaudits(session, policy, today, actor)
+    except ReauditError as error:  # a pause without end in sight: refused, nothing recorded
+        message = f"re-audits planned into the months it pauses could not move: {error}"
+        raise PauseError(message) from None
+    return Effects(applied, moved)
 
 
 def pause_json(pause: Pause, today: date) -> dict[str, Any]:

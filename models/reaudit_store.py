@@ -1,36 +1,38 @@
-"""Scheduling re-audits: every completed audit whose judgement calls for one gets exactly one.
+"""Reconciling re-audits: every completed audit whose judgement calls for one gets exactly one,
+in a month that will be allocated.
 
-:func:`schedule_reaudits` is the reconciliation behind the ``schedule-reaudit`` flow and the
-allocation flow: it finds every such audit without a re-audit and creates the missing ones, so
-it can run any number of times, from anywhere, at once. "Exactly one" is held by the database
-too: a partial unique index (migration 0005) allows one live re-audit (allocated or completed)
-per parent, and the insert skips a parent another run has just served.
+:func:`reconcile_reaudits` is the reconciliation behind the ``schedule-reaudit`` flow and the
+allocation flow: it moves every re-audit left in a month that a pause keeps from being allocated
+(:mod:`models.reaudit_moves`), then finds every audit without its re-audit and creates the
+missing ones, so it can run any number of times, from anywhere, at once, and repairs a database
+written before either rule. "Exactly one" is held by the database too: a partial unique index
+(migration 0005) allows one live re-audit (allocated or completed) per parent, and the insert
+skips a parent another run has just served.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import replace
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
-from models.allocation_store import _cycle_exemptions, _leave, _staff_facts, load_pauses
+from models.allocation_store import load_pauses
 from models.base import utcnow
-from models.cases import Case
-from models.people import Team
-from models.programme import Audit, Cycle
+from models.pause_store import lock_pauses
+from models.programme import Audit
+from models.reaudit_moves import ReauditMove, move_paused_reaudits
+from models.reauditors import Reauditors, case_team_now, ensure_cycle
 from models.trail import TrailEntry
 from rules.due_dates import allocation_date, due_date
-from rules.eligibility import eligible_auditors
 from rules.policy import Policy
-from rules.reaudits import ReauditorChoice, choose_reauditor, reaudit_cycle, reaudit_due
-from rules.requests import Candidate
+from rules.reaudits import reaudit_cycle, reaudit_due
 
 ACTOR = "schedule-reaudit"
 
@@ -58,10 +60,40 @@ def audits_needing_reaudit(session: Session, policy: Policy) -> list[Audit]:
     return [a for a in found if reaudit_due(a.kind, a.status, a.judgement, policy.reaudits)]
 
 
+@dataclass(frozen=True)
+class Reconciled:
+    """What one reconciliation did: the re-audits it created (in id order) and those it moved
+    out of paused months (see :class:`models.reaudit_moves.ReauditMove`)."""
+
+    created: list[Audit]
+    moved: list[ReauditMove]
+
+
+def reconcile_reaudits(
+    session: Session, policy: Policy, today: date, actor: str = ACTOR
+) -> Reconciled:
+    """Move the re-audits left in months that will never be allocated, then create the missing
+    ones (not committed). The caller writes the allocation emails of those that landed in a month
+    already allocated, created (:func:`schedule_reaudits`) or moved (``cycle_allocated``).
+
+    On PostgreSQL it holds the pauses' lock shared: it never runs while a pause is being added
+    or resumed, so it reads the pauses as they are, however runs interleave.
+    """
+    lock_pauses(session, shared=True)
+    moved = move_paused_reaudits(session, policy, today, actor)
+    return Reconciled(_create_missing(session, policy, today, actor), moved)
+
+
 def schedule_reaudits(
     session: Session, policy: Policy, today: date, actor: str = ACTOR
 ) -> list[Audit]:
-    """Create the missing re-audits (not committed); the ones this call created.
+    """:func:`reconcile_reaudits`, returning only the re-audits it created (its moves are made
+    all the same)."""
+    return reconcile_reaudits(session, policy, today, actor).created
+
+
+def _create_missing(session: Session, policy: Policy, today: date, actor: str) -> list[Audit]:
+    """Create the missing re-audits; the ones this call created.
 
     ``today`` is when the re-audits are scheduled: none goes into a cycle that began before it
     (see :func:`rules.reaudits.reaudit_cycle`). A parent for whom no Team Manager is eligible is
@@ -76,7 +108,7 @@ def schedule_reaudits(
     created: list[int] = []
     for month, parents in sorted(by_cycle.items()):
         ensure_cycle(session, month, policy.theme_for(month))
-        pool = _Reauditors(session, month, policy)
+        pool = Reauditors(session, month, policy)
         for parent in parents:
             new_id = _schedule_one(session, parent, month, pool, policy, actor)
             if new_id is not None:
@@ -87,57 +119,12 @@ def schedule_reaudits(
     return list(session.scalars(query))
 
 
-def ensure_cycle(session: Session, month: str, theme: str) -> None:
-    """Make ``month``'s Cycle row if there is none, as ``planned``: a re-audit may fall in a
-    month not allocated yet, and a planned cycle is still allocated in full when its day comes
-    (``claim_cycle`` takes a planned cycle as its own)."""
-    dialect = session.get_bind().dialect.name
-    new = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(Cycle)
-    session.execute(
-        new.values(
-            month=month, theme=theme, status="planned", created_at=utcnow()
-        ).on_conflict_do_nothing()
-    )
-
-
-class _Reauditors:
-    """The cycle's eligible Team Managers (allocation's eligibility rules) with their audits in
-    it, counted up as this run gives them re-audits."""
-
-    def __init__(self, session: Session, month: str, policy: Policy) -> None:
-        window = (allocation_date(month), due_date(month, policy.due_dates))
-        auditors, excluded = eligible_auditors(
-            _staff_facts(session),
-            exemptions=_cycle_exemptions(session, month),
-            leave=_leave(session, window),
-            window=window,
-            min_available_working_days=policy.allocation.min_available_working_days,
-        )
-        query = (
-            select(col(Audit.auditor_id), func.count())
-            .where(col(Audit.cycle) == month, col(Audit.status) == "allocated")
-            .group_by(col(Audit.auditor_id))
-        )
-        counts: dict[str, int] = {staff_id: n for staff_id, n in session.execute(query)}
-        self.eligible = {
-            a.staff_id: Candidate(a.staff_id, a.team, a.service_area, counts.get(a.staff_id, 0))
-            for a in auditors
-        }
-        self.excluded = {e.subject: e.reason for e in excluded}
-
-    def choose(self, previous: str, case_team: str, case_area: str) -> ReauditorChoice | None:
-        candidates = list(self.eligible.values())
-        return choose_reauditor(previous, case_team, case_area, candidates, self.excluded)
-
-    def took_one(self, staff_id: str) -> None:
-        one = self.eligible[staff_id]
-        self.eligible[staff_id] = replace(one, open_audits=one.open_audits + 1)
-
-
 def _schedule_one(
-    session: Session, parent: Audit, month: str, pool: _Reauditors, policy: Policy, actor: str
+    session: Session, parent: Audit, month: str, pool: Reauditors, policy: Policy, actor: str
 ) -> int | None:
-    case_team, case_area = _case_team(session, parent)
+    case_team, case_area = case_team_now(
+        session, parent.case_ref, (parent.case_team, parent.case_service_area)
+    )
     choice = pool.choose(parent.auditor_id, case_team, case_area)
     if choice is None:
         return None
@@ -192,16 +179,3 @@ def _insert_once(session: Session, row: dict[str, Any]) -> int | None:
     statement = new.values(**row).on_conflict_do_nothing().returning(col(Audit.id))
     new_id: int | None = session.execute(statement).scalar_one_or_none()
     return new_id
-
-
-def _case_team(session: Session, parent: Audit) -> tuple[str, str]:
-    """The case's team and service area now (teams are reorganised between the audit and its
-    re-audit); the audit's snapshot if the case's team is unknown."""
-    found = session.execute(
-        select(col(Case.team), col(Team.service_area))
-        .join(Team, col(Team.name) == col(Case.team))
-        .where(col(Case.case_ref) == parent.case_ref)
-    ).first()
-    if found is None:
-        return parent.case_team, parent.case_service_area
-    return found[0], found[1]

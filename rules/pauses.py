@@ -1,9 +1,11 @@
 """Pauses of the programme: during one, nothing is allocated or chased.
 
 A pause runs from ``starts_on`` to ``ends_on`` (both paused), or to the day before ``resumed_on``
-when it is resumed early. When it is over, the audits that were outstanding when it started have
-their due dates moved on by the working days actually paused (when the pause says so, as the
-policy did when it was made); that is done once, and :attr:`PauseSpell.applied_on` records it.
+when it is resumed early. When it is over, the audits that were outstanding and not yet overdue
+when it started have their due dates moved on by the working days actually paused (when the pause
+says so, as the policy did when it was made); those already overdue keep theirs (DESIGN §3). That
+is done once, and :attr:`PauseSpell.applied_on` records it. Re-audits planned into a month whose
+allocation day the pause covers move to a later month: see :func:`rules.reaudits.cycle_after_pause`.
 """
 
 from __future__ import annotations
@@ -123,6 +125,32 @@ def outstanding_at_start(
     return status == "completed" and completed_on is not None and completed_on >= pause.starts_on
 
 
+def overdue_at_start(pause: PauseSpell, due_on: date) -> bool:
+    """Whether an audit due on ``due_on`` was already overdue on the pause's first day: its due
+    date is before that day. An audit due on the first paused day itself was not yet overdue
+    (it could still be done that day) and is treated as not yet due."""
+    return due_on < pause.starts_on
+
+
+def due_date_moves(
+    pause: PauseSpell, allocated_on: date, status: str, completed_on: date | None, due_on: date
+) -> bool:
+    """Whether the pause moves an audit's due date on (DESIGN §3): it was outstanding when the
+    pause started (:func:`outstanding_at_start`) and not yet overdue (:func:`overdue_at_start`).
+    An audit already overdue keeps its due date: it was late before the pause, and the pause
+    only stops its chasing, which resumes after it.
+
+    ``due_on`` is the date the audit is chased by (the extended one after an extension). Its
+    ``original_due_on`` follows it: moved by the same working days exactly when ``due_on`` is,
+    kept when it is kept, whatever side of the first day it falls on. A pause is not an
+    extension, so the room left for an extension (counted from the original date) is unchanged.
+    """
+    if not outstanding_at_start(pause, allocated_on, status, completed_on):
+        return False
+    return not overdue_at_start(pause, due_on)
+
+
 def moved_due_date(due_on: date, pause: PauseSpell) -> date:
-    """``due_on`` moved on by the pause's working days."""
+    """``due_on`` moved on by the pause's working days (whether it moves at all is
+    :func:`due_date_moves`)."""
     return add_working_days(due_on, paused_working_days(pause))

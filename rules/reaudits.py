@@ -3,7 +3,9 @@
 DESIGN §3: a judgement in ``reaudit_on`` schedules a re-audit for the cycle
 ``reaudit_after_months`` after the audit's own cycle, to the same auditor where still eligible,
 otherwise to another Team Manager by the allocation rules. Re-audits come on top of
-``audits_per_auditor`` and are not bound by the 12-month rule.
+``audits_per_auditor`` and are not bound by the 12-month rule. Re-audits planned into a cycle
+whose allocation day falls in a pause move on to the first cycle after it, so that none is left
+outstanding in a cycle that will never be allocated.
 """
 
 from __future__ import annotations
@@ -12,10 +14,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from rules.due_dates import allocation_date
+from rules.due_dates import allocation_date, due_date
 from rules.months import add_months
 from rules.pauses import PauseSpell, pause_on
-from rules.policy import ReauditPolicy
+from rules.policy import DueDatePolicy, ReauditPolicy
 from rules.requests import Candidate, reallocation_candidates
 
 #: How far past the planned cycle a pause may push a re-audit before the rule gives up (a pause
@@ -58,6 +60,34 @@ def reaudit_cycle(
         if starts >= earliest and pause_on(starts, spells) is None:
             return month
         month = add_months(month, 1)
+    raise ReauditError(f"no cycle without a pause within {MAX_MONTHS_PUSHED} months of {month}")
+
+
+def cycle_after_pause(
+    month: str, today: date, due_dates: DueDatePolicy, pauses: Iterable[PauseSpell] = ()
+) -> str | None:
+    """Where a re-audit planned into ``month``, a cycle not allocated, must go on ``today``;
+    None when it stays.
+
+    It stays unless ``month``'s allocation day falls in a pause: a paused month is never
+    allocated, and a re-audit left in it would be outstanding for ever, never emailed nor
+    chased. Then it moves on to the first later cycle whose allocation day is not paused and
+    that is not over on ``today`` (its due date is ``today`` or later), with that cycle's dates.
+    That is the first cycle after the pause whether the re-audit was planned before the pause
+    was entered or the pause was entered after the fact, so long as that cycle is not over; a
+    cycle under way is taken (the re-audit joins it and is told at once), but one already over
+    is not, as the re-audit would be overdue on arrival: a database repaired long after the
+    pause moves its re-audits into the cycle of the day.
+    """
+    spells = list(pauses)
+    if pause_on(allocation_date(month), spells) is None:
+        return None
+    candidate = add_months(month, 1)
+    for _ in range(MAX_MONTHS_PUSHED):
+        unpaused = pause_on(allocation_date(candidate), spells) is None
+        if unpaused and due_date(candidate, due_dates) >= today:
+            return candidate
+        candidate = add_months(candidate, 1)
     raise ReauditError(f"no cycle without a pause within {MAX_MONTHS_PUSHED} months of {month}")
 
 

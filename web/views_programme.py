@@ -94,7 +94,7 @@ def add_pause(
     state_ = request.app.state
     try:
         with session_scope(state_.engine, write_lock=True) as session:
-            made = pause_store.add_pause(
+            made, _ = pause_store.add_pause(
                 session, starts_on, ends_on, reason, user.staff_id, state_.clock(), state_.policy
             )
             made_id = made.id
@@ -115,10 +115,12 @@ def resume(request: Request, pause_id: int, user: Staff = Depends(require_aps)) 
             in_force = [p for p in pause_store.pauses(session) if p.id == pause_id]
             if not in_force or state(pause_store.spell(in_force[0]), today) != "in force":
                 raise PauseError(f"pause {pause_id} is not in force today: nothing to resume")
-            _, applied = pause_store.resume(session, today, user.staff_id, today)
+            _, effects = pause_store.resume(
+                session, today, user.staff_id, today, request.app.state.policy
+            )
     except PauseError as error:
         return _pauses_page(request, {"resume": rule_message(error)}, _blank_pause(), 400)
-    moved = sum(a.audits_moved for a in applied)
+    moved = len(effects.due_dates_moved)
     flash(request, f"The programme resumes today. Due dates of {moved} audits were moved on.")
     return RedirectResponse("/aps/pauses", status_code=303)
 

@@ -9,14 +9,19 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from audits.demo_history import FIRST, LAST, history_programme, replay
+from audits.demo_history import FIRST, LAST, PAUSE, history_programme, replay
 from audits.demo_report import IMPORTED_ON
 from audits.settings import REPO, load_policy
 from audits.synthetic import CASE_COLUMNS, STAFF_COLUMNS, make_council, write_csv
 from importer import import_cases, import_staff
+from models.allocation_store import load_pauses
 from models.db import make_engine, migrate, session_scope
-from models.programme import Audit, Pause
+from models.programme import Audit, Cycle, Pause
 from models.report_store import report_figures
+from models.trail import TrailEntry
+from rules.compliance import whole_percent
+from rules.due_dates import allocation_date
+from rules.pauses import pause_on
 
 
 @pytest.fixture(scope="module")
@@ -81,3 +86,68 @@ def test_the_report_month_has_its_sections(history) -> None:
     assert figures.recommendations and figures.recommendations[0].high_priority
     assert all(figures.reflections.get(key) for key in ("done_well", "do_differently"))
     assert figures.strengths
+
+
+RELEASED = ("exempted", "withdrawn")
+
+
+def _allocated_cycles() -> object:
+    return select(Cycle.month).where(Cycle.status == "allocated")
+
+
+def test_no_audit_is_left_outstanding_in_a_month_never_allocated(history) -> None:
+    engine, _ = history
+    with Session(engine) as session:
+        pauses = load_pauses(session)
+        waiting = session.execute(
+            select(Audit.id, Audit.cycle).where(
+                Audit.status == "allocated", Audit.cycle.not_in(_allocated_cycles())
+            )
+        ).all()
+    assert waiting  # the re-audits planned into October and November 2020
+    assert all(cycle > LAST for _, cycle in waiting), waiting
+    assert not [c for _, c in waiting if pause_on(allocation_date(c), pauses)]
+    # Up to the report's month every audit and re-audit is in a month that was allocated.
+    assert _count(engine, Audit.cycle <= LAST, Audit.cycle.not_in(_allocated_cycles())) == 0
+
+
+def test_reaudits_planned_into_april_and_may_moved_to_june_once(history) -> None:
+    engine, _ = history
+    with Session(engine) as session:
+        moves = session.scalars(select(TrailEntry).where(TrailEntry.action == "reaudit.moved"))
+        details = {m.subject_id: m.detail or {} for m in moves}
+        june = set(session.scalars(select(Audit.id).where(Audit.cycle == "2020-06")))
+    assert details, "the pause was entered after April's and May's re-audits were planned"
+    assert {(d["from_cycle"], d["to_cycle"]) for d in details.values()} <= {
+        ("2020-04", "2020-06"),
+        ("2020-05", "2020-06"),
+    }
+    assert {d["to_due_on"] for d in details.values()} == {"2020-06-30"}
+    assert {int(i) for i in details} <= june  # each moved once, and counted in June
+
+
+def test_the_reports_reaudit_figures_count_allocated_months_only(history) -> None:
+    engine, figures = history
+    reaudits = (Audit.kind == "reaudit", Audit.cycle >= FIRST, Audit.cycle <= LAST)
+    in_allocated = Audit.cycle.in_(_allocated_cycles())
+    allocated = _count(engine, *reaudits, in_allocated, Audit.status.not_in(RELEASED))
+    completed = _count(engine, *reaudits, in_allocated, Audit.status == "completed")
+    assert (figures.reaudits.allocated, figures.reaudits.completed) == (allocated, completed)
+    assert figures.reaudits.pct == whole_percent(completed, allocated)
+    assert figures.reaudit_judgements_by_month["2020-04"] == dict.fromkeys(
+        ("outstanding", "good", "requires_improvement", "inadequate"), 0
+    )
+
+
+def test_audits_overdue_when_the_pause_began_kept_their_due_dates(history) -> None:
+    engine, _ = history
+    first_day = PAUSE[0]
+    with Session(engine) as session:
+        moved = session.scalars(
+            select(TrailEntry.detail).where(TrailEntry.action == "audit.due_date_moved")
+        ).all()
+        february_late = session.scalars(
+            select(Audit.due_on).where(Audit.cycle == "2020-02", Audit.status == "allocated")
+        ).all()
+    assert moved and all(d is not None and d["from"] >= first_day.isoformat() for d in moved)
+    assert february_late and max(february_late) < first_day  # overdue then: never moved

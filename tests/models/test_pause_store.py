@@ -45,23 +45,28 @@ def council(engine: Engine, tmp_path: Path) -> Engine:
     return allocated(engine, tmp_path)
 
 
-def add(
+def record(
     engine: Engine,
     starts: str,
     ends: str,
     today: str = "Tue 2026-11-10",
     by: str | None = "APS01",
     policy: Any = POLICY,
-) -> Pause:
+) -> tuple[Pause, pause_store.Effects]:
     with session_scope(engine, write_lock=True) as session:
         return pause_store.add_pause(
             session, day(starts), day(ends), "Ofsted inspection", by, day(today), policy
         )
 
 
+def add(engine: Engine, starts: str, ends: str, **options: Any) -> Pause:
+    return record(engine, starts, ends, **options)[0]
+
+
 def resume(engine: Engine, on: str, today: str) -> tuple[Pause, list[pause_store.Applied]]:
     with session_scope(engine, write_lock=True) as session:
-        return pause_store.resume(session, day(on), "APS01", day(today))
+        pause, effects = pause_store.resume(session, day(on), "APS01", day(today), POLICY)
+    return pause, effects.applied
 
 
 def apply(engine: Engine, today: str) -> list[pause_store.Applied]:
@@ -90,6 +95,9 @@ def test_a_pause_moves_due_dates_once_when_it_is_over(council: Engine) -> None:
 
     [applied] = apply(council, "Mon 2026-11-23")
     assert (applied.working_days, applied.audits_moved) == (5, len(before))
+    assert applied.moves == tuple(
+        pause_store.DueDateMove(i, DUE, day("Mon 2026-12-07")) for i in sorted(before)
+    )
     assert set(due_dates(council).values()) == {
         (day("Mon 2026-12-07"), day("Mon 2026-12-07"))
     }  # original too
@@ -199,6 +207,42 @@ def test_only_audits_outstanding_at_its_start_move(council: Engine) -> None:
     assert not {ids["before"], ids["released"], ids["late"]} & moved
 
 
+def test_an_audit_already_overdue_when_the_pause_starts_keeps_its_due_date(
+    council: Engine,
+) -> None:
+    """Pause Mon 16 to Fri 20 Nov (5 working days). Due Fri 13 Nov: overdue on its first day,
+    kept. Due Mon 16 Nov, its first day: not yet overdue, moved to Mon 23 Nov. Extended from Fri
+    13 to Fri 20 Nov: not overdue, so both dates move and the extension's room is kept."""
+    dates = {
+        "overdue": (day("Fri 2026-11-13"), day("Fri 2026-11-13")),
+        "first day": (day("Mon 2026-11-16"), day("Mon 2026-11-16")),
+        "extended": (day("Fri 2026-11-20"), day("Fri 2026-11-13")),
+    }
+    with session_scope(council) as session:
+        audits = session.scalars(select(Audit).order_by(Audit.id)).all()
+        ids = {}
+        for audit, (label, (due, original)) in zip(audits, dates.items(), strict=False):
+            audit.due_on, audit.original_due_on = due, original
+            ids[label] = audit.id
+    add(council, "Mon 2026-11-16", "Fri 2026-11-20")
+    [applied] = apply(council, "Mon 2026-11-23")
+    now = due_dates(council)
+    assert now[ids["overdue"]] == dates["overdue"]
+    assert now[ids["first day"]] == (day("Mon 2026-11-23"), day("Mon 2026-11-23"))
+    assert now[ids["extended"]] == (day("Fri 2026-11-27"), day("Fri 2026-11-20"))
+    assert ids["overdue"] not in {m.audit_id for m in applied.moves}
+    assert applied.audits_moved == len(now) - 1 == len(applied.moves)
+    assert (
+        pause_store.DueDateMove(ids["first day"], day("Mon 2026-11-16"), day("Mon 2026-11-23"))
+        in applied.moves
+    )
+    with Session(council) as session:
+        moved = session.scalars(
+            select(TrailEntry.subject_id).where(TrailEntry.action == "audit.due_date_moved")
+        ).all()
+    assert str(ids["overdue"]) not in moved and len(moved) == len(now) - 1
+
+
 def test_with_the_policy_off_due_dates_are_kept(council: Engine) -> None:
     keep = dataclasses.replace(POLICY, move_due_dates_on_pause=False)
     pause = add(council, "Mon 2026-11-16", "Fri 2026-11-20", policy=keep)
@@ -213,8 +257,11 @@ def test_with_the_policy_off_due_dates_are_kept(council: Engine) -> None:
 
 
 def test_a_pause_already_over_when_recorded_is_applied_at_once(council: Engine) -> None:
-    pause = add(council, "Mon 2026-11-16", "Fri 2026-11-20", today="Wed 2026-11-25")
+    pause, effects = record(council, "Mon 2026-11-16", "Fri 2026-11-20", today="Wed 2026-11-25")
     assert pause.applied_on == day("Wed 2026-11-25")
+    [applied] = effects.applied
+    assert [m.audit_id for m in effects.due_dates_moved] == sorted(due_dates(council))
+    assert applied.moves == tuple(effects.due_dates_moved) and effects.reaudits_moved == []
     assert set(due_dates(council).values()) == {(day("Mon 2026-12-07"), day("Mon 2026-12-07"))}
 
 

@@ -13,9 +13,11 @@ from rules.pauses import (
     PauseSpell,
     check_new_pause,
     check_resume,
+    due_date_moves,
     is_over,
     moved_due_date,
     outstanding_at_start,
+    overdue_at_start,
     pause_on,
     paused_working_days,
     state,
@@ -79,7 +81,8 @@ MOVED = [
     ("Mon 2026-11-30", ("Mon 2026-11-16", "Fri 2026-11-27", "Thu 2026-11-19"), "Thu 2026-12-03"),
     # Due within the pause: moved on just the same.
     ("Wed 2026-11-18", ("Mon 2026-11-16", "Fri 2026-11-20", None), "Wed 2026-11-25"),
-    # Overdue when the pause started: still moved (the days paused do not count as overdue).
+    # The arithmetic alone: an audit overdue when the pause started is not moved at all
+    # (see DUE_DATE_MOVES), but its date would move like any other.
     ("Mon 2026-11-09", ("Mon 2026-11-16", "Fri 2026-11-20", None), "Mon 2026-11-16"),
     # Over Christmas: Fri 25 and Mon 28 Dec are skipped.
     ("Mon 2026-12-21", ("Mon 2026-12-14", "Fri 2026-12-18", None), "Wed 2026-12-30"),
@@ -207,3 +210,44 @@ def test_outstanding_at_start(
     pause = spell("Mon 2026-11-16", "Fri 2026-11-20")
     done = day(completed) if completed else None
     assert outstanding_at_start(pause, day(allocated), status, done) is expected
+
+
+# (allocated on, status, completed on, due on) -> whether the pause from Mon 16 Nov 2026 moves
+# the due date: outstanding when it started and not yet overdue on its first day.
+DUE_DATE_MOVES = [
+    ("Mon 2026-11-02", "allocated", None, "Mon 2026-11-30", True),
+    ("Mon 2026-11-02", "allocated", None, "Wed 2026-11-18", True),  # due during it
+    ("Mon 2026-11-02", "allocated", None, "Mon 2026-11-16", True),  # due on its first day
+    # Overdue on its first day: late before the pause, it keeps its due date.
+    ("Mon 2026-10-05", "allocated", None, "Fri 2026-11-13", False),
+    ("Mon 2026-10-05", "allocated", None, "Fri 2026-10-30", False),
+    # Overdue, then completed during the pause: kept too (it was late before it).
+    ("Mon 2026-10-05", "completed", "Wed 2026-11-18", "Fri 2026-11-13", False),
+    ("Mon 2026-11-02", "completed", "Wed 2026-11-18", "Mon 2026-11-30", True),
+    ("Mon 2026-11-02", "completed", "Fri 2026-11-13", "Mon 2026-11-30", False),  # done before
+    ("Mon 2026-11-02", "withdrawn", None, "Mon 2026-11-30", False),
+    ("Tue 2026-11-17", "allocated", None, "Mon 2026-11-30", False),  # allocated during it
+]
+
+
+@pytest.mark.parametrize(("allocated", "status", "completed", "due", "expected"), DUE_DATE_MOVES)
+def test_due_date_moves(
+    allocated: str, status: str, completed: str | None, due: str, expected: bool
+) -> None:
+    pause = spell("Mon 2026-11-16", "Fri 2026-11-20")
+    done = day(completed) if completed else None
+    assert due_date_moves(pause, day(allocated), status, done, day(due)) is expected
+
+
+# due on -> overdue on the first day of a pause starting Tue 7 Apr 2026 (after Easter Monday)
+OVERDUE = [
+    ("Thu 2026-04-02", True),  # the working day before Good Friday
+    ("Tue 2026-04-07", False),  # due on the pause's first day: not yet overdue
+    ("Wed 2026-04-08", False),
+]
+
+
+@pytest.mark.parametrize(("due", "expected"), OVERDUE)
+def test_overdue_at_start(due: str, expected: bool) -> None:
+    pause = spell("Tue 2026-04-07", "Fri 2026-04-17")
+    assert overdue_at_start(pause, day(due)) is expected

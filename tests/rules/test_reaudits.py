@@ -7,8 +7,14 @@ from datetime import date
 import pytest
 
 from rules.pauses import PauseSpell
-from rules.policy import ReauditPolicy
-from rules.reaudits import ReauditError, choose_reauditor, reaudit_cycle, reaudit_due
+from rules.policy import DueDatePolicy, ReauditPolicy
+from rules.reaudits import (
+    ReauditError,
+    choose_reauditor,
+    cycle_after_pause,
+    reaudit_cycle,
+    reaudit_due,
+)
 from rules.requests import Candidate
 from tests.rules.labelled_dates import day
 
@@ -94,6 +100,58 @@ def test_a_pause_without_end_in_sight_is_an_error_not_a_hang() -> None:
     forever = PauseSpell(date(2027, 1, 1), date(2099, 1, 1), "indefinite")
     with pytest.raises(ReauditError, match="no cycle without a pause"):
         reaudit_cycle("2026-11", NOV_20, NOV_20, DEFAULT, [forever])
+
+
+LAST_DAY = DueDatePolicy()
+TEN_DAYS = DueDatePolicy("working_days_after_allocation", 10)
+CANCELLED = PauseSpell(
+    day("Mon 2027-01-25"), day("Wed 2027-02-10"), "inspection", day("Mon 2027-01-25")
+)
+OVER_MARCH_1 = PauseSpell(day("Fri 2027-02-26"), day("Tue 2027-03-02"), "cyber attack")
+# (re-audit's month, day of the move, due-date policy, pauses) -> where it goes (None: stays).
+# February 2027 is allocated Mon 1 Feb; March Mon 1 Mar (due Wed 31 Mar on the last working
+# day, Mon 15 Mar ten working days on); April Thu 1 Apr.
+MOVES = [
+    ("2027-02", "Fri 2026-11-20", LAST_DAY, [], None),
+    # Planned before the pause was entered (on Fri 20 Nov, or on its first day): the first
+    # cycle after the pause.
+    ("2027-02", "Fri 2026-11-20", LAST_DAY, [PAUSE_OVER_FEB_1], "2027-03"),
+    ("2027-02", "Mon 2027-01-25", LAST_DAY, [PAUSE_OVER_FEB_1], "2027-03"),
+    # A pause over two allocation days: past both.
+    ("2027-02", "Fri 2026-11-20", LAST_DAY, [PAUSE_TO_MARCH], "2027-04"),
+    ("2027-03", "Fri 2026-11-20", LAST_DAY, [PAUSE_TO_MARCH], "2027-04"),
+    # Two pauses, one over each of February's and March's allocation days.
+    ("2027-02", "Fri 2026-11-20", LAST_DAY, [PAUSE_OVER_FEB_1, OVER_MARCH_1], "2027-04"),
+    # Entered after the fact, with March under way: March all the same, up to its due day.
+    ("2027-02", "Fri 2027-03-05", LAST_DAY, [PAUSE_OVER_FEB_1], "2027-03"),
+    ("2027-02", "Wed 2027-03-31", LAST_DAY, [PAUSE_OVER_FEB_1], "2027-03"),
+    # March is over: never into the past, where it would be overdue on arrival.
+    ("2027-02", "Thu 2027-04-01", LAST_DAY, [PAUSE_OVER_FEB_1], "2027-04"),
+    ("2027-02", "Mon 2027-03-15", TEN_DAYS, [PAUSE_OVER_FEB_1], "2027-03"),
+    ("2027-02", "Tue 2027-03-16", TEN_DAYS, [PAUSE_OVER_FEB_1], "2027-04"),
+    # Resumed on Fri 29 Jan, before February's allocation day; or cancelled: it stays.
+    ("2027-02", "Fri 2026-11-20", LAST_DAY, [RESUMED_EARLY], None),
+    ("2027-02", "Fri 2026-11-20", LAST_DAY, [CANCELLED], None),
+    # A month after the pause is left alone.
+    ("2027-03", "Fri 2026-11-20", LAST_DAY, [PAUSE_OVER_FEB_1], None),
+]
+
+
+@pytest.mark.parametrize(("month", "today", "due_dates", "pauses", "expected"), MOVES)
+def test_a_reaudit_in_a_paused_month_moves_to_the_first_cycle_after_the_pause(
+    month: str,
+    today: str,
+    due_dates: DueDatePolicy,
+    pauses: list[PauseSpell],
+    expected: str | None,
+) -> None:
+    assert cycle_after_pause(month, day(today), due_dates, pauses) == expected
+
+
+def test_a_move_past_a_pause_without_end_in_sight_is_an_error_not_a_hang() -> None:
+    forever = PauseSpell(date(2027, 1, 1), date(2099, 1, 1), "indefinite")
+    with pytest.raises(ReauditError, match="no cycle without a pause"):
+        cycle_after_pause("2027-02", NOV_20, LAST_DAY, [forever])
 
 
 def tm(staff_id: str, team: str, area: str, open_audits: int = 1) -> Candidate:

@@ -76,7 +76,7 @@ def test_aps_pauses_the_programme(base_url, web_engine, people) -> None:
 
 def test_aps_resumes_the_pause_in_force_today(base_url, web_engine, people) -> None:
     with session_scope(web_engine, write_lock=True) as session:
-        pause = pause_store.add_pause(
+        pause, _ = pause_store.add_pause(
             session, date(2026, 11, 9), date(2026, 11, 20), "Cyber attack", "APS01",
             date(2026, 11, 9), POLICY,
         )  # fmt: skip
