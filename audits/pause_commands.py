@@ -3,20 +3,27 @@
 They record, and never import Prefect. During a pause nothing is allocated or chased; once it is
 over, the due dates of the audits outstanding and not yet overdue when it started move on by the
 working days actually paused (``[pauses] move_due_dates`` in the programme file, as it was when
-the pause was made), once.
+the pause was made), once. The auditors whose due dates it moves are emailed an updated calendar
+invitation before the command exits (``flows.pause_emails``).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any
+
+from sqlmodel import Session
 
 from audits import commands
 from audits.clock import today_in_london
 from audits.settings import load_policy
+from flows.delivery import Change, deliver
+from flows.email_context import email_context
+from flows.pause_emails import record_pause, record_resume
 from models import pause_store
-from models.db import session_scope
+from models.db import in_transaction, session_scope
 from rules.pauses import PauseError
 
 
@@ -65,14 +72,19 @@ def _by(parser: argparse.ArgumentParser) -> None:
 
 def cmd_pause(args: argparse.Namespace) -> int:
     today, policy = today_in_london(), load_policy()
+    engine, context = commands.ready_engine(), email_context(policy)
+
+    def record(session: Session) -> tuple[dict[str, Any], str]:
+        pause, cause = record_pause(
+            session, args.starts_on, args.ends_on, args.reason, args.by, today, policy, context
+        )
+        return pause_store.pause_json(pause, today), cause
+
     try:
-        with session_scope(commands.ready_engine(), write_lock=True) as session:
-            pause, _ = pause_store.add_pause(
-                session, args.starts_on, args.ends_on, args.reason, args.by, today, policy
-            )
-            shown = pause_store.pause_json(pause, today)
+        shown, cause = in_transaction(engine, record)
     except PauseError as error:
         raise commands.CommandError(str(error)) from None
+    _tell(engine, cause, policy)
     if args.json:
         print(json.dumps(shown, indent=2))
         return 0
@@ -86,12 +98,17 @@ def cmd_pause(args: argparse.Namespace) -> int:
 
 def cmd_resume(args: argparse.Namespace) -> int:
     today, policy = today_in_london(), load_policy()
+    engine, context = commands.ready_engine(), email_context(policy)
+
+    def record(session: Session) -> tuple[dict[str, Any], str]:
+        pause, _, cause = record_resume(session, args.on or today, args.by, today, policy, context)
+        return pause_store.pause_json(pause, today), cause
+
     try:
-        with session_scope(commands.ready_engine(), write_lock=True) as session:
-            pause, _ = pause_store.resume(session, args.on or today, args.by, today, policy)
-            shown = pause_store.pause_json(pause, today)
+        shown, cause = in_transaction(engine, record)
     except PauseError as error:
         raise commands.CommandError(str(error)) from None
+    _tell(engine, cause, policy)
     if args.json:
         print(json.dumps(shown, indent=2))
         return 0
@@ -101,6 +118,13 @@ def cmd_resume(args: argparse.Namespace) -> int:
     )
     print(_due_dates(shown))
     return 0
+
+
+def _tell(engine: Any, cause: str, policy: Any) -> None:
+    """Send the emails the change caused before the command exits."""
+    warning = deliver(engine, Change(cause), policy).warning()
+    if warning:
+        print(warning, file=sys.stderr)
 
 
 def cmd_pauses(args: argparse.Namespace) -> int:

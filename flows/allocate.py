@@ -26,7 +26,7 @@ from flows.outbox import SendReport, send_outbox
 from flows.reaudit_emails import write_reaudit_emails
 from models import allocation_store as store
 from models.db import in_transaction
-from models.reaudit_store import schedule_reaudits
+from models.reaudit_store import reconcile_reaudits
 from rules.allocation import allocate
 from rules.due_dates import allocation_date, due_date
 from rules.eligibility import eligible_auditors, eligible_cases
@@ -46,6 +46,8 @@ class AllocationOutcome:
     excluded_cases: int = 0
     #: Re-audits this run found missing and scheduled (any cycle), as ``{audit_id: cycle}``.
     reaudits_scheduled: dict[int, str] = field(default_factory=dict)
+    #: Re-audits this run moved out of paused months, as ``{audit_id: cycle moved to}``.
+    reaudits_moved: dict[int, str] = field(default_factory=dict)
 
 
 def allocate_cycle(
@@ -58,8 +60,9 @@ def allocate_cycle(
     # Reconcile re-audits first, in this transaction: one a lost event never made is made now,
     # and those falling in this month are in place before its cases are chosen (their cases are
     # left out; their auditors still get audits_per_auditor audits besides).
-    scheduled = schedule_reaudits(session, policy, allocated_on, actor="allocate-monthly-audits")
-    outcome.reaudits_scheduled = {a.id: a.cycle for a in scheduled if a.id is not None}
+    done = reconcile_reaudits(session, policy, allocated_on, actor="allocate-monthly-audits")
+    outcome.reaudits_scheduled = {a.id: a.cycle for a in done.created if a.id is not None}
+    outcome.reaudits_moved = {m.audit_id: m.to_cycle for m in done.moved}
     existing = store.get_cycle(session, month)
     if existing is not None and existing.status != "planned":
         return _already(session, outcome, existing.theme)
@@ -128,9 +131,8 @@ def allocate_and_write(
     if not outcome.paused:
         cause = allocation_cause(month)
         write_allocation_emails(session, month, context, cause)
-        write_reaudit_emails(
-            session, set(outcome.reaudits_scheduled.values()) - {month}, context, cause
-        )
+        elsewhere = {*outcome.reaudits_scheduled.values(), *outcome.reaudits_moved.values()}
+        write_reaudit_emails(session, elsewhere - {month}, context, cause)
     return outcome
 
 

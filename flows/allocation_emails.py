@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from sqlmodel import Session
+from sqlalchemy import update
+from sqlmodel import Session, col
 
 from flows.email_context import EmailContext
 from flows.outbox import attachments_for_outbox
@@ -52,12 +53,20 @@ def write_for(
     """Write the allocation emails of these audits that have none yet, each to its auditor;
     how many were new. (Those written already are not even rendered again.)"""
     written = outbox_store.existing_keys(session, [_key(audit.id) for audit, _ in pairs])
-    outgoing = [
-        _outgoing(allocation_notice(audit, person, context), context)
-        for audit, person in pairs
-        if _key(audit.id) not in written
-    ]
-    return len(outbox_store.enqueue(session, outgoing, cause))
+    new = [(audit, person) for audit, person in pairs if _key(audit.id) not in written]
+    outgoing = [_outgoing(allocation_notice(a, p, context), context) for a, p in new]
+    outbox_store.enqueue(session, outgoing, cause)
+    if context.attaches_files:
+        # The calendar now shows each slot before its due date (see flows/calendar_emails.py).
+        ids = [audit.id for audit, _ in new]
+        for start in range(0, len(ids), 1000):
+            session.execute(
+                update(Audit)
+                .where(col(Audit.id).in_(ids[start : start + 1000]))
+                .values(invite_due_on=Audit.due_on)
+                .execution_options(synchronize_session="evaluate")
+            )
+    return len(outgoing)
 
 
 def _key(audit_id: int | None) -> str:
@@ -81,12 +90,18 @@ def _link(context: EmailContext, purpose: str, audit: Audit) -> str:
 
 
 def allocation_notice(
-    audit: Audit, person: Staff, context: EmailContext, *, with_links: bool = True
+    audit: Audit,
+    person: Staff,
+    context: EmailContext,
+    *,
+    with_links: bool = True,
+    due_on: date | None = None,
 ) -> AllocationNotice:
-    """What the auditor's calendar invitation (and allocation email) says of ``audit`` as it is
-    now: its slot before the due date, at the audit's current invitation SEQUENCE."""
+    """What the auditor's calendar invitation (and allocation email) says of ``audit``: its slot
+    before its due date (or ``due_on``, the date it will have), at its invitation SEQUENCE."""
     assert audit.id is not None
-    start, end = audit_slot(audit.allocated_on, audit.due_on)
+    due_on = due_on or audit.due_on
+    start, end = audit_slot(audit.allocated_on, due_on)
     title = cohort_title(audit.cohort) if audit.cohort in COHORTS else audit.cohort
     return AllocationNotice(
         recipient_email=person.email,
@@ -97,7 +112,7 @@ def allocation_notice(
         cycle=audit.cycle,
         cohort_title=title,
         allocated_on=audit.allocated_on,
-        due_on=audit.due_on,
+        due_on=due_on,
         link=f"{context.site}/audits/{audit.id}",
         slot_start=start.replace(tzinfo=LONDON),
         slot_end=end.replace(tzinfo=LONDON),

@@ -22,11 +22,12 @@ from sqlmodel import Session
 
 from audits.clock import today_in_london
 from audits.settings import get_engine, load_policy
-from flows.email_context import open_transport_for
+from flows.email_context import EmailContext, email_context, open_transport_for
 from flows.failures import RETRIES, RETRY_DELAY, EmailsLeftPending, tell_aps_of_failure
 from flows.memory import no_cyclic_gc
 from flows.outbox import SendReport, progress_logger, send_outbox
-from models import chase_store, outbox_store, pause_store
+from flows.pause_emails import apply_ended_pauses
+from models import chase_store, outbox_store
 from models.allocation_store import load_pauses
 from models.chase_store import Person
 from models.db import session_scope
@@ -235,13 +236,20 @@ CHASE_LOCK = 7_270_001
 
 
 def decide_run(
-    engine: Engine, policy: Policy, today: date, base_url: str, dry_run: bool = False
+    engine: Engine,
+    policy: Policy,
+    today: date,
+    base_url: str,
+    dry_run: bool = False,
+    context: EmailContext | None = None,
 ) -> ChaseSummary:
     """Check the day, then plan and record the run in one transaction."""
+    context = context or email_context(policy, settings=TransportSettings(base_url=base_url))
     with session_scope(engine, write_lock=not dry_run) as session, no_cyclic_gc():
         take_chase_lock(session)
-        # A pause that is over moves its audits' due dates (once) before their ladders are read.
-        pause_store.apply_ended_pauses(session, today, "chase-outstanding-audits")
+        # A pause that is over moves its audits' due dates (once) before their ladders are read,
+        # and the auditors whose invitations show another date are sent updated ones.
+        apply_ended_pauses(session, today, "chase-outstanding-audits", context)
         reason = skip_reason(today, load_pauses(session))
         if reason is not None:
             if dry_run:

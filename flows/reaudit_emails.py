@@ -13,18 +13,20 @@ from sqlmodel import Session, col
 from flows.allocation_emails import write_allocation_emails
 from flows.email_context import EmailContext
 from models.programme import Audit, Cycle
-from models.reaudit_store import schedule_reaudits
+from models.reaudit_store import reconcile_reaudits
 from rules.policy import Policy
 
 
 def schedule_and_write(
     session: Session, policy: Policy, today: date, context: EmailContext, cause: str
 ) -> list[Audit]:
-    """Create the missing re-audits and write the allocation emails of those that fall in a
-    month already allocated (the others go out with their month's allocation)."""
-    made = schedule_reaudits(session, policy, today)
-    write_reaudit_emails(session, {audit.cycle for audit in made}, context, cause)
-    return made
+    """Create the missing re-audits (and move those left in paused months), and write the
+    allocation emails of those now in a month already allocated; the re-audits created."""
+    done = reconcile_reaudits(session, policy, today)
+    months = {audit.cycle for audit in done.created}
+    months |= {move.to_cycle for move in done.moved if move.cycle_allocated}
+    write_reaudit_emails(session, months, context, cause)
+    return done.created
 
 
 def allocated_months(session: Session, months: Iterable[str]) -> list[str]:

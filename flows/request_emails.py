@@ -17,7 +17,8 @@ from typing import Any
 
 from sqlmodel import Session
 
-from flows.allocation_emails import allocation_notice, write_for
+from flows.allocation_emails import write_for
+from flows.calendar_emails import next_invitation
 from flows.email_context import EmailContext
 from flows.outbox import attachments_for_outbox
 from models import chase_store, outbox_store
@@ -27,7 +28,7 @@ from models.programme import Audit
 from models.requests import ExemptionRequest, ExtensionRequest
 from notifications.invite import human_date
 from notifications.messages import Attachment, Notice
-from notifications.render import invite_attachment, render_notice
+from notifications.render import render_notice
 from web.links import make_link
 
 KINDS: dict[str, Any] = {"extension": ExtensionRequest, "exemption": ExemptionRequest}
@@ -96,11 +97,9 @@ def _calendar_change(
 ) -> tuple[Attachment, ...]:
     """The invitation a decision sends the auditor: the slot moved after an approved extension,
     cancelled after an approved exemption; none after a rejection. Takes the next SEQUENCE."""
-    if request.status != "approved" or auditor is None or not context.attaches_files:
+    if request.status != "approved" or auditor is None:
         return ()
-    audit.invite_sequence += 1
-    notice = allocation_notice(audit, auditor, context, with_links=False)
-    return (invite_attachment(notice, "REQUEST" if kind == "extension" else "CANCEL"),)
+    return next_invitation(audit, auditor, context, "REQUEST" if kind == "extension" else "CANCEL")
 
 
 def _enqueue(

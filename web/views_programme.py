@@ -15,15 +15,19 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
+from flows.delivery import Change
+from flows.pause_emails import record_pause, record_resume
 from models import pause_store
 from models import recommendation_store as recommendations
 from models.db import session_scope
+from models.pause_store import Effects
 from models.people import Staff
 from rules.cohorts import COHORTS
 from rules.months import add_months
 from rules.pauses import PauseError, paused_working_days, state
 from rules.recommendations import RecommendationError
 from web.auth import require_aps
+from web.changes import page_email_context, record_change
 from web.csrf import check_csrf
 from web.forms import Errors, date_field, date_parts, rule_message, summary, text_field
 from web.render import flash, page
@@ -91,13 +95,17 @@ def add_pause(
     if errors:
         return _pauses_page(request, errors, values, 400)
     assert starts_on is not None and ends_on is not None
-    state_ = request.app.state
+    state_, context = request.app.state, page_email_context(request)
+
+    def work(session: Session) -> tuple[int | None, Change]:
+        made, cause = record_pause(
+            session, starts_on, ends_on, reason, user.staff_id, state_.clock(), state_.policy,
+            context,
+        )  # fmt: skip
+        return made.id, Change(cause)
+
     try:
-        with session_scope(state_.engine, write_lock=True) as session:
-            made, _ = pause_store.add_pause(
-                session, starts_on, ends_on, reason, user.staff_id, state_.clock(), state_.policy
-            )
-            made_id = made.id
+        made_id = record_change(request, work)
     except PauseError as error:
         field = "from-day" if "overlaps" in str(error) else "to-day"
         field = "reason" if "reason" in str(error) else field
@@ -109,15 +117,19 @@ def add_pause(
 @router.post("/aps/pauses/{pause_id}/resume", dependencies=[Depends(check_csrf)])
 def resume(request: Request, pause_id: int, user: Staff = Depends(require_aps)) -> Response:
     """Resume today the pause in force (the one the page showed: another is refused)."""
-    today = request.app.state.clock()
+    today, context = request.app.state.clock(), page_email_context(request)
+
+    def work(session: Session) -> tuple[Effects, Change]:
+        in_force = [p for p in pause_store.pauses(session) if p.id == pause_id]
+        if not in_force or state(pause_store.spell(in_force[0]), today) != "in force":
+            raise PauseError(f"pause {pause_id} is not in force today: nothing to resume")
+        _, effects, cause = record_resume(
+            session, today, user.staff_id, today, request.app.state.policy, context
+        )
+        return effects, Change(cause)
+
     try:
-        with session_scope(request.app.state.engine, write_lock=True) as session:
-            in_force = [p for p in pause_store.pauses(session) if p.id == pause_id]
-            if not in_force or state(pause_store.spell(in_force[0]), today) != "in force":
-                raise PauseError(f"pause {pause_id} is not in force today: nothing to resume")
-            _, effects = pause_store.resume(
-                session, today, user.staff_id, today, request.app.state.policy
-            )
+        effects = record_change(request, work)
     except PauseError as error:
         return _pauses_page(request, {"resume": rule_message(error)}, _blank_pause(), 400)
     moved = len(effects.due_dates_moved)

@@ -1,5 +1,5 @@
-"""outbox cause and invitation sequence: the emails of one change are found by what caused
-them, and each audit's calendar invitation counts its revisions
+"""outbox cause and invitation state: the emails of one change are found by what caused them,
+and each audit's calendar invitation counts its revisions and knows the due date it shows
 
 Revision ID: 0007
 Revises: 0006
@@ -25,10 +25,12 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("invite_sequence", sa.Integer(), nullable=False, server_default="0")
         )
+        batch_op.add_column(sa.Column("invite_due_on", sa.Date(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("audit", schema=None) as batch_op:
+        batch_op.drop_column("invite_due_on")
         batch_op.drop_column("invite_sequence")
     with op.batch_alter_table("notification", schema=None) as batch_op:
         batch_op.drop_index("ix_notification_cause")
