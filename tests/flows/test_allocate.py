@@ -201,7 +201,11 @@ def test_exempted_and_absent_managers_are_left_out_with_reasons(council: Engine)
             p["staff_id"]: p["reason"] for p in store.explanation(cycle)["excluded_auditors"]
         }
     assert reasons[exempt] == "approved exemption for this cycle (leave)"
-    assert reasons[away].startswith("on recorded leave: 0 working day(s) free")
+    assert reasons[away] == (
+        "on recorded leave 2026-10-26 to 2026-12-04: 0 working day(s) free between allocation "
+        "(2026-11-02) and the due date (2026-11-30), fewer than 5"
+    )
+    assert back_soon not in reasons
 
 
 def test_nothing_is_allocated_during_a_pause(council: Engine) -> None:
