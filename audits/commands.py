@@ -17,6 +17,7 @@ from sqlmodel import Session
 from audits import (
     completion_commands,
     email_commands,
+    leave_commands,
     pause_commands,
     recommend_commands,
     report_command,
@@ -50,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
         "exemption": request_commands.cmd_request,
         "web": web_command.cmd_web,
         **pause_commands.HANDLERS,
+        **leave_commands.HANDLERS,
         **recommend_commands.HANDLERS,
         "report": report_command.cmd_report,
     }[args.command]
@@ -106,6 +108,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     if args.what == "completions":
         return completion_commands.cmd_import_completions(args)
+    if args.what == "leave":
+        return leave_commands.cmd_import_leave(args)
     path = Path(args.file)
     if not path.is_file():
         raise CommandError(f"{args.file}: no such file")

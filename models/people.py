@@ -47,6 +47,8 @@ class StaffLeave(SQLModel, table=True):
     records in ``models.leave_store``."""
 
     __tablename__ = "staff_leave"
+    # Leave is deleted when removed: on SQLite an id is then never given to another (0009).
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: int | None = Field(default=None, primary_key=True)
     staff_id: str = Field(foreign_key="staff.staff_id", max_length=40, index=True)

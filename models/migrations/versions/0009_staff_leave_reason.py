@@ -6,6 +6,7 @@ Create Date: 2026-12-06
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 import sqlmodel
@@ -21,8 +22,21 @@ depends_on: str | Sequence[str] | None = None
 UNKNOWN_AUTHOR = "unknown"
 
 
+def _rebuilt_on_sqlite() -> Any:
+    """A batch that rebuilds the table on SQLite with AUTOINCREMENT (each rebuild needs it)."""
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    return op.batch_alter_table(
+        "staff_leave",
+        recreate="always" if sqlite else "auto",
+        table_kwargs={"sqlite_autoincrement": True},
+    )
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("staff_leave", schema=None) as batch_op:
+    # SQLite reuses the highest rowid after a delete, and leave is deleted (`audits leave
+    # remove`): AUTOINCREMENT keeps a removed leave's id, named in the audit trail, from ever
+    # naming another. The table is rebuilt for it (PostgreSQL's sequences never reuse an id).
+    with _rebuilt_on_sqlite() as batch_op:
         batch_op.alter_column(
             "note",
             new_column_name="reason",
@@ -37,7 +51,7 @@ def upgrade() -> None:
             who=UNKNOWN_AUTHOR
         )
     )
-    with op.batch_alter_table("staff_leave", schema=None) as batch_op:
+    with _rebuilt_on_sqlite() as batch_op:
         batch_op.alter_column(
             "created_by",
             existing_type=sa.String(length=40),
