@@ -204,6 +204,9 @@ def cmd_explain(args: argparse.Namespace) -> int:
         print(f"  short: {short['auditor_id']} got {got}: {short['reason']}")
     for person in explanation["excluded_auditors"]:
         print(f"  auditor left out: {person['staff_id']}: {person['reason']}")
+    for moved in explanation.get("reaudits_handed_over", []):
+        to = moved["handed_to"] or "nobody"
+        print(f"  re-audit {moved['audit_id']} of {moved['case_ref']} -> {to}: {moved['why']}")
     for case in explanation["excluded_cases"]:
         print(f"  case left out: {case['case_ref']}: {case['reason']}")
     return 0

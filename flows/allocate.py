@@ -24,6 +24,7 @@ from flows.reaudits import email_reaudits
 from models import allocation_store as store
 from models.base import utcnow
 from models.db import session_scope
+from models.reaudit_handover import hand_over_reaudits
 from models.reaudit_store import schedule_reaudits
 from notifications.settings import TransportSettings
 from rules.allocation import allocate
@@ -95,6 +96,10 @@ def _allocate(
         in_this_cycle=inputs.in_this_cycle,
         exclusion_cycles=rules.exclusion_cycles,
     )
+    # Re-audits given their auditor months ago go to someone eligible today (leave, exemption).
+    handed_over = hand_over_reaudits(
+        session, month, auditors, excluded_auditors, actor="allocate-monthly-audits"
+    )
     plan = allocate(month, theme, allocated_on, auditors, cases, rules)
     extra = {
         "month": month,
@@ -103,6 +108,7 @@ def _allocate(
         "due_on": due_on.isoformat(),
         "eligible_auditors": len(auditors),
         "eligible_cases": len(cases),
+        "reaudits_handed_over": handed_over,
     }
     outcome.audits = store.record_allocation(
         session, plan, allocated_on, due_on, excluded_auditors, excluded_cases, extra
