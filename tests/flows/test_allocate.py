@@ -185,11 +185,21 @@ def test_exempted_and_absent_managers_are_left_out_with_reasons(council: Engine)
             )
         )
         session.add(
-            StaffLeave(staff_id=away, starts_on=date(2026, 10, 26), ends_on=date(2026, 12, 4))
+            StaffLeave(
+                staff_id=away,
+                starts_on=date(2026, 10, 26),
+                ends_on=date(2026, 12, 4),
+                created_by="APS01",
+            )
         )
         # Away for the first two weeks only: still has enough working days, so still allocated.
         session.add(
-            StaffLeave(staff_id=back_soon, starts_on=date(2026, 11, 2), ends_on=date(2026, 11, 13))
+            StaffLeave(
+                staff_id=back_soon,
+                starts_on=date(2026, 11, 2),
+                ends_on=date(2026, 11, 13),
+                created_by="APS01",
+            )
         )
     outcome = allocate(council, "2026-11", "cin")
     allocated = {a["auditor_id"] for a in outcome.audits}
