@@ -9,6 +9,7 @@ the values are drawn from good ones, near misses and arbitrary text (with an und
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 
@@ -18,6 +19,8 @@ from hypothesis import strategies as st
 from tests.audits.cli_support import ok
 from tests.audits.cli_support import run_audits as run
 from tests.audits.test_leave_cli import snapshot
+from tests.importer.test_leave_import import HEADER, csv_cell
+from tests.importer.test_leave_import import rows as leave_rows
 
 # Any text a shell can pass: no NUL; "\udcff" is how Python reads a byte that is not UTF-8.
 junk = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=12)
@@ -79,3 +82,35 @@ def test_fuzzed_flags_never_crash_and_a_refusal_changes_nothing(
     assert leave_rows == {"add": 1, "remove": -1, "list": 0}[argv[1]]
     if as_json:
         json.loads(result.stdout)  # stdout is the JSON and nothing else
+
+
+LOCATED = re.compile(r"leave\.csv:[0-9]+:(staff_id|from|to|reason|-): [^\n]+")
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(rows=leave_rows, raw=st.just(b"") | st.binary(max_size=60))
+def test_fuzzed_leave_files_are_imported_or_refused_line_by_line(
+    db: Path, rows: list[tuple[str, str, str, str]], raw: bytes
+) -> None:
+    """``audits import leave``: a refused file prints one located line per problem and one
+    summary line, exits non-zero and writes nothing."""
+    lines = [HEADER, *(",".join(csv_cell(v) for v in row) for row in rows)]
+    body = "\r\n".join(lines).encode("utf-8", "surrogateescape") + b"\r\n"
+    (db.parent / "leave.csv").write_bytes(body + raw)  # raw: any bytes after the rows
+    before = snapshot(db)
+    result = run(db, "import", "leave", "leave.csv")
+    assert "Traceback" not in result.stderr, result.stderr
+    if result.returncode == 0:
+        event("imported")
+        assert result.stdout.startswith("Imported ")
+        return
+    event("refused")
+    *problems, summary = result.stderr.strip().splitlines()
+    assert problems and all(LOCATED.fullmatch(line) for line in problems), result.stderr
+    assert (
+        summary
+        == f"audits: error: leave.csv: {len(problems)} problem(s) found; nothing was imported"
+    )
+    assert snapshot(db) == before
