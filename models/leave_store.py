@@ -34,8 +34,6 @@ from rules.leave import (
 LEAVE_LOCK = 7_270_009
 #: ``created_by`` and the trail's actor for leave that came from a leave file.
 IMPORT_ACTOR = "import"
-#: The keys of each leave in ``audits leave add|list|remove --json`` (a contract).
-LEAVE_KEYS = ("leave_id", "staff_id", "from", "to", "reason", "created_by")
 
 
 def lock(session: Session) -> None:
@@ -48,6 +46,8 @@ def spell(leave: StaffLeave) -> LeaveSpell:
 
 
 def leave_json(leave: StaffLeave) -> dict[str, Any]:
+    """A leave as ``audits leave add|list|remove --json`` print it (a contract: councils' scripts
+    read these keys)."""
     return {
         "leave_id": leave.id,
         "staff_id": leave.staff_id,

@@ -17,7 +17,7 @@ leave through :mod:`rules.eligibility`; these rules decide what gets recorded in
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -139,16 +139,6 @@ def _check_may_act(recorder: Recorder, staff_id: str, verb: str) -> None:
             f"{who} may {verb} only their own leave: leave of {staff_id} needs a member of "
             "the APS team"
         )
-
-
-def in_force(spell: LeaveSpell, day: date) -> bool:
-    return spell.starts_on <= day <= spell.ends_on
-
-
-def during(spells: Sequence[LeaveSpell], first: date, last: date) -> list[LeaveSpell]:
-    """The spells sharing a day with ``first`` to ``last``, earliest first."""
-    found = [s for s in spells if s.starts_on <= last and first <= s.ends_on]
-    return sorted(found, key=lambda s: (s.starts_on, s.leave_id or 0))
 
 
 def _printable(text: str) -> bool:
