@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 from audits import (
     commands,
     completion_commands,
+    leave_commands,
     pause_commands,
     recommend_commands,
     report_command,
@@ -91,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
         one.add_argument(
             "--on", type=_date, help="date of the export (default: today, Europe/London)"
         )
+    leave_commands.add_import_parser(imp_sub)
 
     alloc = sub.add_parser(
         "allocate",
@@ -131,6 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     web_command.add_parser(sub)
     serve_command.add_parser(sub)
     pause_commands.add_parsers(sub, _date)
+    leave_commands.add_parsers(sub, _date)
     recommend_commands.add_parsers(sub, _month)
     report_command.add_parser(sub, _month)
 

@@ -18,6 +18,7 @@ from sqlmodel import Session
 from audits import (
     completion_commands,
     email_commands,
+    leave_commands,
     pause_commands,
     recommend_commands,
     report_command,
@@ -51,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
         "exemption": request_commands.cmd_request,
         "web": web_command.cmd_web,
         **pause_commands.HANDLERS,
+        **leave_commands.HANDLERS,
         **recommend_commands.HANDLERS,
         "report": report_command.cmd_report,
     }[args.command]
@@ -107,6 +109,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     if args.what == "completions":
         return completion_commands.cmd_import_completions(args)
+    if args.what == "leave":
+        return leave_commands.cmd_import_leave(args)
     path = Path(args.file)
     if not path.is_file():
         raise CommandError(f"{args.file}: no such file")
@@ -231,6 +235,9 @@ def cmd_explain(args: argparse.Namespace) -> int:
         print(f"  short: {short['auditor_id']} got {got}: {short['reason']}")
     for person in explanation["excluded_auditors"]:
         print(f"  auditor left out: {person['staff_id']}: {person['reason']}")
+    for moved in explanation.get("reaudits_handed_over", []):
+        to = moved["handed_to"] or "nobody"
+        print(f"  re-audit {moved['audit_id']} of {moved['case_ref']} -> {to}: {moved['why']}")
     for case in explanation["excluded_cases"]:
         print(f"  case left out: {case['case_ref']}: {case['reason']}")
     return 0

@@ -26,6 +26,7 @@ from flows.outbox import SendReport, send_outbox
 from flows.reaudit_emails import write_reaudit_emails
 from models import allocation_store as store
 from models.db import in_transaction
+from models.reaudit_handover import hand_over_reaudits
 from models.reaudit_store import reconcile_reaudits
 from rules.allocation import allocate
 from rules.due_dates import allocation_date, due_date
@@ -98,6 +99,10 @@ def _allocate(
         in_this_cycle=inputs.in_this_cycle,
         exclusion_cycles=rules.exclusion_cycles,
     )
+    # Re-audits given their auditor months ago go to someone eligible today (leave, exemption).
+    handed_over = hand_over_reaudits(
+        session, month, auditors, excluded_auditors, actor="allocate-monthly-audits"
+    )
     plan = allocate(month, theme, allocated_on, auditors, cases, rules)
     extra = {
         "month": month,
@@ -106,6 +111,7 @@ def _allocate(
         "due_on": due_on.isoformat(),
         "eligible_auditors": len(auditors),
         "eligible_cases": len(cases),
+        "reaudits_handed_over": handed_over,
     }
     outcome.audits = store.record_allocation(
         session, plan, allocated_on, due_on, excluded_auditors, excluded_cases, extra

@@ -42,13 +42,22 @@ class StaffPublic(StaffBase):
 
 
 class StaffLeave(SQLModel, table=True):
-    """Recorded leave: an auditor on leave for most of a cycle is not allocated to in it."""
+    """Recorded leave, ``starts_on`` to ``ends_on`` (both days of leave): an auditor on leave for
+    most of a cycle is not allocated to in it (``rules.eligibility``). Rules in ``rules.leave``,
+    records in ``models.leave_store``."""
 
     __tablename__ = "staff_leave"
+    # Leave is deleted when removed: on SQLite an id is then never given to another (0009).
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: int | None = Field(default=None, primary_key=True)
     staff_id: str = Field(foreign_key="staff.staff_id", max_length=40, index=True)
     starts_on: date
     ends_on: date
-    note: str = Field(default="", max_length=500)
+    # rules.leave holds a new reason to 200 characters; the column kept the width it had as
+    # "note" (migration 0009 renamed it) so that no upgrade can fail on an older, longer value.
+    reason: str = Field(default="", max_length=500)
+    # The staff_id of whoever recorded it, or "import" for a leave file: not a foreign key,
+    # as for pauses.
+    created_by: str = Field(max_length=40)
     created_at: datetime = timestamp()

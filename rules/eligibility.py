@@ -76,13 +76,15 @@ def _auditor_exclusion(
         return "has no team, so cannot be kept from their own team's cases"
     if person.staff_id in exemptions:
         return f"approved exemption for this cycle ({exemptions[person.staff_id]})"
-    spells = leave.get(person.staff_id, ())
+    spells = [s for s in leave.get(person.staff_id, ()) if s[0] <= window[1] and window[0] <= s[1]]
     if spells:
         available = available_working_days(window, spells)
         if available < min_days:
+            # The leave's own dates, so that the explanation can be checked against the record.
+            dates = ", ".join(f"{start} to {end}" for start, end in sorted(spells))
             return (
-                f"on recorded leave: {available} working day(s) free between allocation and "
-                f"the due date, fewer than {min_days}"
+                f"on recorded leave {dates}: {available} working day(s) free between "
+                f"allocation ({window[0]}) and the due date ({window[1]}), fewer than {min_days}"
             )
     return None
 

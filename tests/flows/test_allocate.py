@@ -185,11 +185,21 @@ def test_exempted_and_absent_managers_are_left_out_with_reasons(council: Engine)
             )
         )
         session.add(
-            StaffLeave(staff_id=away, starts_on=date(2026, 10, 26), ends_on=date(2026, 12, 4))
+            StaffLeave(
+                staff_id=away,
+                starts_on=date(2026, 10, 26),
+                ends_on=date(2026, 12, 4),
+                created_by="APS01",
+            )
         )
         # Away for the first two weeks only: still has enough working days, so still allocated.
         session.add(
-            StaffLeave(staff_id=back_soon, starts_on=date(2026, 11, 2), ends_on=date(2026, 11, 13))
+            StaffLeave(
+                staff_id=back_soon,
+                starts_on=date(2026, 11, 2),
+                ends_on=date(2026, 11, 13),
+                created_by="APS01",
+            )
         )
     outcome = allocate(council, "2026-11", "cin")
     allocated = {a["auditor_id"] for a in outcome.audits}
@@ -201,7 +211,11 @@ def test_exempted_and_absent_managers_are_left_out_with_reasons(council: Engine)
             p["staff_id"]: p["reason"] for p in store.explanation(cycle)["excluded_auditors"]
         }
     assert reasons[exempt] == "approved exemption for this cycle (leave)"
-    assert reasons[away].startswith("on recorded leave: 0 working day(s) free")
+    assert reasons[away] == (
+        "on recorded leave 2026-10-26 to 2026-12-04: 0 working day(s) free between allocation "
+        "(2026-11-02) and the due date (2026-11-30), fewer than 5"
+    )
+    assert back_soon not in reasons
 
 
 def test_nothing_is_allocated_during_a_pause(council: Engine) -> None:
