@@ -135,3 +135,27 @@ def test_a_withdrawn_audit_cancels_the_auditors_slot_before_exit(db: Path) -> No
     assert invite(by_to[address]) == ("CANCEL", "audit-3@localhost", 1)
     assert not list(by_to[aps02].iter_attachments())
     assert nothing_pending(db)
+
+
+def test_a_pause_entered_after_the_fact_moves_every_slot_before_exit(db: Path) -> None:
+    """16-20 November 2026 (five working days), recorded afterwards: every audit due Mon 30
+    Nov is now due Mon 7 Dec, and each auditor has the moved invitation."""
+    outstanding = {r["audit_id"]: r for r in ok(db, "list", "--month", "2026-11")}
+    before = written(db)
+    ok(db, "pause", "--from", "2026-11-16", "--to", "2026-11-20", "--reason", "x", "--by", "APS01")
+    moved = new_since(db, before)
+    assert len(moved) == len(outstanding)
+    for message in moved:
+        method, uid, sequence = invite(message)
+        audit_id = int(uid.removeprefix("audit-").partition("@")[0])
+        assert (method, sequence) == ("REQUEST", 1)
+        assert message["To"] in email_of(db, staff_id=outstanding[audit_id]["auditor_id"])
+        assert message["Subject"].endswith("is due Mon 7 Dec 2026")
+    assert nothing_pending(db)
+    # Recording it again is refused (it overlaps) and sends nothing.
+    snapshot = written(db)
+    again = cli_support.run_audits(
+        db, "pause", "--from", "2026-11-16", "--to", "2026-11-20", "--reason", "x",
+        AUDITS_OUTBOX_DIR=str(folder(db)),
+    )  # fmt: skip
+    assert again.returncode != 0 and not new_since(db, snapshot)
