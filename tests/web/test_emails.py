@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from models.people import Staff
+from models.programme import Audit
 from models.requests import ExemptionRequest, ExtensionRequest
 from tests.web.live import post_form, signed_in
 
@@ -102,3 +103,29 @@ def test_a_withdrawal_on_the_page_cancels_the_auditors_slot_at_once(
     [told] = read(outbox, seen)
     assert told["Subject"].endswith("has been withdrawn")
     assert method_and_sequence(told) == ("CANCEL", 1)
+
+
+def test_a_pause_announced_on_the_page_moves_each_slot_to_its_coming_date_at_once(
+    base_url: str, web_engine: Engine, people: dict[str, str], outbox: Path
+) -> None:
+    """The pages' today is 10 November 2026; a pause of 16-20 November (five working days)
+    will move every audit due Mon 30 Nov to Mon 7 Dec: the auditors' calendars move now."""
+    seen: set[str] = set()
+    aps = signed_in(base_url, people["aps"])
+    response = post_form(
+        aps,
+        "/aps/pauses",
+        {"from-day": "16", "from-month": "11", "from-year": "2026",
+         "to-day": "20", "to-month": "11", "to-year": "2026", "reason": "Inspection week"},
+    )  # fmt: skip
+    assert response.status_code == 303
+    told = read(outbox, seen)
+    with Session(web_engine) as session:
+        # October's audits were overdue before the pause: they keep their dates.
+        outstanding = session.scalars(
+            select(Audit.id).where(Audit.status == "allocated", Audit.cycle == "2026-11")
+        ).all()
+    assert len(told) == len(outstanding) > 0
+    assert all(m["Subject"].endswith("will be due Mon 7 Dec 2026") for m in told)
+    assert {method_and_sequence(m) for m in told} == {("REQUEST", 1)}
+    assert all("Inspection week" not in m.as_string() for m in told)  # free text stays out
