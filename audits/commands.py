@@ -178,6 +178,8 @@ def _send_pending(engine: Engine, policy: Any, month: str) -> None:
     )
     if report.sent:
         print(f"{report.sent} pending allocation email(s) sent", file=sys.stderr)
+    if report.elsewhere:
+        print(f"{report.elsewhere} email(s) are being sent by another run", file=sys.stderr)
     try:
         EmailsLeftPending.raise_if_any(report)
     except EmailsLeftPending as error:

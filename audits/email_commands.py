@@ -55,7 +55,9 @@ def _print_summary(summary: dict[str, Any], as_json: bool) -> int:
         print(json.dumps(summary, indent=2))
         return 0
     if summary.get("skipped"):
-        print(f"Nothing sent on {summary['date']}: {summary['skipped']}")
+        print(f"No reminders on {summary['date']}: {summary['skipped']}")
+        if not summary.get("dry_run"):
+            print(f"{summary['emails_sent']} pending email(s) sent")
         return 0
     stages = ", ".join(f"{k} {v}" for k, v in sorted(summary["items_by_stage"].items())) or "none"
     verb = "would go to" if summary.get("dry_run") else "went to"
@@ -68,6 +70,8 @@ def _print_summary(summary: dict[str, Any], as_json: bool) -> int:
             f"{summary['emails_sent']} email(s) sent, {summary['failed']} failed for good, "
             f"{summary.get('deferred', 0)} left for the next run"
         )
+    if summary.get("sending_elsewhere"):
+        print(f"{summary['sending_elsewhere']} email(s) are being sent by another run")
     return 0
 
 

@@ -53,6 +53,10 @@ class ChaseSummary:
     items_by_stage: dict[str, int] = field(default_factory=dict)
     failed: int = 0
     deferred: int = 0
+    #: Emails still unsent when the run ended (deferred, or being sent by another run).
+    pending: int = 0
+    #: Of those, the ones another run was sending at that moment.
+    sending_elsewhere: int = 0
     skipped: str | None = None
     dry_run: bool = False
 
@@ -298,6 +302,7 @@ def chase_outstanding_audits(date: str | None = None) -> dict[str, Any]:
         report.failed,
         report.deferred,
     )
+    summary.pending, summary.sending_elsewhere = report.left_pending, report.elsewhere
     logger.info(
         "Chase for %s: %d emails sent to %d recipients, items by stage %s, %d failed, %d left "
         "for the next run",

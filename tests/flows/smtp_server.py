@@ -80,6 +80,8 @@ class Mailbox:
         self.cut_after: int | None = None
         # With ``cut_after``: also stop listening, so the server is gone for the rest of the run.
         self.go_down_on_cut = False
+        # Seconds the relay takes to answer each message (a real relay is not instant).
+        self.delay = 0.0
         self.cut = threading.Event()
         self.server: Any = None  # the asyncio server, set by SmtpServer
 
@@ -115,6 +117,8 @@ class Mailbox:
                 await asyncio.sleep(30)  # cancelled at once, as the connection is lost
                 return "451 4.3.0 unreachable"
             self.cut_after -= 1
+        if self.delay:
+            await asyncio.sleep(self.delay)
         raw = bytes(envelope.content)
         self.messages.append(
             Received(envelope.mail_from, tuple(envelope.rcpt_tos), raw, parse(raw))
