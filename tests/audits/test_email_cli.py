@@ -144,3 +144,35 @@ def test_complete_and_outbox_never_import_prefect(db: Path) -> None:
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
     )
     assert result.stderr.strip().splitlines()[-1] == "[0, 0] False"
+
+
+def test_a_chase_that_cannot_reach_the_relay_fails_and_the_next_sends_each_email_once(
+    db: Path,
+) -> None:
+    from tests.flows.smtp_server import SmtpServer, free_port
+
+    port = free_port()  # nothing listens there yet
+    smtp = {"AUDITS_EMAIL_TRANSPORT": "smtp", "AUDITS_SMTP_HOST": "127.0.0.1",
+            "AUDITS_SMTP_PORT": str(port), "AUDITS_SMTP_TIMEOUT": "2"}  # fmt: skip
+    os.environ.update(smtp)
+    try:
+        down = run(db, "chase", "--date", "2026-12-01", "--json")
+        assert down.returncode != 0
+        # One line of its own among Prefect's log lines.
+        [line] = [x for x in down.stderr.splitlines() if x.startswith("audits: error:")]
+        assert "email(s) left pending" in line and "cannot connect" in line
+        summary = json.loads(down.stdout)  # what it decided is still printed
+        assert summary["emails_sent"] == 0 and summary["deferred"] > 0
+        pending = json.loads(run(db, "outbox", "--status", "pending", "--json").stdout)
+        assert len(pending) == summary["recipients"] > 0
+        with SmtpServer(port) as relay:
+            up = run(db, "chase", "--date", "2026-12-01", "--json")
+            assert up.returncode == 0, up.stderr
+            assert json.loads(up.stdout)["emails_sent"] == len(pending)
+            again = run(db, "chase", "--date", "2026-12-01", "--json")
+            assert again.returncode == 0 and json.loads(again.stdout)["emails_sent"] == 0
+            references = [m.message["X-Audits-Reference"] for m in relay.messages]
+        assert sorted(references) == sorted(row["key"] for row in pending)  # each once
+    finally:
+        for name in smtp:
+            os.environ.pop(name, None)
