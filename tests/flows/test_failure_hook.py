@@ -1,0 +1,89 @@
+"""When a deployment's run fails for good, the APS team is emailed once, through the outbox:
+which run failed and where to look. A run started by hand (no deployment) emails nobody."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from prefect.testing.utilities import prefect_test_harness
+from sqlalchemy.engine import Engine
+
+from audits.settings import get_engine, get_settings
+from flows.requests import apply_decision
+from models import chase_store, outbox_store
+from models.db import session_scope
+from tests.flows.council import seed_council
+
+
+@pytest.fixture(scope="module")
+def prefect_server() -> Iterator[None]:
+    with prefect_test_harness(server_startup_timeout=60):
+        yield
+
+
+@pytest.fixture
+def settings(
+    engine: Engine, sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
+    seed_council(engine, tmp_path, cases=50)
+    monkeypatch.setenv("AUDITS_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("AUDITS_OUTBOX_DIR", str(tmp_path / "outbox"))
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    yield tmp_path / "outbox"
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+
+
+def run_failing(deployment: bool) -> object:
+    """``apply-decision`` for a request that does not exist (it fails), as a deployment's run
+    or by hand, with no retries left."""
+    from prefect.client.orchestration import get_client
+    from prefect.flow_engine import run_flow
+
+    parameters = {"kind": "extension", "request_id": 424242}
+    flow = apply_decision.with_options(retries=0)
+    flow_run = None
+    if deployment:
+        with get_client(sync_client=True) as client:
+            flow_id = client.create_flow_from_name("apply-decision")
+            deployment_id = client.create_deployment(flow_id=flow_id, name="on-decision-test")
+            flow_run = client.create_flow_run_from_deployment(deployment_id, parameters=parameters)
+    return run_flow(flow, flow_run=flow_run, parameters=parameters, return_type="state")
+
+
+@pytest.mark.prefect
+def test_a_deployments_run_that_fails_for_good_emails_each_aps_member_once(
+    prefect_server: None, engine: Engine, settings: Path
+) -> None:
+    state = run_failing(deployment=True)
+    assert state.is_failed()  # type: ignore[attr-defined]
+    with session_scope(engine) as session:
+        rows = outbox_store.notifications(session)
+        aps = {
+            person.email
+            for person in chase_store.people(session).values()
+            if person.role == "aps" and person.active
+        }
+    assert {row.recipient for row in rows} == aps and len(rows) == len(aps)
+    assert {row.status for row in rows} == {"sent"}  # sent at once (the outbox transport)
+    assert all(row.kind == "run-failed" for row in rows)
+    [path, *_] = sorted(settings.glob("*.eml"))
+    message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)  # type: ignore[misc]
+    assert message["Subject"].startswith("Failed: the apply-decision run")
+    body = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "there is no extension request 424242" in body and "Prefect UI" in body
+
+
+@pytest.mark.prefect
+def test_a_run_started_by_hand_emails_nobody(
+    prefect_server: None, engine: Engine, settings: Path
+) -> None:
+    state = run_failing(deployment=False)
+    assert state.is_failed()  # type: ignore[attr-defined]
+    with session_scope(engine) as session:
+        assert outbox_store.notifications(session) == []
