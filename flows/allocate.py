@@ -22,7 +22,7 @@ from flows.allocation_emails import allocation_cause, write_allocation_emails
 from flows.email_context import EmailContext, email_context, open_transport_for
 from flows.failures import EmailsLeftPending
 from flows.memory import no_cyclic_gc
-from flows.outbox import SendReport, send_outbox
+from flows.outbox import SendReport, progress_logger, send_outbox
 from flows.reaudit_emails import write_reaudit_emails
 from models import allocation_store as store
 from models.db import in_transaction
@@ -151,16 +151,16 @@ def allocate_and_record(month: str, theme: str | None) -> AllocationOutcome:
     )
 
 
-def send_allocation_emails(month: str, policy: Policy) -> SendReport:
-    """Send what is pending of ``month``'s allocation: everything its runs wrote."""
-    return send_outbox(
-        get_engine(), open_transport_for(policy), time.sleep, causes=[allocation_cause(month)]
-    )
-
-
 @task(name="email-allocations")
 def email_allocations(month: str) -> SendReport:
-    return send_allocation_emails(month, load_policy())
+    """Send what is pending of ``month``'s allocation: everything its runs wrote."""
+    return send_outbox(
+        get_engine(),
+        open_transport_for(load_policy()),
+        time.sleep,
+        causes=[allocation_cause(month)],
+        progress=progress_logger(get_run_logger()),
+    )
 
 
 @flow(name="allocate-monthly-audits")

@@ -210,15 +210,17 @@ def import_task(folder: Path, today: date) -> DropFolderOutcome:
 
 @task(name="tell-aps-and-send")
 def tell_task(outcome: DropFolderOutcome, day: date) -> tuple[int, SendReport]:
-    """Write the APS team's emails to the outbox, then send whatever the outbox holds."""
+    """Write the APS team's emails to the outbox, then send them."""
     engine, policy = _engine(), load_policy()
+    cause = f"import-failed:{day.isoformat()}"
     with session_scope(engine) as session:
         directory = chase_store.people(session)
     recipients = [(directory[s].email, directory[s].name) for s in chase_store.aps_team(directory)]
     emails = failure_emails(outcome, day, recipients, policy.name)
     with session_scope(engine) as session:
-        outbox_store.enqueue(session, emails)
-    return len(recipients), send_outbox(engine, open_transport_for(policy), time.sleep)
+        outbox_store.enqueue(session, emails, cause)
+    report = send_outbox(engine, open_transport_for(policy), time.sleep, causes=[cause])
+    return len(recipients), report
 
 
 def skip_reason(folder: Path | None) -> str:

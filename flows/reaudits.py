@@ -22,7 +22,7 @@ from audits.clock import today_in_london
 from audits.settings import get_engine, load_policy
 from flows.email_context import email_context, open_transport_for
 from flows.failures import RETRIES, RETRY_DELAY, EmailsLeftPending, tell_aps_of_failure
-from flows.outbox import SendReport, send_outbox
+from flows.outbox import SendReport, progress_logger, send_outbox
 from flows.reaudit_emails import schedule_and_write
 from models.db import in_transaction
 from models.programme import Audit
@@ -62,7 +62,11 @@ def schedule_task(today: date) -> list[dict[str, Any]]:
 @task(name="send-reaudit-emails")
 def send_task(today: date) -> SendReport:
     cause = f"reaudits:{today.isoformat()}"
-    return send_outbox(get_engine(), open_transport_for(load_policy()), time.sleep, causes=[cause])
+    progress = progress_logger(get_run_logger())
+    return send_outbox(
+        get_engine(), open_transport_for(load_policy()), time.sleep, causes=[cause],
+        progress=progress,
+    )  # fmt: skip
 
 
 @flow(

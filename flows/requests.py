@@ -18,7 +18,7 @@ from sqlmodel import Session
 from audits.settings import get_engine, load_policy
 from flows.email_context import email_context, open_transport_for
 from flows.failures import RETRIES, RETRY_DELAY, EmailsLeftPending, tell_aps_of_failure
-from flows.outbox import SendReport, send_outbox
+from flows.outbox import SendReport, progress_logger, send_outbox
 from flows.request_emails import write_decision_emails, write_request_emails
 from models.db import in_transaction
 
@@ -34,7 +34,10 @@ def _write_and_send(kind: str, request_id: int, deciding: bool) -> SendReport:
         return write_decision_emails(session, kind, request_id, context)
 
     cause = in_transaction(engine, write)
-    return send_outbox(engine, open_transport_for(policy), time.sleep, causes=[cause])
+    progress = progress_logger(get_run_logger())
+    return send_outbox(
+        engine, open_transport_for(policy), time.sleep, causes=[cause], progress=progress
+    )
 
 
 def _result(report: SendReport) -> dict[str, int]:

@@ -69,3 +69,58 @@ def test_a_run_acts_for_the_day_it_was_scheduled_for(
 def test_a_run_scheduled_for_the_first_working_day_allocates_even_when_it_starts_late() -> None:
     late_start_for_1_december = run_day(None, datetime(2026, 12, 1, 7, 0, tzinfo=UTC))
     assert allocation_skip_reason(late_start_for_1_december) is None
+
+
+@pytest.mark.prefect
+def test_a_scheduled_allocation_that_failed_is_retried_for_the_day_it_was_scheduled_for(
+    prefect_server: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Scheduled for Mon 2 Nov 2026 07:00 London and run later: the first attempt finds no
+    database (it is being restored), the retry finds it and allocates November."""
+    import threading
+    import time
+    from zoneinfo import ZoneInfo
+
+    from prefect.client.orchestration import get_client
+    from prefect.flow_engine import run_flow
+    from prefect.states import Scheduled
+
+    from audits.settings import get_engine, get_settings
+    from models.db import make_engine, migrate
+    from tests.flows.council import seed_council
+
+    url = f"sqlite:///{tmp_path / 'audits.db'}"
+    monkeypatch.setenv("AUDITS_DATABASE_URL", url)
+    monkeypatch.setenv("AUDITS_OUTBOX_DIR", str(tmp_path / "outbox"))
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    due = datetime(2026, 11, 2, 7, 0, tzinfo=ZoneInfo("Europe/London"))
+    with get_client(sync_client=True) as client:
+        flow_id = client.create_flow_from_name("scheduled-allocation")
+        deployment = client.create_deployment(flow_id=flow_id, name="monthly-allocation-retry")
+        run = client.create_flow_run_from_deployment(
+            deployment, state=Scheduled(scheduled_time=due)
+        )
+    flow = scheduled_allocation.with_options(retries=1, retry_delay_seconds=5)
+    states: list[object] = []
+    worker = threading.Thread(
+        target=lambda: states.append(run_flow(flow, flow_run=run, return_type="state"))
+    )
+    worker.start()
+    with get_client(sync_client=True) as client:
+        deadline = time.monotonic() + 120
+        while client.read_flow_run(run.id).state_name != "AwaitingRetry":
+            assert worker.is_alive() and time.monotonic() < deadline, "it never failed once"
+            time.sleep(0.1)
+    engine = make_engine(url)  # the database is back before the retry
+    migrate(engine)
+    seed_council(engine, tmp_path, cases=200)
+    worker.join(120)
+    [state] = states
+    assert state.is_completed(), state  # type: ignore[attr-defined]
+    result = state.result()  # type: ignore[attr-defined]
+    assert (result["day"], result["month"]) == ("2026-11-02", "2026-11")
+    assert result["allocated"] > 0
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    engine.dispose()
