@@ -1,4 +1,8 @@
-"""Cycle months written ``YYYY-MM``, and arithmetic on them."""
+"""Cycle months written ``YYYY-MM``, and arithmetic on them.
+
+A month is exactly four and two ASCII digits: no surrounding space and no trailing newline (a
+``$`` would allow one, and a cycle named ``"2026-12\n"`` would follow), no other digits.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ class MonthError(ValueError):
 
 def parse_month(text: str) -> tuple[int, int]:
     """``"2026-11"`` -> ``(2026, 11)``; anything else raises :class:`MonthError`."""
-    match = _MONTH.fullmatch(text.strip()) if isinstance(text, str) else None
+    match = _MONTH.fullmatch(text) if isinstance(text, str) else None
     if not match or match.group(1) == "0000":
         raise MonthError(f"month must be written YYYY-MM (e.g. 2026-11), not {text!r}")
     return int(match.group(1)), int(match.group(2))
@@ -30,6 +34,19 @@ def add_months(month: str, count: int) -> str:
     year, mon = parse_month(month)
     index = year * 12 + (mon - 1) + count
     return format_month(index // 12, index % 12 + 1)
+
+
+def adjacent_months(month: str) -> tuple[str | None, str | None]:
+    """The months before and after ``month``; None past the ends of the calendar (0001-01,
+    9999-12), so that a page of the last month still has a link back and none onwards."""
+
+    def step(count: int) -> str | None:
+        try:
+            return add_months(month, count)
+        except MonthError:
+            return None
+
+    return step(-1), step(1)
 
 
 def month_of(day: date) -> str:

@@ -9,7 +9,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rules.months import MonthError, add_months, format_month, month_of, months_before, parse_month
+from rules.months import (
+    MonthError,
+    add_months,
+    adjacent_months,
+    format_month,
+    month_of,
+    months_before,
+    parse_month,
+)
 
 
 @pytest.mark.parametrize(
@@ -20,8 +28,6 @@ from rules.months import MonthError, add_months, format_month, month_of, months_
         ("2026-12", (2026, 12)),
         ("2027-09", (2027, 9)),
         ("1999-10", (1999, 10)),
-        (" 2026-11 ", (2026, 11)),
-        ("2026-11\n", (2026, 11)),
     ],
 )
 def test_parse_month(text: str, expected: tuple[int, int]) -> None:
@@ -46,6 +52,11 @@ BAD_MONTHS: list[Any] = [
     "x2026-11",
     "2026-11\n2026-12",
     "２０２６-11",  # full-width digits
+    "٢٠٢٦-١١",  # Arabic-Indic digits
+    "2026-1²",
+    "2026-11\n",  # a regular expression's $ matches before a final newline: \Z does not
+    " 2026-11 ",
+    "2026-11\x00",
     "",
     "   ",
     None,
@@ -155,3 +166,17 @@ def test_months_before_the_exclusion_window() -> None:
 )
 def test_month_of(day: date, expected: str) -> None:
     assert month_of(day) == expected
+
+
+@pytest.mark.parametrize(
+    ("month", "expected"),
+    [
+        ("2026-11", ("2026-10", "2026-12")),
+        ("9999-12", ("9999-11", None)),
+        ("0001-01", (None, "0001-02")),
+    ],
+)
+def test_adjacent_months_stop_at_the_ends_of_the_calendar(
+    month: str, expected: tuple[str | None, str | None]
+) -> None:
+    assert adjacent_months(month) == expected
