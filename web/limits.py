@@ -55,11 +55,11 @@ class FormRoute(APIRoute):
 async def read_form(request: Request) -> None:
     try:
         await request.form(max_part_size=MAX_FIELD_BYTES)
-    except BodyTooLarge:
-        raise FormRefused(413, _TOO_LARGE) from None
     except HTTPException as error:  # Starlette's word for a form it could not parse
-        status = 413 if "maximum" in str(error.detail) else 400
-        raise FormRefused(status, _TOO_LARGE if status == 413 else _UNREADABLE) from None
+        too_large = "maximum" in str(error.detail)
+        raise FormRefused(413 if too_large else 400, _TOO_LARGE if too_large else _UNREADABLE)
+    if request.scope.get(_CUT_SHORT):
+        raise FormRefused(413, _TOO_LARGE)
 
 
 _TOO_LARGE = (
@@ -67,15 +67,13 @@ _TOO_LARGE = (
     "try again."
 )
 _UNREADABLE = "The form could not be read. Nothing was changed. Go back and try again."
-
-
-class BodyTooLarge(Exception):
-    """Raised while a body is read, once it passes MAX_BODY_BYTES."""
+_CUT_SHORT = "audits.body_cut_short"
 
 
 class LimitBody:
-    """ASGI middleware: reading a request body beyond MAX_BODY_BYTES raises BodyTooLarge (a
-    body nobody reads costs nothing). A declared Content-Length beyond it fails at once."""
+    """ASGI middleware: a request body is passed on up to MAX_BODY_BYTES, and the rest read and
+    dropped (so the browser finishes sending and sees the answer), the request marked as cut
+    short for ``read_form`` to refuse. A body nobody reads costs nothing."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -84,21 +82,19 @@ class LimitBody:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope["headers"]).get(b"content-length", b"0")
-        seen = MAX_BODY_BYTES + 1 if _too_long(declared) else 0
+        seen = 0
 
         async def counted() -> Message:
             nonlocal seen
-            if seen > MAX_BODY_BYTES:
-                raise BodyTooLarge()
             message = await receive()
+            if message["type"] != "http.request":
+                return message
             seen += len(message.get("body", b""))
-            if seen > MAX_BODY_BYTES:
-                raise BodyTooLarge()
-            return message
+            if seen <= MAX_BODY_BYTES:
+                return message
+            scope[_CUT_SHORT] = True
+            while message.get("more_body", False) and message["type"] == "http.request":
+                message = await receive()
+            return {"type": "http.request", "body": b"", "more_body": False}
 
         await self.app(scope, counted, send)
-
-
-def _too_long(declared: bytes) -> bool:
-    return len(declared) > 12 or (declared.isdigit() and int(declared) > MAX_BODY_BYTES)
