@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rules.values import unstorable
+
 # The longest value echoed back in a message: enough to recognise it, never a whole cell.
 _ECHO = 30
 
@@ -100,6 +102,9 @@ def read_table(
     ``optional`` says which other headings (lower case) are read too, when present: a file
     whose columns vary, such as one per theme."""
     name = display_name or str(path)
+    if unstorable(name):  # bytes that are not UTF-8 in the name: it is recorded with the import
+        shown = name.encode("utf-8", "backslashreplace").decode("utf-8")
+        raise ImportFailed([Problem(shown, 1, "-", "the file's name is not UTF-8: rename it")])
     try:
         data = path.read_bytes()
     except OSError as error:
@@ -132,6 +137,12 @@ def _read_header(
     problems = []
     for position, cell in enumerate(header):
         key = cell.strip().lower()
+        if bad := unstorable(cell):  # an unused heading is stored too, in the import's record
+            column = echo(cell).strip("'\"")
+            problems.append(
+                table.problem(1, column, f"heading contains {bad}, which cannot be stored")
+            )
+            continue
         wanted = key in columns or (bool(key) and optional(key))
         if wanted and key in table.index:
             first = table.index[key] + 1
@@ -177,6 +188,8 @@ def text(max_length: int) -> Parser:
     def parse(value: str) -> str:
         if len(value) > max_length:
             raise BadValue(f"is longer than {max_length} characters")
+        if bad := unstorable(value):  # PostgreSQL would refuse it on writing, after every check
+            raise BadValue(f"contains {bad}, which cannot be stored")
         return value
 
     return parse
