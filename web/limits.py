@@ -57,7 +57,8 @@ async def read_form(request: Request) -> None:
         await request.form(max_part_size=MAX_FIELD_BYTES)
     except HTTPException as error:  # Starlette's word for a form it could not parse
         too_large = "maximum" in str(error.detail)
-        raise FormRefused(413 if too_large else 400, _TOO_LARGE if too_large else _UNREADABLE)
+        status, message = (413, _TOO_LARGE) if too_large else (400, _UNREADABLE)
+        raise FormRefused(status, message) from None
     if request.scope.get(_CUT_SHORT):
         raise FormRefused(413, _TOO_LARGE)
 

@@ -16,8 +16,8 @@ from models.session_store import end_session, start_session
 from rules.values import unstorable
 from web.auth import SESSION_ID_KEY, SESSION_KEY, Forbidden, current_user
 from web.csrf import check_csrf, renew_csrf_token
-from web.links import LinkError, read_token, target_path
 from web.limits import FormRoute
+from web.links import LinkError, read_token, target_path
 from web.render import page
 
 router = APIRouter(route_class=FormRoute)
