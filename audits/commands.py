@@ -29,6 +29,7 @@ from models import allocation_store as store
 from models.db import alembic_config, current_revision, migrate, session_scope
 from models.programme import AuditPublic
 from rules.policy import PolicyError
+from rules.values import unstorable
 
 
 class CommandError(Exception):
@@ -53,10 +54,22 @@ def run(args: argparse.Namespace) -> int:
         **recommend_commands.HANDLERS,
         "report": report_command.cmd_report,
     }[args.command]
+    refuse_unstorable_text(args)
     try:
         return handler(args)
     except (SettingsError, PolicyError) as error:
         raise CommandError(str(error)) from None
+
+
+def refuse_unstorable_text(args: argparse.Namespace) -> None:
+    """Every text argument must be storable: bytes that are not UTF-8 in an argument reach
+    Python as lone surrogates, which no database here can store (nor print)."""
+    for name, value in vars(args).items():
+        values = value if isinstance(value, list) else [value]
+        for text in (v for v in values if isinstance(v, str)):
+            if bad := unstorable(text):
+                flag = name.upper() if name == "file" else "--" + name.replace("_", "-")
+                raise CommandError(f"{flag} contains {bad}, which cannot be stored")
 
 
 def app_engine() -> Engine:

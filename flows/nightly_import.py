@@ -37,6 +37,7 @@ from models.db import session_scope
 from models.outbox_store import Outgoing
 from notifications.invite import human_date
 from notifications.render import one_line, render_email_template
+from rules.values import parse_iso_date
 
 STAFF_PREFIX = "staff"
 ERRORS_SUFFIX = ".errors.txt"
@@ -226,7 +227,7 @@ def nightly_case_import(day: str | None = None) -> dict[str, Any]:
     """Import the staff and case exports waiting in ``AUDITS_IMPORT_DIR`` as of ``day``
     (YYYY-MM-DD, default today in London). Ends Failed, after telling APS, if any file failed."""
     logger = get_run_logger()
-    today = date.fromisoformat(day) if day else today_in_london()
+    today = parse_iso_date(day) if day else today_in_london()
     folder = Settings().import_dir
     reason = skip_reason(folder)
     if reason or folder is None:

@@ -13,7 +13,6 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from datetime import date as date_type  # the flow's parameter is called date, as the chase's
 from typing import Any
 
 from prefect import flow, get_run_logger, task
@@ -32,6 +31,7 @@ from models.programme import Audit, Cycle
 from models.reaudit_store import schedule_reaudits
 from notifications.settings import TransportSettings
 from rules.policy import Policy
+from rules.values import parse_iso_date
 from web.secret import get_secret_key
 
 
@@ -107,7 +107,7 @@ def schedule_reaudit(audit_id: int | None = None, date: str | None = None) -> Re
     the whole backlog is reconciled, so an earlier lost event is made good too). ``date``
     (YYYY-MM-DD) is the scheduling day; default today, Europe/London."""
     logger = get_run_logger()
-    today = date_type.fromisoformat(date) if date else today_in_london()
+    today = parse_iso_date(date) if date else today_in_london()
     outcome = ReauditOutcome(today.isoformat(), schedule_task(today))
     if outcome.scheduled:
         report = email_task(sorted({row["cycle"] for row in outcome.scheduled}))

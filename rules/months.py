@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from rules.values import EARLIEST_DATE, LATEST_DATE
+
 _MONTH = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
 
 
@@ -36,13 +38,24 @@ def add_months(month: str, count: int) -> str:
     return format_month(index // 12, index % 12 + 1)
 
 
+def parse_programme_month(text: str) -> str:
+    """A month the programme can act on (``"2026-11"``): written as :func:`parse_month` wants
+    and within the years of ``rules.values``' dates, since due dates and re-audits are counted
+    on from it (a month of 9999 runs off the calendar); else :class:`MonthError`."""
+    month = format_month(*parse_month(text))
+    first, last = format_month(EARLIEST_DATE.year, 1), format_month(LATEST_DATE.year, 12)
+    if not first <= month <= last:
+        raise MonthError(f"{month} is not between {first} and {last}")
+    return month
+
+
 def adjacent_months(month: str) -> tuple[str | None, str | None]:
-    """The months before and after ``month``; None past the ends of the calendar (0001-01,
-    9999-12), so that a page of the last month still has a link back and none onwards."""
+    """The programme months before and after ``month``; None past the first or last (1900-01,
+    2199-12), so that a page of the last month still has a link back and none onwards."""
 
     def step(count: int) -> str | None:
         try:
-            return add_months(month, count)
+            return parse_programme_month(add_months(month, count))
         except MonthError:
             return None
 

@@ -10,6 +10,8 @@ fail later (in the database, or in ``date()``) gets past the first check:
   does not;
 - numbers are bounded before ``int()`` sees them: an id beyond the schema's INTEGER columns
   cannot exist, and SQLite cannot even compare one above 2**63 - 1;
+- dates the programme acts on lie between 1900 and 2199: working days and bank holidays are
+  counted past a date, and near year 1 or 9999 that runs off the end of Python's calendar;
 - text must be storable: PostgreSQL's text cannot hold NUL, and no UTF-8 database can hold a
   lone surrogate (what Python makes of bytes in a file name or argument that are not UTF-8).
 """
@@ -21,6 +23,8 @@ from datetime import date
 
 #: The largest id the schema's INTEGER columns hold (PostgreSQL's INTEGER is 32-bit).
 MAX_ID = 2**31 - 1
+#: The first and last dates the programme acts on (requests, decisions, pauses, runs).
+EARLIEST_DATE, LATEST_DATE = date(1900, 1, 1), date(2199, 12, 31)
 _DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 _DIGITS = re.compile(r"[0-9]+")
 # The longest value echoed back in a message: enough to recognise it, never a whole field.
@@ -37,14 +41,23 @@ def shown(value: str) -> str:
 
 
 def parse_iso_date(text: str) -> date:
-    """``"2026-11-27"`` -> ``date(2026, 11, 27)``; anything else raises :class:`InputError`."""
+    """``"2026-11-27"`` -> ``date(2026, 11, 27)``: a real date written YYYY-MM-DD, from
+    EARLIEST_DATE to LATEST_DATE; anything else raises :class:`InputError`."""
     found = _DATE.fullmatch(text)
     if not found:
         raise InputError(f"{shown(text)} is not a date written YYYY-MM-DD")
     try:
-        return date(*(int(part) for part in found.groups()))
+        day = date(*(int(part) for part in found.groups()))
     except ValueError:
         raise InputError(f"{shown(text)} is not a real date") from None
+    if not in_range(day):
+        raise InputError(f"{text} is not between {EARLIEST_DATE} and {LATEST_DATE}")
+    return day
+
+
+def in_range(day: date) -> bool:
+    """Whether ``day`` is one the programme can act on (see EARLIEST_DATE)."""
+    return EARLIEST_DATE <= day <= LATEST_DATE
 
 
 def parse_whole_number(text: str, minimum: int = 0, maximum: int = MAX_ID) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from rules.values import unstorable
+from rules.values import EARLIEST_DATE, LATEST_DATE, in_range, unstorable
 
 Errors = dict[str, str]
 
@@ -35,9 +35,16 @@ def date_field(
     day_, month_, year_ = parts
     if _DAY_OR_MONTH.fullmatch(day_) and _DAY_OR_MONTH.fullmatch(month_) and _YEAR.fullmatch(year_):
         try:
-            return date(int(year_), int(month_), int(day_))
+            chosen = date(int(year_), int(month_), int(day_))
         except ValueError:
             pass  # 31 February, month 13, year 0000
+        else:
+            if in_range(chosen):
+                return chosen
+            errors[f"{field}-year"] = (
+                f"{label.capitalize()} must be between {EARLIEST_DATE.year} and {LATEST_DATE.year}"
+            )
+            return None
     errors[f"{field}-day"] = f"{label.capitalize()} must be a real date, like 27 11 2026"
     return None
 

@@ -19,7 +19,7 @@ from models import recommendation_store as recommendations
 from models.db import session_scope
 from models.people import Staff
 from rules.cohorts import COHORTS
-from rules.months import MonthError, adjacent_months, parse_month
+from rules.months import MonthError, adjacent_months, parse_programme_month
 from rules.pauses import PauseError, paused_working_days, state
 from rules.recommendations import RecommendationError
 from rules.values import InputError, parse_whole_number
@@ -127,9 +127,10 @@ def resume(request: Request, pause_id: RecordId, user: Staff = Depends(require_a
 
 
 def _month(month: str) -> str:
-    """The month in the path, exactly YYYY-MM (not "2026-12\n", nor other digits), or 404."""
+    """The month in the path, exactly YYYY-MM (not "2026-12\n", nor other digits) and one the
+    programme can act on (1900-01 to 2199-12), or 404."""
     try:
-        parse_month(month)
+        parse_programme_month(month)
     except MonthError:
         raise HTTPException(404) from None
     return month
@@ -141,7 +142,7 @@ def _recommendations_page(
     with Session(request.app.state.engine) as session:
         listed = recommendations.recommendations(session, month)
         written = recommendations.commentary(session, month)
-    previous_month, next_month = adjacent_months(month)  # None past 9999-12
+    previous_month, next_month = adjacent_months(month)  # None past 2199-12
     context = {
         "month": month,
         "previous_month": previous_month,

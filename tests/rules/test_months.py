@@ -17,6 +17,7 @@ from rules.months import (
     month_of,
     months_before,
     parse_month,
+    parse_programme_month,
 )
 
 
@@ -172,11 +173,22 @@ def test_month_of(day: date, expected: str) -> None:
     ("month", "expected"),
     [
         ("2026-11", ("2026-10", "2026-12")),
-        ("9999-12", ("9999-11", None)),
-        ("0001-01", (None, "0001-02")),
+        ("2199-12", ("2199-11", None)),
+        ("1900-01", (None, "1900-02")),
+        ("9999-12", (None, None)),
     ],
 )
-def test_adjacent_months_stop_at_the_ends_of_the_calendar(
+def test_adjacent_months_stop_at_the_ends_of_the_programme(
     month: str, expected: tuple[str | None, str | None]
 ) -> None:
     assert adjacent_months(month) == expected
+
+
+def test_programme_months_lie_between_1900_and_2199() -> None:
+    assert parse_programme_month("1900-01") == "1900-01"
+    assert parse_programme_month("2199-12") == "2199-12"
+    for month in ("1899-12", "2200-01", "9999-12", "0001-01"):
+        with pytest.raises(MonthError, match="is not between 1900-01 and 2199-12"):
+            parse_programme_month(month)
+    with pytest.raises(MonthError, match="YYYY-MM"):
+        parse_programme_month("2026-12\n")

@@ -13,7 +13,8 @@ from rules.values import MAX_ID, InputError, parse_iso_date, parse_whole_number,
 
 def test_a_date_written_yyyy_mm_dd() -> None:
     assert parse_iso_date("2026-11-27") == date(2026, 11, 27)
-    assert parse_iso_date("0001-01-01") == date(1, 1, 1)
+    assert parse_iso_date("1900-01-01") == date(1900, 1, 1)
+    assert parse_iso_date("2199-12-31") == date(2199, 12, 31)
 
 
 @pytest.mark.parametrize(
@@ -31,6 +32,8 @@ def test_a_date_written_yyyy_mm_dd() -> None:
         ("2026-02-30", "not a real date"),
         ("2026-13-01", "not a real date"),
         ("0000-01-01", "not a real date"),
+        ("0001-01-01", "not between 1900-01-01 and 2199-12-31"),  # working days run off
+        ("9999-12-31", "not between 1900-01-01 and 2199-12-31"),  # the ends of the calendar
     ],
 )
 def test_anything_else_is_not_a_date(text: str, why: str) -> None:
@@ -38,7 +41,7 @@ def test_anything_else_is_not_a_date(text: str, why: str) -> None:
         parse_iso_date(text)
 
 
-@given(st.dates())
+@given(st.dates(min_value=date(1900, 1, 1), max_value=date(2199, 12, 31)))
 def test_every_date_reads_back(day: date) -> None:
     assert parse_iso_date(day.isoformat()) == day
 

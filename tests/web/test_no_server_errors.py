@@ -57,6 +57,19 @@ def test_a_huge_day_or_year_is_not_a_real_date(base_url, web_engine, people) -> 
     assert dump(web_engine) == before
 
 
+def test_a_year_at_the_ends_of_the_calendar_is_refused(base_url, web_engine, people) -> None:
+    """Working days counted on from year 1 or 9999 ran off the calendar (OverflowError)."""
+    aps = signed_in(base_url, people["aps"])
+    before = dump(web_engine)
+    for year in ("0001", "9999"):
+        pause = {"from-day": "1", "from-month": "12", "from-year": year}
+        pause |= {"to-day": "2", "to-month": "12", "to-year": year, "reason": "snow"}
+        response = post_form(aps, "/aps/pauses", pause)
+        _form_error(response, "must be between 1900 and 2199", 'href="#from-year"')
+        assert f'value="{year}"' in response.text
+    assert dump(web_engine) == before
+
+
 def test_arabic_indic_digits_are_not_read_as_a_date(base_url, web_engine, people) -> None:
     """str.isdigit() took them, and int() read them as 3 December 2026."""
     auditor, aps = signed_in(base_url, people["auditor"]), signed_in(base_url, people["aps"])
@@ -108,13 +121,16 @@ def test_a_recommendation_number_that_is_not_ascii_or_is_huge(base_url, web_engi
     assert dump(web_engine) == before
 
 
-def test_the_last_month_of_the_calendar_has_no_next_month(base_url, people) -> None:
-    """add_months("9999-12", 1) raised MonthError."""
+def test_the_last_month_has_no_next_month(base_url, people) -> None:
+    """add_months("9999-12", 1) raised MonthError. Months the programme acts on run from
+    1900-01 to 2199-12 (due dates and re-audits are counted on from them)."""
     aps = signed_in(base_url, people["aps"])
-    last = aps.get("/aps/recommendations/9999-12")
+    for month in ("9999-12", "0001-01", "2200-01", "1899-12"):
+        assert aps.get(f"/aps/recommendations/{month}").status_code == 404
+    last = aps.get("/aps/recommendations/2199-12")
     assert last.status_code == 200
-    assert "/aps/recommendations/9999-11" in last.text and "Next month" not in last.text
-    first = aps.get("/aps/recommendations/0001-01")
+    assert "/aps/recommendations/2199-11" in last.text and "Next month" not in last.text
+    first = aps.get("/aps/recommendations/1900-01")
     assert first.status_code == 200 and "Previous month" not in first.text
 
 
