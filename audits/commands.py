@@ -72,6 +72,19 @@ def refuse_unstorable_text(args: argparse.Namespace) -> None:
                 raise CommandError(f"{flag} contains {bad}, which cannot be stored")
 
 
+def output_folder(path: str, flag: str = "--out") -> Path:
+    """``path`` as a folder to write in, created if need be; a CommandError naming ``flag``
+    if it cannot be (a file in the way, no permission), before any work is done."""
+    folder = Path(path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise CommandError(f"{flag}: cannot make the folder {path} ({error.strerror})") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise CommandError(f"{flag}: cannot write in the folder {path}")
+    return folder
+
+
 def app_engine() -> Engine:
     """The application database's engine, with a malformed ``AUDITS_DATABASE_URL`` reported."""
     try:
@@ -244,6 +257,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     prepare_prefect_home()
     try:
-        return run_demo(Path(args.out), args.month, args.seed)
+        return run_demo(output_folder(args.out), args.month, args.seed)
     except DemoRefused as refused:
         raise CommandError(str(refused)) from None
