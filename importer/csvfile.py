@@ -32,7 +32,12 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.row}:{self.column}: {self.message}"
+        # One line whatever a message quotes: a quoted cell may hold a line break (or a NUL).
+        return _one_line(f"{self.file}:{self.row}:{self.column}: {self.message}")
+
+
+def _one_line(text: str) -> str:
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 class ImportFailed(Exception):
