@@ -24,8 +24,8 @@ from audits import (
     serve_command,
     web_command,
 )
+from audits.arg_types import as_date, as_month, whole_number
 from rules.cohorts import COHORTS
-from rules.months import MonthError, format_month, parse_month
 
 
 class CliError(Exception):
@@ -41,17 +41,11 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _month(text: str) -> str:
-    try:
-        return format_month(*parse_month(text))
-    except MonthError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
+    return as_month(text)  # strict: exactly YYYY-MM in ASCII digits (audits/arg_types.py)
 
 
 def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date in the form YYYY-MM-DD: {text!r}") from None
+    return as_date(text)  # strict: exactly YYYY-MM-DD in ASCII digits (audits/arg_types.py)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -145,7 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--out", default="var/demo", help="folder for the generated CSVs")
     demo.add_argument("--month", type=_month, help="month to allocate (default: this month)")
-    demo.add_argument("--seed", type=int, default=2026, help="seed of the synthetic council")
+    demo.add_argument(
+        "--seed", type=whole_number, default=2026, help="seed of the synthetic council"
+    )
     return parser
 
 

@@ -31,6 +31,7 @@ from models import allocation_store as store
 from models.db import alembic_config, current_revision, migrate, session_scope
 from models.programme import AuditPublic
 from rules.policy import PolicyError
+from rules.values import unstorable
 
 
 class CommandError(Exception):
@@ -56,10 +57,35 @@ def run(args: argparse.Namespace) -> int:
         **recommend_commands.HANDLERS,
         "report": report_command.cmd_report,
     }[args.command]
+    refuse_unstorable_text(args)
     try:
         return handler(args)
     except (SettingsError, PolicyError) as error:
         raise CommandError(str(error)) from None
+
+
+def refuse_unstorable_text(args: argparse.Namespace) -> None:
+    """Every text argument must be storable: bytes that are not UTF-8 in an argument reach
+    Python as lone surrogates, which no database here can store (nor print)."""
+    for name, value in vars(args).items():
+        values = value if isinstance(value, list) else [value]
+        for text in (v for v in values if isinstance(v, str)):
+            if bad := unstorable(text):
+                flag = name.upper() if name == "file" else "--" + name.replace("_", "-")
+                raise CommandError(f"{flag} contains {bad}, which cannot be stored")
+
+
+def output_folder(path: str, flag: str = "--out") -> Path:
+    """``path`` as a folder to write in, created if need be; a CommandError naming ``flag``
+    if it cannot be (a file in the way, no permission), before any work is done."""
+    folder = Path(path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise CommandError(f"{flag}: cannot make the folder {path} ({error.strerror})") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise CommandError(f"{flag}: cannot write in the folder {path}")
+    return folder
 
 
 def app_engine() -> Engine:
@@ -271,6 +297,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     prepare_prefect_home()
     try:
-        return run_demo(Path(args.out), args.month, args.seed)
+        return run_demo(output_folder(args.out), args.month, args.seed)
     except DemoRefused as refused:
         raise CommandError(str(refused)) from None

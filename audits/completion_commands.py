@@ -20,6 +20,7 @@ from typing import Any
 from sqlmodel import Session
 
 from audits import commands
+from audits.arg_types import record_id
 from audits.clock import today_in_london
 from audits.settings import load_policy
 from flows.delivery import Change, deliver
@@ -51,7 +52,7 @@ def add_parser(sub: Any, date_type: Callable[[str], date]) -> None:
         "and optionally the auditor's descriptor for each practice theme, the four reflection "
         "answers and any feedback. It stops the audit's reminders. Never write a child's name.",
     )
-    complete.add_argument("audit_id", type=int, metavar="AUDIT_ID")
+    complete.add_argument("audit_id", type=record_id, metavar="AUDIT_ID")
     complete.add_argument("--on", type=date_type, required=True, help="the completion date")
     complete.add_argument(
         "--judgement",

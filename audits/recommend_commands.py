@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from audits import commands
+from audits.arg_types import record_id
 from audits.settings import load_policy
 from models import recommendation_store as store
 from models.db import session_scope
@@ -30,7 +31,7 @@ def add_parsers(sub: Any, as_month: Any) -> None:
     )
     recommend.add_argument(
         "--number",
-        type=int,
+        type=record_id,
         metavar="N",
         help="replace recommendation N (or, one past the last, add it there)",
     )

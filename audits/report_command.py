@@ -29,6 +29,7 @@ def add_parser(sub: Any, as_month: Any) -> None:
 
 def cmd_report(args: argparse.Namespace) -> int:
     commands.ready_engine()  # a clear error before Prefect starts
+    commands.output_folder(args.out)
     commands.prepare_prefect_home()
     from flows.report import ReportNotEmailed, compile_highlight_report
 

@@ -15,6 +15,7 @@ from typing import Any
 from sqlmodel import Session
 
 from audits import commands
+from audits.arg_types import record_id
 from audits.clock import today_in_london
 from audits.settings import load_policy
 from flows.delivery import Change, RequestEvent, deliver
@@ -36,7 +37,7 @@ def add_parsers(sub: Any, as_date: Any) -> None:
         request = actions.add_parser(
             "request", help=f"ask for an {kind} of an audit", description=_REQUEST_HELP[kind]
         )
-        request.add_argument("audit_id", type=int, metavar="AUDIT_ID")
+        request.add_argument("audit_id", type=record_id, metavar="AUDIT_ID")
         if kind == "extension":
             request.add_argument(
                 "--until", type=as_date, required=True, help="the due date asked for (YYYY-MM-DD)"
@@ -57,7 +58,7 @@ def add_parsers(sub: Any, as_date: Any) -> None:
             help=f"approve or reject an {kind} request (APS)",
             description=_DECIDE_HELP[kind],
         )
-        decide.add_argument("request_id", type=int, metavar="REQUEST_ID")
+        decide.add_argument("request_id", type=record_id, metavar="REQUEST_ID")
         verdict = decide.add_mutually_exclusive_group(required=True)
         verdict.add_argument("--approve", action="store_true", help="approve the request")
         verdict.add_argument("--reject", action="store_true", help="reject the request")

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from audits import commands
+from audits.arg_types import port
 from audits.settings import REPO, SettingsError
 
 PREFECT = Path(sys.executable).parent / "prefect"
@@ -85,10 +86,10 @@ def add_parser(sub: Any) -> None:
         "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
     )
     serve.add_argument(
-        "--prefect-port", type=int, default=4200, help="the Prefect server's port (default 4200)"
+        "--prefect-port", type=port, default=4200, help="the Prefect server's port (default 4200)"
     )
     serve.add_argument(
-        "--web-port", type=int, default=8000, help="the web pages' port (default 8000)"
+        "--web-port", type=port, default=8000, help="the web pages' port (default 8000)"
     )
     serve.add_argument(
         "--prefect-api",

@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from audits import commands
+from audits.arg_types import port
 from audits.settings import load_policy
 
 
@@ -18,7 +19,7 @@ def add_parser(sub: Any) -> None:
         "choosing a member of staff (AUDITS_DEV_LOGIN=true).",
     )
     web.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    web.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    web.add_argument("--port", type=port, default=8000, help="port to listen on (default 8000)")
 
 
 def cmd_web(args: argparse.Namespace) -> int:

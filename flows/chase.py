@@ -12,7 +12,6 @@ import time
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from datetime import date as date_type
 from typing import Any
 
 from prefect import flow, get_run_logger, task
@@ -38,6 +37,7 @@ from notifications.settings import TransportSettings
 from rules.chase import APS, AUDITOR, LINE_MANAGER, ChasePlan, Notice, plan_chase
 from rules.pauses import PauseSpell, pause_on
 from rules.policy import Policy
+from rules.values import parse_iso_date
 from rules.working_days import bank_holidays, is_working_day, working_days_between
 
 ROLE_RANK = {AUDITOR: 0, LINE_MANAGER: 1, APS: 2}
@@ -322,7 +322,5 @@ def chase_outstanding_audits(date: str | None = None) -> dict[str, Any]:
 
 
 def parse_date(text_date: str) -> date:
-    try:
-        return date_type.fromisoformat(text_date)
-    except ValueError:
-        raise ValueError(f"date must be written YYYY-MM-DD, not {text_date!r}") from None
+    """The run's date: exactly YYYY-MM-DD (an InputError, a ValueError, for anything else)."""
+    return parse_iso_date(text_date)

@@ -38,6 +38,7 @@ from models.db import session_scope
 from models.outbox_store import Outgoing
 from notifications.invite import human_date
 from notifications.render import one_line, render_email_template
+from rules.values import parse_iso_date
 
 STAFF_PREFIX = "staff"
 ERRORS_SUFFIX = ".errors.txt"
@@ -245,7 +246,7 @@ def nightly_case_import(day: str | None = None) -> dict[str, Any]:
     file is moved to ``failed/`` at once, so a retried flow would find nothing and end
     Completed, hiding the refusal."""
     logger = get_run_logger()
-    today = date.fromisoformat(day) if day else today_in_london()
+    today = parse_iso_date(day) if day else today_in_london()
     folder = Settings().import_dir
     reason = skip_reason(folder)
     if reason or folder is None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import date
-from datetime import date as date_type  # the flow's parameter is called date, as the chase's
 from typing import Any
 
 from prefect import flow, get_run_logger, task
@@ -26,6 +25,7 @@ from flows.outbox import SendReport, progress_logger, send_outbox
 from flows.reaudit_emails import schedule_and_write
 from models.db import in_transaction
 from models.programme import Audit
+from rules.values import parse_iso_date
 
 
 @dataclass
@@ -81,7 +81,7 @@ def schedule_reaudit(audit_id: int | None = None, date: str | None = None) -> Re
     the whole backlog is reconciled, so an earlier lost event is made good too). ``date``
     (YYYY-MM-DD) is the scheduling day; default today, Europe/London."""
     logger = get_run_logger()
-    today = date_type.fromisoformat(date) if date else today_in_london()
+    today = parse_iso_date(date) if date else today_in_london()
     outcome = ReauditOutcome(today.isoformat(), schedule_task(today))
     report = send_task(today)
     outcome.emails_sent = report.sent

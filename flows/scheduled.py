@@ -20,6 +20,7 @@ from flows.failures import RETRIES, RETRY_DELAY, tell_aps_of_failure
 from flows.report import compile_highlight_report
 from rules.months import month_of
 from rules.schedule import allocation_skip_reason, report_skip_reason
+from rules.values import parse_iso_date
 
 
 def run_day(given: str | None, scheduled_for: datetime | None) -> date:
@@ -27,7 +28,7 @@ def run_day(given: str | None, scheduled_for: datetime | None) -> date:
     scheduled for. Not the day it starts: a run that waited while the workers were down (an
     upgrade, an outage) still allocates or reports for its own day when it runs the next."""
     if given:
-        return date.fromisoformat(given)
+        return parse_iso_date(given)
     if scheduled_for is None:
         return today_in_london()
     return scheduled_for.astimezone(LONDON).date()

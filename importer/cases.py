@@ -116,7 +116,7 @@ def import_cases(
     Raises ImportFailed, having written nothing, if anything in the file is wrong.
     """
     table = read_table(path, display_name, [column.name for column in COLUMNS])
-    rows, areas = _checked_rows(table)
+    rows, areas = _checked_rows(table, today)
     names = [heading for heading in table.extra if is_name_heading(heading)]
     others = [heading for heading in table.extra if heading not in names]
     result = ImportResult(
@@ -137,13 +137,17 @@ def is_name_heading(heading: str) -> bool:
     return key in NAME_HEADINGS or (key.startswith("child") and "name" in key)
 
 
-def _checked_rows(table: CsvTable) -> tuple[list[dict[str, Any]], dict[str, str]]:
+def _checked_rows(table: CsvTable, today: date) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """The rows to store and each team's service area; ImportFailed listing every problem."""
     problems = list(table.problems)
     teams, seen = TeamAreas(table), dict[str, int]()
     rows = []
     for line, values in table.rows:
         row = parse_row(table, line, values, COLUMNS, problems)
+        born = row.get("date_of_birth")
+        if born is not None and born > today:  # the export cannot know a child not yet born
+            message = f"{born} is after the export's date ({today})"
+            problems.append(table.problem(line, "date_of_birth", message))
         problems += check_unique(table, line, "case_ref", row, seen)
         problems += teams.check(line, row)
         rows.append(row)

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rules.values import unstorable
+
 # The longest value echoed back in a message: enough to recognise it, never a whole cell.
 _ECHO = 30
 
@@ -30,7 +32,12 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.row}:{self.column}: {self.message}"
+        # One line whatever a message quotes: a quoted cell may hold a line break (or a NUL).
+        return _one_line(f"{self.file}:{self.row}:{self.column}: {self.message}")
+
+
+def _one_line(text: str) -> str:
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 class ImportFailed(Exception):
@@ -100,6 +107,9 @@ def read_table(
     ``optional`` says which other headings (lower case) are read too, when present: a file
     whose columns vary, such as one per theme."""
     name = display_name or str(path)
+    if unstorable(name):  # bytes that are not UTF-8 in the name: it is recorded with the import
+        shown = name.encode("utf-8", "backslashreplace").decode("utf-8")
+        raise ImportFailed([Problem(shown, 1, "-", "the file's name is not UTF-8: rename it")])
     try:
         data = path.read_bytes()
     except OSError as error:
@@ -132,6 +142,12 @@ def _read_header(
     problems = []
     for position, cell in enumerate(header):
         key = cell.strip().lower()
+        if bad := unstorable(cell):  # an unused heading is stored too, in the import's record
+            column = echo(cell).strip("'\"")
+            problems.append(
+                table.problem(1, column, f"heading contains {bad}, which cannot be stored")
+            )
+            continue
         wanted = key in columns or (bool(key) and optional(key))
         if wanted and key in table.index:
             first = table.index[key] + 1
@@ -177,6 +193,8 @@ def text(max_length: int) -> Parser:
     def parse(value: str) -> str:
         if len(value) > max_length:
             raise BadValue(f"is longer than {max_length} characters")
+        if bad := unstorable(value):  # PostgreSQL would refuse it on writing, after every check
+            raise BadValue(f"contains {bad}, which cannot be stored")
         return value
 
     return parse

@@ -8,6 +8,7 @@ database. See ``importer`` for what a re-import does to people a later file leav
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -35,22 +36,31 @@ from importer.csvfile import (
 from importer.store import record_run, sync, upsert_teams
 from models.people import ROLES, Staff
 
+# An address as mail systems write them (RFC 5322's dot-atom): ASCII letters, digits and the
+# few symbols allowed before the @, dots only between them; after it, a host name of letters,
+# digits and hyphens in two or more labels, ending in a real top-level domain's letters.
+_LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+_LABEL = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+_TOP_LEVEL = re.compile(r"[A-Za-z]{2,63}|xn--[A-Za-z0-9-]{1,59}")
+
 
 def email(value: str) -> str:
-    """Something that looks like an address: one @, a dot in the domain, no spaces. Whether it
+    """An email address: one @, a valid part before it, a host name after it. Whether it
     reaches anyone is for the mail system to say."""
     local, _, domain = value.partition("@")
     labels = domain.split(".")
     looks_right = (
         value.count("@") == 1
-        and local
+        and len(value) <= 254
+        and len(local) <= 64
+        and _LOCAL.fullmatch(local) is not None
         and len(labels) >= 2
-        and all(labels)  # no empty part: ".uk", "example..uk" and "example." are refused
-        and not any(c.isspace() for c in value)
+        and all(_LABEL.fullmatch(label) for label in labels)
+        and _TOP_LEVEL.fullmatch(labels[-1]) is not None
     )
     if not looks_right:
         raise BadValue(f"{echo(value)} does not look like an email address")
-    return text(254)(value)
+    return value
 
 
 COLUMNS = (

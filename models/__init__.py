@@ -18,6 +18,7 @@ from models.programme import (
 )
 from models.requests import ExemptionRequest, ExtensionRequest
 from models.trail import TrailEntry
+from models.web_sessions import WebSession
 
 __all__ = [
     "Audit",
@@ -42,4 +43,5 @@ __all__ = [
     "ThemeFinding",
     "TrailEntry",
     "UsedLink",
+    "WebSession",
 ]

@@ -23,6 +23,7 @@ from rules.policy import Policy
 from web import views_aps, views_auditor, views_completion, views_programme, views_session
 from web.auth import Forbidden, NotSignedIn, load_user
 from web.csrf import CsrfError
+from web.limits import FormRefused, LimitBody
 from web.render import GOVUK_FRONTEND, make_templates, page
 from web.security import security_headers
 from web.settings import WebSettings, WebSettingsError
@@ -63,6 +64,7 @@ def create_app(
         same_site="lax",
         https_only=settings.https_only(),
     )
+    app.add_middleware(LimitBody)
     app.mount("/assets", StaticFiles(directory=assets / "assets"), name="assets")
     app.mount("/static", StaticFiles(directory=assets), name="static")
     for module in (views_session, views_auditor, views_completion, views_aps, views_programme):
@@ -90,6 +92,10 @@ def _add_error_pages(app: FastAPI) -> None:
             "The form was out of date or did not come from this service. Nothing was changed. "
             "Go back, reload the page and try again.",
         )
+
+    @app.exception_handler(FormRefused)
+    async def form_refused(request: Request, error: FormRefused) -> HTMLResponse:
+        return _problem(request, error.status, "This form could not be sent", error.message)
 
     @app.exception_handler(RequestValidationError)
     async def bad_address(request: Request, _: RequestValidationError) -> HTMLResponse:

@@ -18,9 +18,13 @@ from sqlmodel import Session
 
 from models.people import Staff
 from models.programme import Audit
+from models.session_store import live_staff_id
 from web.settings import WebSettings
 
 SESSION_KEY = "staff_id"
+#: The server-side session's id (``models.web_sessions``): ended at sign-out, so that a copy of
+#: the cookie taken before then signs nobody in.
+SESSION_ID_KEY = "session_id"
 #: Who sees the programme dashboard: the APS team runs the programme, directors oversee it.
 OVERVIEW_ROLES = ("aps", "director")
 
@@ -64,8 +68,9 @@ def identify(request: Request, settings: WebSettings, session: Session) -> Staff
     """The signed-in member of staff, or None. The proxy's header wins over a session."""
     person = _header_identity(request, settings, session)
     if person is None and settings.dev_login:
-        staff_id = request.session.get(SESSION_KEY)
-        person = session.get(Staff, staff_id) if staff_id else None
+        staff_id = live_staff_id(session, request.session.get(SESSION_ID_KEY))
+        if staff_id is not None and staff_id == request.session.get(SESSION_KEY):
+            person = session.get(Staff, staff_id)
     if person is None or not person.active or not person.in_latest_export:
         return None
     return person

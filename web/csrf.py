@@ -36,5 +36,9 @@ async def check_csrf(request: Request) -> None:
     form = await request.form()
     sent = form.get(FIELD)
     expected = request.session.get(FIELD)
-    if not isinstance(sent, str) or not expected or not hmac.compare_digest(sent, expected):
+    if not isinstance(sent, str) or not isinstance(expected, str) or not expected:
+        raise CsrfError()
+    # Compared as bytes: compare_digest raises TypeError on a str that is not ASCII, and a
+    # posted token can be anything.
+    if not hmac.compare_digest(sent.encode("utf-8", "replace"), expected.encode("utf-8")):
         raise CsrfError()

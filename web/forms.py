@@ -6,11 +6,18 @@ link to its field) and beside the field, in the order the fields appear.
 
 from __future__ import annotations
 
+import re
 from datetime import date
+
+from rules.values import EARLIEST_DATE, LATEST_DATE, in_range, unstorable
 
 Errors = dict[str, str]
 
 MAX_TEXT = 2000
+# ASCII digits only: str.isdigit() also takes "²" and Arabic-Indic digits, and a day of a
+# thousand digits would overflow date() rather than be refused.
+_DAY_OR_MONTH = re.compile(r"[0-9]{1,2}")
+_YEAR = re.compile(r"[0-9]{4}")
 
 
 def date_field(
@@ -25,14 +32,21 @@ def date_field(
     if missing:
         errors[f"{field}-{missing[0]}"] = f"{label.capitalize()} must include a {missing[0]}"
         return None
-    if not all(p.isdigit() for p in parts) or len(parts[2]) != 4:
-        errors[f"{field}-day"] = f"{label.capitalize()} must be a real date, like 27 11 2026"
-        return None
-    try:
-        return date(int(parts[2]), int(parts[1]), int(parts[0]))
-    except ValueError:
-        errors[f"{field}-day"] = f"{label.capitalize()} must be a real date, like 27 11 2026"
-        return None
+    day_, month_, year_ = parts
+    if _DAY_OR_MONTH.fullmatch(day_) and _DAY_OR_MONTH.fullmatch(month_) and _YEAR.fullmatch(year_):
+        try:
+            chosen = date(int(year_), int(month_), int(day_))
+        except ValueError:
+            pass  # 31 February, month 13, year 0000
+        else:
+            if in_range(chosen):
+                return chosen
+            errors[f"{field}-year"] = (
+                f"{label.capitalize()} must be between {EARLIEST_DATE.year} and {LATEST_DATE.year}"
+            )
+            return None
+    errors[f"{field}-day"] = f"{label.capitalize()} must be a real date, like 27 11 2026"
+    return None
 
 
 def text_field(errors: Errors, field: str, value: str, missing: str) -> str:
@@ -41,6 +55,8 @@ def text_field(errors: Errors, field: str, value: str, missing: str) -> str:
         errors[field] = missing
     elif len(value) > MAX_TEXT:
         errors[field] = f"Use {MAX_TEXT} characters or fewer"
+    elif bad := unstorable(value):
+        errors[field] = f"Remove {bad} from the text: it cannot be saved"
     return value
 
 

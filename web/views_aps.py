@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
@@ -29,15 +29,16 @@ from web.forms import (
     summary,
     text_field,
 )
+from web.limits import FormRoute, PageNumber, RecordId
 from web.render import flash, page
 
-router = APIRouter()
-MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+router = APIRouter(route_class=FormRoute)
+MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])\Z")  # ASCII digits; \Z: no trailing newline
 
 
 @router.get("/aps/requests", response_class=HTMLResponse)
 def queue(
-    request: Request, page_number: int = Query(1, alias="page"), _: Staff = Depends(require_aps)
+    request: Request, page_number: PageNumber = 1, _: Staff = Depends(require_aps)
 ) -> HTMLResponse:
     page_number = max(page_number, 1)
     with Session(request.app.state.engine) as session:
@@ -79,7 +80,7 @@ def _decision_page(
 
 @router.get("/requests/extension/{request_id}", response_class=HTMLResponse)
 def extension_decision(
-    request: Request, request_id: int, _: Staff = Depends(require_aps)
+    request: Request, request_id: RecordId, _: Staff = Depends(require_aps)
 ) -> HTMLResponse:
     values = {"decision": "", "note": "", **date_parts(None)}
     return _decision_page(request, "extension", request_id, {}, values)
@@ -88,7 +89,7 @@ def extension_decision(
 @router.post("/requests/extension/{request_id}", dependencies=[Depends(check_csrf)])
 def decide_extension(
     request: Request,
-    request_id: int,
+    request_id: RecordId,
     user: Staff = Depends(require_aps),
     decision: str = Form(""),
     until_day: str = Form("", alias="until-day"),
@@ -123,7 +124,7 @@ def decide_extension(
 
 @router.get("/requests/exemption/{request_id}", response_class=HTMLResponse)
 def exemption_decision(
-    request: Request, request_id: int, _: Staff = Depends(require_aps)
+    request: Request, request_id: RecordId, _: Staff = Depends(require_aps)
 ) -> HTMLResponse:
     values = {"decision": "", "note": "", "reallocate_to": ""}
     return _decision_page(request, "exemption", request_id, {}, values)
@@ -132,7 +133,7 @@ def exemption_decision(
 @router.post("/requests/exemption/{request_id}", dependencies=[Depends(check_csrf)])
 def decide_exemption(
     request: Request,
-    request_id: int,
+    request_id: RecordId,
     user: Staff = Depends(require_aps),
     decision: str = Form(""),
     reallocate_to: str = Form(""),

@@ -32,9 +32,10 @@ from web.forms import (
     summary,
     text_field,
 )
+from web.limits import FormRoute, RecordId
 from web.render import flash, page
 
-router = APIRouter()
+router = APIRouter(route_class=FormRoute)
 
 CATEGORY_NAMES = {
     "leave": "Leave",
@@ -54,7 +55,7 @@ def my_audits(request: Request, user: Staff = Depends(require_user)) -> HTMLResp
 
 @router.get("/audits/{audit_id}", response_class=HTMLResponse)
 def audit_page(
-    request: Request, audit_id: int, user: Staff = Depends(require_user)
+    request: Request, audit_id: RecordId, user: Staff = Depends(require_user)
 ) -> HTMLResponse:
     with Session(request.app.state.engine) as session:
         audit = audit_for(session, audit_id, user)
@@ -75,7 +76,7 @@ def _extension_page(
 
 @router.get("/audits/{audit_id}/extension", response_class=HTMLResponse)
 def extension_form(
-    request: Request, audit_id: int, user: Staff = Depends(require_user)
+    request: Request, audit_id: RecordId, user: Staff = Depends(require_user)
 ) -> HTMLResponse:
     with Session(request.app.state.engine) as session:
         audit = audit_for(session, audit_id, user)
@@ -85,7 +86,7 @@ def extension_form(
 @router.post("/audits/{audit_id}/extension", dependencies=[Depends(check_csrf)])
 def request_extension(
     request: Request,
-    audit_id: int,
+    audit_id: RecordId,
     user: Staff = Depends(require_user),
     until_day: str = Form("", alias="until-day"),
     until_month: str = Form("", alias="until-month"),
@@ -123,7 +124,7 @@ def _exemption_page(
 
 @router.get("/audits/{audit_id}/exemption", response_class=HTMLResponse)
 def exemption_form(
-    request: Request, audit_id: int, user: Staff = Depends(require_user)
+    request: Request, audit_id: RecordId, user: Staff = Depends(require_user)
 ) -> HTMLResponse:
     with Session(request.app.state.engine) as session:
         audit = audit_for(session, audit_id, user)
@@ -133,7 +134,7 @@ def exemption_form(
 @router.post("/audits/{audit_id}/exemption", dependencies=[Depends(check_csrf)])
 def request_exemption(
     request: Request,
-    audit_id: int,
+    audit_id: RecordId,
     user: Staff = Depends(require_user),
     category: str = Form(""),
     reason: str = Form(""),

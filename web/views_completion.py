@@ -24,9 +24,10 @@ from web.changes import page_email_context, record_change
 from web.csrf import check_csrf
 from web.forms import Errors, choice_field, date_field, date_parts, rule_message, summary
 from web.forms import text_field as required_text
+from web.limits import FormRoute, RecordId
 from web.render import flash, page
 
-router = APIRouter()
+router = APIRouter(route_class=FormRoute)
 FEEDBACK_SLOTS = 3  # blank entries offered on the form; unused ones are ignored
 REFLECTION_FIELDS = ("done_well", "challenges", "enough_tools", "do_differently")
 JUDGEMENT_NAMES = {
@@ -56,7 +57,7 @@ def _form_page(
 
 @router.get("/audits/{audit_id}/complete", response_class=HTMLResponse)
 def completion_form(
-    request: Request, audit_id: int, user: Staff = Depends(require_user)
+    request: Request, audit_id: RecordId, user: Staff = Depends(require_user)
 ) -> HTMLResponse:
     with Session(request.app.state.engine) as session:
         audit = audit_for(session, audit_id, user)
@@ -65,7 +66,7 @@ def completion_form(
 
 @router.post("/audits/{audit_id}/complete", dependencies=[Depends(check_csrf)])
 async def complete(
-    request: Request, audit_id: int, user: Staff = Depends(require_user)
+    request: Request, audit_id: RecordId, user: Staff = Depends(require_user)
 ) -> Response:
     # The feedback entries' fields are numbered, so the form is read whole rather than declared.
     form = await request.form()

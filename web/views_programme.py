@@ -7,7 +7,6 @@ with the GOV.UK error summary (status 400) and nothing changed.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -23,17 +22,18 @@ from models.db import session_scope
 from models.pause_store import Effects
 from models.people import Staff
 from rules.cohorts import COHORTS
-from rules.months import add_months
+from rules.months import MonthError, adjacent_months, parse_programme_month
 from rules.pauses import PauseError, paused_working_days, state
 from rules.recommendations import RecommendationError
+from rules.values import InputError, parse_whole_number
 from web.auth import require_aps
 from web.changes import page_email_context, record_change
 from web.csrf import check_csrf
 from web.forms import Errors, date_field, date_parts, rule_message, summary, text_field
+from web.limits import FormRoute, RecordId
 from web.render import flash, page
 
-router = APIRouter()
-MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+router = APIRouter(route_class=FormRoute)
 THEMES = [(cohort, title) for cohort, (title, _) in COHORTS.items()]
 
 
@@ -115,7 +115,7 @@ def add_pause(
 
 
 @router.post("/aps/pauses/{pause_id}/resume", dependencies=[Depends(check_csrf)])
-def resume(request: Request, pause_id: int, user: Staff = Depends(require_aps)) -> Response:
+def resume(request: Request, pause_id: RecordId, user: Staff = Depends(require_aps)) -> Response:
     """Resume today the pause in force (the one the page showed: another is refused)."""
     today, context = request.app.state.clock(), page_email_context(request)
 
@@ -141,8 +141,12 @@ def resume(request: Request, pause_id: int, user: Staff = Depends(require_aps)) 
 
 
 def _month(month: str) -> str:
-    if not MONTH.match(month):
-        raise HTTPException(404)
+    """The month in the path, exactly YYYY-MM (not "2026-12\n", nor other digits) and one the
+    programme can act on (1900-01 to 2199-12), or 404."""
+    try:
+        parse_programme_month(month)
+    except MonthError:
+        raise HTTPException(404) from None
     return month
 
 
@@ -152,10 +156,11 @@ def _recommendations_page(
     with Session(request.app.state.engine) as session:
         listed = recommendations.recommendations(session, month)
         written = recommendations.commentary(session, month)
+    previous_month, next_month = adjacent_months(month)  # None past 2199-12
     context = {
         "month": month,
-        "previous_month": add_months(month, -1),
-        "next_month": add_months(month, 1),
+        "previous_month": previous_month,
+        "next_month": next_month,
         "recommendations": listed,
         "commentary": [
             (c, COHORTS[c.theme][0] if c.theme in COHORTS else c.theme) for c in written
@@ -219,9 +224,9 @@ def recommend(
     errors: Errors = {}
     chosen: int | None = None
     if number.strip():
-        if number.strip().isdigit() and int(number) >= 1:
-            chosen = int(number)
-        else:
+        try:
+            chosen = parse_whole_number(number.strip(), minimum=1)
+        except InputError:
             errors["number"] = "Number must be a whole number, like 3, or left blank"
     text = text_field(errors, "text", text, "Enter the recommendation")
     policy = request.app.state.policy
@@ -238,7 +243,7 @@ def recommend(
 
 @router.post("/aps/recommendations/{month}/{number}/remove", dependencies=[Depends(check_csrf)])
 def remove(
-    request: Request, month: str, number: int, user: Staff = Depends(require_aps)
+    request: Request, month: str, number: RecordId, user: Staff = Depends(require_aps)
 ) -> Response:
     month = _month(month)
     policy = request.app.state.policy

@@ -12,12 +12,15 @@ from sqlmodel import Session
 from models.db import session_scope
 from models.link_store import consume
 from models.people import ROLES, Staff
-from web.auth import SESSION_KEY, Forbidden, current_user
+from models.session_store import end_session, start_session
+from rules.values import unstorable
+from web.auth import SESSION_ID_KEY, SESSION_KEY, Forbidden, current_user
 from web.csrf import check_csrf, renew_csrf_token
+from web.limits import FormRoute
 from web.links import LinkError, read_token, target_path
 from web.render import page
 
-router = APIRouter()
+router = APIRouter(route_class=FormRoute)
 
 HOME_BY_ROLE = {"aps": "/aps/requests", "director": "/aps/dashboard"}
 ROLE_NAMES = {
@@ -66,19 +69,27 @@ def sign_in(request: Request, staff_id: str = Form(""), next: str = Form("/")) -
     """Development sign-in only: a single sign-on proxy signs people in by its header."""
     if not request.app.state.settings.dev_login:
         raise HTTPException(404)
+    known = bool(staff_id) and unstorable(staff_id) is None  # PostgreSQL cannot look up a NUL
     with Session(request.app.state.engine) as session:
-        person = session.get(Staff, staff_id) if staff_id else None
+        person = session.get(Staff, staff_id) if known else None
     if person is None or not person.active or not person.in_latest_export:
         context = {**_sign_in_context(request, next), "error": "Choose who to sign in as"}
         return page(request, "sign_in.html", context, 400)
+    with session_scope(request.app.state.engine) as session:
+        end_session(session, request.session.get(SESSION_ID_KEY), datetime.now(UTC))
+        session_id = start_session(session, person.staff_id, datetime.now(UTC))
     request.session.clear()
     request.session[SESSION_KEY] = person.staff_id
+    request.session[SESSION_ID_KEY] = session_id
     renew_csrf_token(request)
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
 @router.post("/sign-out", dependencies=[Depends(check_csrf)])
 def sign_out(request: Request) -> Response:
+    """Ends the session on the server too: a copy of the cookie no longer signs anyone in."""
+    with session_scope(request.app.state.engine) as session:
+        end_session(session, request.session.get(SESSION_ID_KEY), datetime.now(UTC))
     request.session.clear()
     renew_csrf_token(request)
     return RedirectResponse("/sign-in", status_code=303)

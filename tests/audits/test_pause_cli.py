@@ -82,7 +82,7 @@ def test_a_planned_pause_resumed_early_waits_for_its_day(db: Path) -> None:
         (("pause", "--from", "2030-05-01", "--to", "2030-05-03", "--reason", "x", "--by",
           "TM001"), "TM001 is not an active member of the APS team"),
         (("pause", "--from", "2030-05-01", "--to", "2030-05-33", "--reason", "x"),
-         "not a date in the form YYYY-MM-DD: '2030-05-33'"),
+         "argument --to: '2030-05-33' is not a real date"),
         (("pause", "--from", "2030-05-01", "--reason", "x"),
          "the following arguments are required: --to"),
         (("resume",), "there is nothing to resume"),

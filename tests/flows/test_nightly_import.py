@@ -118,6 +118,27 @@ def test_a_bad_file_is_refused_whole_and_the_others_still_import(
     assert outcome.failed == [bad]
 
 
+@pytest.mark.postgres
+def test_a_nul_in_a_cell_is_refused_under_failed_on_postgresql(
+    pg_engine: Engine, tmp_path: Path
+) -> None:
+    """It passed every check and then failed the write: the file stayed in the folder, to fail
+    again every night, instead of being filed under failed/ with its problem."""
+    folder = tmp_path / "drop"
+    nul = f"{HEADER}\nC900001,Assessment North,North Locality,open,2025-11-14,no,neglect,no,,0\n"
+    nul += "C900002,Assessment\x00North,North Locality,open,2025-11-14,no,,no,,0\n"
+    drop(folder, "cases.csv", nul)
+    outcome = import_drop_folder(pg_engine, folder, TODAY, NOW)
+    (refused,) = outcome.files
+    assert (refused.ok, refused.error, refused.problems) == (False, "", 1)
+    assert refused.moved_to == folder / "failed" / FILED / "003005-cases.csv"
+    assert refused.errors_file is not None
+    assert refused.errors_file.read_text(encoding="utf-8") == (
+        "cases.csv:3:team: contains a NUL character (\\x00), which cannot be stored\n"
+    )
+    assert case_refs(pg_engine) == set()
+
+
 def test_uploads_in_progress_hidden_files_and_subfolders_are_left_alone(
     engine: Engine, tmp_path: Path
 ) -> None:

@@ -189,6 +189,10 @@ BAD_VALUES = [
     ("date_of_birth", "2023-1-31", "'2023-1-31' is not a date written YYYY-MM-DD"),
     ("date_of_birth", "20230131", "'20230131' is not a date written YYYY-MM-DD"),
     ("date_of_birth", "2023-02-30", "'2023-02-30' is not a real date"),
+    ("date_of_birth", "٢٠٢٣-٠١-٣١", "'٢٠٢٣-٠١-٣١' is not a date written YYYY-MM-DD"),
+    ("date_of_birth", "2026-12-02", "2026-12-02 is after the export's date (2026-12-01)"),
+    ("case_ref", "C10\x000002", "contains a NUL character (\\x00), which cannot be stored"),
+    ("team", "\x00", "contains a NUL character (\\x00), which cannot be stored"),
     ("cin", "", "is required"),
     ("cin", "y", "'y' is not one of yes, no"),
     (

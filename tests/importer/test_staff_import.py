@@ -156,6 +156,24 @@ BAD_VALUES = [
     ("email", "alex@example..uk", "'alex@example..uk' does not look like an email address"),
     ("email", "alex@.example.uk", "'alex@.example.uk' does not look like an email address"),
     ("email", "@example.gov.uk", "'@example.gov.uk' does not look like an email address"),
+    # Not addresses, though each has one @ and a dot after it:
+    *(
+        ("email", bad, f"{bad!r} does not look like an email address")
+        for bad in (
+            "Alex <alex@example.gov.uk>",
+            "alex@example.gov.uk>",
+            "alex;bob@example.gov.uk",
+            ".alex@example.gov.uk",
+            "alex.@example.gov.uk",
+            "álex@example.gov.uk",
+            "alex@exa_mple.gov.uk",
+            "alex@-example.gov.uk",
+            "alex@example.gov.u2",
+            "alex@example.gov.uk.",
+            "alex\x00@example.gov.uk",
+        )
+    ),
+    ("name", "Al\x00ex", "contains a NUL character (\\x00), which cannot be stored"),
     ("role", "", "is required"),
     ("role", "manager", "'manager' is not one of team_manager, service_manager, aps, director"),
     ("team", "", "is required for a team_manager"),

@@ -547,10 +547,11 @@ def test_before_any_cycle_was_allocated_the_report_starts_at_its_own_month(
     assert found.pauses == ()
 
 
-def test_a_month_written_with_spaces_is_the_same_month(
-    programme: Engine, june: ReportFigures
-) -> None:
-    assert figures(programme, " 2026-06\n") == june
+@pytest.mark.parametrize("month", [" 2026-06", "2026-06\n", "٢٠٢٦-٠٦"])
+def test_a_month_is_written_exactly(programme: Engine, month: str) -> None:
+    """No surrounding space or trailing newline, and ASCII digits: as everywhere else."""
+    with pytest.raises(ReportError, match="YYYY-MM"):
+        figures(programme, month)
 
 
 def test_the_first_cycle_of_the_programme_file_wins(programme: Engine) -> None:

@@ -9,7 +9,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rules.months import MonthError, add_months, format_month, month_of, months_before, parse_month
+from rules.months import (
+    MonthError,
+    add_months,
+    adjacent_months,
+    format_month,
+    month_of,
+    months_before,
+    parse_month,
+    parse_programme_month,
+)
 
 
 @pytest.mark.parametrize(
@@ -20,8 +29,6 @@ from rules.months import MonthError, add_months, format_month, month_of, months_
         ("2026-12", (2026, 12)),
         ("2027-09", (2027, 9)),
         ("1999-10", (1999, 10)),
-        (" 2026-11 ", (2026, 11)),
-        ("2026-11\n", (2026, 11)),
     ],
 )
 def test_parse_month(text: str, expected: tuple[int, int]) -> None:
@@ -46,6 +53,11 @@ BAD_MONTHS: list[Any] = [
     "x2026-11",
     "2026-11\n2026-12",
     "２０２６-11",  # full-width digits
+    "٢٠٢٦-١١",  # Arabic-Indic digits
+    "2026-1²",
+    "2026-11\n",  # a regular expression's $ matches before a final newline: \Z does not
+    " 2026-11 ",
+    "2026-11\x00",
     "",
     "   ",
     None,
@@ -155,3 +167,28 @@ def test_months_before_the_exclusion_window() -> None:
 )
 def test_month_of(day: date, expected: str) -> None:
     assert month_of(day) == expected
+
+
+@pytest.mark.parametrize(
+    ("month", "expected"),
+    [
+        ("2026-11", ("2026-10", "2026-12")),
+        ("2199-12", ("2199-11", None)),
+        ("1900-01", (None, "1900-02")),
+        ("9999-12", (None, None)),
+    ],
+)
+def test_adjacent_months_stop_at_the_ends_of_the_programme(
+    month: str, expected: tuple[str | None, str | None]
+) -> None:
+    assert adjacent_months(month) == expected
+
+
+def test_programme_months_lie_between_1900_and_2199() -> None:
+    assert parse_programme_month("1900-01") == "1900-01"
+    assert parse_programme_month("2199-12") == "2199-12"
+    for month in ("1899-12", "2200-01", "9999-12", "0001-01"):
+        with pytest.raises(MonthError, match="is not between 1900-01 and 2199-12"):
+            parse_programme_month(month)
+    with pytest.raises(MonthError, match="YYYY-MM"):
+        parse_programme_month("2026-12\n")

@@ -1,7 +1,7 @@
 """staff leave: a reason (the old, unused "note") and who recorded it
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-06
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 
 revision: str = "0009"
 # 0007 and 0008 are being written alongside; the chain is put in order when they are merged.
-down_revision: str | None = "0007"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
