@@ -13,19 +13,27 @@ from __future__ import annotations
 import time
 
 from prefect import flow, get_run_logger, task
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from audits.settings import get_engine, load_policy
 from flows.email_context import email_context, open_transport_for
 from flows.failures import RETRIES, RETRY_DELAY, EmailsLeftPending, tell_aps_of_failure
-from flows.outbox import SendReport, progress_logger, send_outbox
+from flows.outbox import ProgressHook, SendReport, progress_logger, send_outbox
 from flows.request_emails import write_decision_emails, write_request_emails
 from models.db import in_transaction
+from rules.policy import Policy
 
 
-@task(name="write-and-send")
-def _write_and_send(kind: str, request_id: int, deciding: bool) -> SendReport:
-    engine, policy = get_engine(), load_policy()
+def write_and_send(
+    engine: Engine,
+    policy: Policy,
+    kind: str,
+    request_id: int,
+    deciding: bool,
+    progress: ProgressHook | None = None,
+) -> SendReport:
+    """Write the request's (or decision's) emails if they are missing, then send them."""
     context = email_context(policy)
 
     def write(session: Session) -> str:
@@ -34,10 +42,15 @@ def _write_and_send(kind: str, request_id: int, deciding: bool) -> SendReport:
         return write_decision_emails(session, kind, request_id, context)
 
     cause = in_transaction(engine, write)
-    progress = progress_logger(get_run_logger())
     return send_outbox(
         engine, open_transport_for(policy), time.sleep, causes=[cause], progress=progress
     )
+
+
+@task(name="write-and-send")
+def _write_and_send(kind: str, request_id: int, deciding: bool) -> SendReport:
+    progress = progress_logger(get_run_logger())
+    return write_and_send(get_engine(), load_policy(), kind, request_id, deciding, progress)
 
 
 def _result(report: SendReport) -> dict[str, int]:

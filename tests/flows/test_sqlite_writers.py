@@ -44,13 +44,13 @@ from audits.settings import get_engine, load_policy
 from flows.chase import decide_run
 from flows.email_context import open_transport_for
 from flows.outbox import send_outbox
-from flows.requests import _write_and_send
+from flows.requests import write_and_send
 db, engine, policy = sys.argv[1], get_engine(), load_policy()
 for round in range(50):
     for request_id, status in sqlite3.connect(db).execute(
         "SELECT id, status FROM extension_request ORDER BY id DESC LIMIT 3"
     ).fetchall():
-        _write_and_send.fn("extension", request_id, deciding=status != "pending")
+        write_and_send(engine, policy, "extension", request_id, status != "pending")
     decide_run(engine, policy, date(2026, 11, 2) + timedelta(days=round % 28), "https://x")
     send_outbox(engine, open_transport_for(policy), time.sleep)
 """
