@@ -14,9 +14,8 @@ from sqlalchemy import update
 from sqlmodel import Session, col
 
 from flows.email_context import EmailContext
-from flows.outbox import attachments_for_outbox
+from flows.outbox import outgoing
 from models import chase_store, outbox_store
-from models.outbox_store import Outgoing
 from models.people import Staff
 from models.programme import Audit
 from notifications.invite import LONDON
@@ -123,14 +122,6 @@ def allocation_notice(
     )
 
 
-def _outgoing(notice: AllocationNotice, context: EmailContext) -> Outgoing:
+def _outgoing(notice: AllocationNotice, context: EmailContext) -> outbox_store.Outgoing:
     email = render_allocation(notice, context.programme_name, context.attaches_files)
-    return Outgoing(
-        key=_key(notice.audit_id),
-        kind="allocation",
-        recipient=notice.recipient_email,
-        subject=email.subject,
-        text_body=email.text,
-        html_body=email.html,
-        attachments=attachments_for_outbox(email.attachments),
-    )
+    return outgoing(email, _key(notice.audit_id), "allocation")

@@ -18,9 +18,8 @@ from sqlmodel import Session, col
 
 from flows.allocation_emails import allocation_notice
 from flows.email_context import EmailContext
-from flows.outbox import attachments_for_outbox
+from flows.outbox import outgoing
 from models import outbox_store
-from models.outbox_store import Outgoing
 from models.people import Staff
 from models.programme import Audit
 from notifications.messages import Attachment, Notice
@@ -57,7 +56,7 @@ def write_invitation_updates(
         .where(col(Audit.id).in_(list(wanted)), col(Audit.status) == "allocated")
         .order_by(col(Audit.id))
     ).all()
-    outgoing = []
+    updates = []
     for audit, auditor in rows:
         due = wanted[audit.id]
         if audit.invite_due_on == due:
@@ -74,16 +73,7 @@ def write_invitation_updates(
             f"Open audit {audit.id} (case {audit.case_ref})",
         )
         email = render_notice(notice, context.programme_name, invite)
-        outgoing.append(
-            Outgoing(
-                key=f"{cause}:invite:{audit.id}:{audit.invite_sequence}",
-                kind="calendar-update",
-                recipient=auditor.email,
-                subject=email.subject,
-                text_body=email.text,
-                html_body=email.html,
-                attachments=attachments_for_outbox(email.attachments),
-            )
-        )
-    outbox_store.enqueue(session, outgoing, cause)
-    return len(outgoing)
+        key = f"{cause}:invite:{audit.id}:{audit.invite_sequence}"
+        updates.append(outgoing(email, key, "calendar-update"))
+    outbox_store.enqueue(session, updates, cause)
+    return len(updates)

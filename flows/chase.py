@@ -22,7 +22,7 @@ from sqlmodel import Session
 from audits.clock import today_in_london
 from audits.settings import get_engine, load_policy
 from flows.email_context import EmailContext, email_context, open_transport_for
-from flows.failures import RETRIES, RETRY_DELAY, EmailsLeftPending, tell_aps_of_failure
+from flows.failures import EmailsLeftPending, retried_and_told
 from flows.memory import no_cyclic_gc
 from flows.outbox import SendReport, progress_logger, send_outbox
 from flows.pause_emails import apply_ended_pauses
@@ -280,13 +280,7 @@ def send_task() -> SendReport:
     )
 
 
-@flow(
-    name="chase-outstanding-audits",
-    retries=RETRIES,
-    retry_delay_seconds=RETRY_DELAY,
-    on_failure=[tell_aps_of_failure],
-    on_crashed=[tell_aps_of_failure],
-)
+@flow(name="chase-outstanding-audits", **retried_and_told())
 def chase_outstanding_audits(date: str | None = None) -> dict[str, Any]:
     """Send the day's reminders, chases and escalations (``date`` as YYYY-MM-DD; default
     today in Europe/London), and whatever else is pending in the outbox. No reminder is sent

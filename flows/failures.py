@@ -27,6 +27,17 @@ RETRIES = 3
 RETRY_DELAY = 300
 
 
+def retried_and_told() -> dict[str, Any]:
+    """The options of a scheduled or triggered flow: retried (:data:`RETRIES`, every
+    :data:`RETRY_DELAY` seconds), and the APS team told when it fails for good."""
+    return {
+        "retries": RETRIES,
+        "retry_delay_seconds": RETRY_DELAY,
+        "on_failure": [tell_aps_of_failure],
+        "on_crashed": [tell_aps_of_failure],
+    }
+
+
 class EmailsLeftPending(Exception):
     """Some emails could not be sent by this run; they stay pending for the next run."""
 

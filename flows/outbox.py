@@ -107,6 +107,19 @@ def attachments_for_outbox(attachments: tuple[Attachment, ...]) -> list[dict[str
     ]
 
 
+def outgoing(email: Email, key: str, kind: str) -> outbox.Outgoing:
+    """A rendered email as the outbox writes it, under its unique ``key``."""
+    return outbox.Outgoing(
+        key=key,
+        kind=kind,
+        recipient=email.to,
+        subject=email.subject,
+        text_body=email.text,
+        html_body=email.html,
+        attachments=attachments_for_outbox(email.attachments),
+    )
+
+
 def email_from_row(row: Notification) -> Email:
     attachments = tuple(
         Attachment(a["filename"], a["content_type"], base64.b64decode(a["content_b64"]))

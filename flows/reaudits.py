@@ -20,7 +20,7 @@ from prefect import flow, get_run_logger, task
 from audits.clock import today_in_london
 from audits.settings import get_engine, load_policy
 from flows.email_context import email_context, open_transport_for
-from flows.failures import RETRIES, RETRY_DELAY, EmailsLeftPending, tell_aps_of_failure
+from flows.failures import EmailsLeftPending, retried_and_told
 from flows.outbox import SendReport, progress_logger, send_outbox
 from flows.reaudit_emails import schedule_and_write
 from models.db import in_transaction
@@ -69,13 +69,7 @@ def send_task(today: date) -> SendReport:
     )  # fmt: skip
 
 
-@flow(
-    name="schedule-reaudit",
-    retries=RETRIES,
-    retry_delay_seconds=RETRY_DELAY,
-    on_failure=[tell_aps_of_failure],
-    on_crashed=[tell_aps_of_failure],
-)
+@flow(name="schedule-reaudit", **retried_and_told())
 def schedule_reaudit(audit_id: int | None = None, date: str | None = None) -> ReauditOutcome:
     """Create every missing re-audit (``audit_id``, from the triggering event, is only logged:
     the whole backlog is reconciled, so an earlier lost event is made good too). ``date``

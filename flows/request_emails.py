@@ -20,9 +20,8 @@ from sqlmodel import Session
 from flows.allocation_emails import write_for
 from flows.calendar_emails import next_invitation
 from flows.email_context import EmailContext
-from flows.outbox import attachments_for_outbox
+from flows.outbox import outgoing
 from models import chase_store, outbox_store
-from models.outbox_store import Outgoing
 from models.people import Staff
 from models.programme import Audit
 from models.requests import ExemptionRequest, ExtensionRequest
@@ -108,21 +107,15 @@ def _enqueue(
     notices: list[tuple[Notice, tuple[Attachment, ...]]],
     context: EmailContext,
 ) -> None:
-    outgoing = []
-    for notice, attachments in notices:
-        email = render_notice(notice, context.programme_name, attachments)
-        outgoing.append(
-            Outgoing(
-                key=f"{cause}:to:{notice.recipient_email.lower()}",
-                kind=cause.split(":")[0],
-                recipient=notice.recipient_email,
-                subject=email.subject,
-                text_body=email.text,
-                html_body=email.html,
-                attachments=attachments_for_outbox(email.attachments),
-            )
+    emails = [
+        outgoing(
+            render_notice(notice, context.programme_name, attachments),
+            f"{cause}:to:{notice.recipient_email.lower()}",
+            cause.split(":")[0],
         )
-    outbox_store.enqueue(session, outgoing, cause)
+        for notice, attachments in notices
+    ]
+    outbox_store.enqueue(session, emails, cause)
 
 
 def _facts(

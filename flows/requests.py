@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from audits.settings import get_engine, load_policy
 from flows.email_context import email_context, open_transport_for
-from flows.failures import RETRIES, RETRY_DELAY, EmailsLeftPending, tell_aps_of_failure
+from flows.failures import EmailsLeftPending, retried_and_told
 from flows.outbox import ProgressHook, SendReport, progress_logger, send_outbox
 from flows.request_emails import write_decision_emails, write_request_emails
 from models.db import in_transaction
@@ -57,13 +57,7 @@ def _result(report: SendReport) -> dict[str, int]:
     return {"emails_sent": report.sent, "failed": report.failed, "deferred": report.deferred}
 
 
-@flow(
-    name="handle-request",
-    retries=RETRIES,
-    retry_delay_seconds=RETRY_DELAY,
-    on_failure=[tell_aps_of_failure],
-    on_crashed=[tell_aps_of_failure],
-)
+@flow(name="handle-request", **retried_and_told())
 def handle_request(kind: str, request_id: int) -> dict[str, int]:
     """Tell the APS team that a request waits for a decision (on ``*.requested``)."""
     report = _write_and_send(kind, request_id, deciding=False)
@@ -72,13 +66,7 @@ def handle_request(kind: str, request_id: int) -> dict[str, int]:
     return _result(report)
 
 
-@flow(
-    name="apply-decision",
-    retries=RETRIES,
-    retry_delay_seconds=RETRY_DELAY,
-    on_failure=[tell_aps_of_failure],
-    on_crashed=[tell_aps_of_failure],
-)
+@flow(name="apply-decision", **retried_and_told())
 def apply_decision(kind: str, request_id: int) -> dict[str, int]:
     """Tell the auditor the APS team's decision (on ``*.approved`` / ``*.rejected``)."""
     report = _write_and_send(kind, request_id, deciding=True)

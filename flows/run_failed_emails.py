@@ -7,8 +7,8 @@ from typing import Any
 from sqlmodel import Session
 
 from flows.email_context import EmailContext
+from flows.outbox import outgoing
 from models import chase_store, outbox_store
-from models.outbox_store import Outgoing
 from notifications.invite import human_date
 from notifications.messages import Notice
 from notifications.render import render_notice
@@ -35,7 +35,7 @@ def write_run_failed_emails(
         ("Failed on", human_date(context.now.date())),
         ("Why", message[:500]),
     )
-    outgoing = []
+    emails = []
     for staff_id in chase_store.aps_team(directory):
         person = directory[staff_id]
         notice = Notice(
@@ -50,15 +50,6 @@ def write_run_failed_emails(
             "Open the run in the Prefect UI" if link else "Open the audit programme",
         )
         email = render_notice(notice, context.programme_name)
-        outgoing.append(
-            Outgoing(
-                key=f"{cause}:to:{person.email.lower()}",
-                kind="run-failed",
-                recipient=person.email,
-                subject=email.subject,
-                text_body=email.text,
-                html_body=email.html,
-            )
-        )
-    outbox_store.enqueue(session, outgoing, cause)
+        emails.append(outgoing(email, f"{cause}:to:{person.email.lower()}", "run-failed"))
+    outbox_store.enqueue(session, emails, cause)
     return cause

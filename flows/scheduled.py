@@ -16,7 +16,7 @@ from prefect import flow, get_run_logger
 
 from audits.clock import LONDON, today_in_london
 from flows.allocate import allocate_monthly_audits
-from flows.failures import RETRIES, RETRY_DELAY, tell_aps_of_failure
+from flows.failures import retried_and_told
 from flows.report import compile_highlight_report
 from rules.months import month_of
 from rules.schedule import allocation_skip_reason, report_skip_reason
@@ -40,13 +40,7 @@ def _day(text: str | None) -> date:
     return run_day(text, flow_run.scheduled_start_time)
 
 
-@flow(
-    name="scheduled-allocation",
-    retries=RETRIES,
-    retry_delay_seconds=RETRY_DELAY,
-    on_failure=[tell_aps_of_failure],
-    on_crashed=[tell_aps_of_failure],
-)
+@flow(name="scheduled-allocation", **retried_and_told())
 def scheduled_allocation(day: str | None = None) -> dict[str, Any]:
     """Allocate the month's audits if ``day`` (default: the day the run was scheduled for) is
     its first working day."""
@@ -59,13 +53,7 @@ def scheduled_allocation(day: str | None = None) -> dict[str, Any]:
     return {"day": today.isoformat(), "month": outcome.month, "allocated": len(outcome.audits)}
 
 
-@flow(
-    name="scheduled-report",
-    retries=RETRIES,
-    retry_delay_seconds=RETRY_DELAY,
-    on_failure=[tell_aps_of_failure],
-    on_crashed=[tell_aps_of_failure],
-)
+@flow(name="scheduled-report", **retried_and_told())
 def scheduled_report(day: str | None = None) -> dict[str, Any]:
     """Compile the month's highlight report if ``day`` (default: the day the run was scheduled
     for) is its last working day."""
