@@ -179,7 +179,16 @@ def cmd_allocate(args: argparse.Namespace) -> int:
     prepare_prefect_home()
     from flows.allocate import allocate_monthly_audits
 
-    outcome = run_flow(allocate_monthly_audits, month=args.month, theme=theme)
+    outcome = run_flow(
+        allocate_monthly_audits,
+        show=lambda done: _show_outcome(done, args),
+        month=args.month,
+        theme=theme,
+    )
+    return _show_outcome(outcome, args)
+
+
+def _show_outcome(outcome: Any, args: argparse.Namespace) -> int:
     if outcome.paused:
         print(f"Nothing allocated for {args.month}: {outcome.paused}", file=sys.stderr)
     elif outcome.already_allocated:
@@ -212,14 +221,17 @@ def _send_pending(engine: Engine, policy: Any, month: str) -> None:
         raise CommandError(str(error)) from None
 
 
-def run_flow(flow: Any, **parameters: Any) -> Any:
+def run_flow(flow: Any, show: Any = None, **parameters: Any) -> Any:
     """Run a flow in this process for the CLI: no retries (the operator is here to see the
-    error), and a run that left emails pending becomes one line on stderr and a non-zero exit."""
+    error), and a run that left emails pending becomes one line on stderr and a non-zero exit,
+    after ``show`` has printed what the run did all the same."""
     from flows.failures import EmailsLeftPending
 
     try:
         return flow.with_options(retries=0)(**parameters)
     except EmailsLeftPending as error:
+        if show is not None and error.result is not None:
+            show(error.result)
         raise CommandError(str(error)) from None
 
 

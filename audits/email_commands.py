@@ -39,14 +39,12 @@ def cmd_chase(args: argparse.Namespace) -> int:
     else:
         commands.prepare_prefect_home()
         from flows.chase import chase_outstanding_audits
-        from flows.failures import EmailsLeftPending
 
-        try:
-            summary = chase_outstanding_audits.with_options(retries=0)(date=today.isoformat())
-        except EmailsLeftPending as error:
-            if error.result is not None:
-                _print_summary(error.result, args.json)
-            raise commands.CommandError(str(error)) from None
+        summary = commands.run_flow(
+            chase_outstanding_audits,
+            show=lambda done: _print_summary(done, args.json),
+            date=today.isoformat(),
+        )
     return _print_summary(summary, args.json)
 
 

@@ -35,10 +35,18 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     try:
         result = commands.run_flow(
-            compile_highlight_report, month=args.month, out=args.out, email=not args.no_email
+            compile_highlight_report,
+            show=lambda done: _show(done, args),
+            month=args.month,
+            out=args.out,
+            email=not args.no_email,
         )
     except ReportNotEmailed as error:  # e.g. a PDF over GOV.UK Notify's 2 MB: one line
         raise commands.CommandError(str(error)) from None
+    return _show(result, args)
+
+
+def _show(result: dict[str, Any], args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result, indent=2, default=_json_value))
         return 0

@@ -197,5 +197,5 @@ def allocate_monthly_audits(month: str, theme: str | None = None) -> AllocationO
             outcome.theme,
             len(outcome.shortfalls),
         )
-    EmailsLeftPending.raise_if_any(report)
+    EmailsLeftPending.raise_if_any(report, outcome)
     return outcome

@@ -193,3 +193,31 @@ def test_a_claim_held_by_a_live_run_elsewhere_is_named_then_taken_over_when_its_
     assert (report.sent, report.elsewhere, report.left_pending) == (5, 0, 0)
     assert_all_once_but_one(council, relay)
     assert sum(delivered(relay).values()) == total
+
+
+def test_an_allocation_whose_relay_is_down_fails_loudly_and_is_sent_by_the_rerun(
+    tmp_path: Path,
+) -> None:
+    import json
+
+    from tests.flows.smtp_server import free_port
+
+    db = tmp_path / "audits.db"
+    engine = make_engine(f"sqlite:///{db}")
+    migrate(engine)
+    seed_council(engine, tmp_path, cases=300)
+    port = free_port()  # nothing listens there yet
+    smtp = {"AUDITS_EMAIL_TRANSPORT": "smtp", "AUDITS_SMTP_HOST": "127.0.0.1",
+            "AUDITS_SMTP_PORT": str(port), "AUDITS_SMTP_TIMEOUT": "2"}  # fmt: skip
+    down = run_audits(db, "allocate", "--month", MONTH, "--json", **smtp)
+    assert down.returncode != 0
+    allocated = json.loads(down.stdout)  # the allocation stands, and is printed
+    [line] = [x for x in down.stderr.splitlines() if x.startswith("audits: error:")]
+    assert f"{len(allocated)} email(s) left pending" in line
+    assert {row.status for row in rows(engine)} == {"pending"}
+    with SmtpServer(port) as relay:
+        up = run_audits(db, "allocate", "--month", MONTH, **smtp)
+        assert up.returncode == 0, up.stderr
+        assert f"{len(allocated)} pending allocation email(s) sent" in up.stderr
+        assert sorted(delivered(relay).values()) == [1] * len(allocated)
+    engine.dispose()
