@@ -53,19 +53,18 @@ def write_for(
     how many were new. (Those written already are not even rendered again.)"""
     written = outbox_store.existing_keys(session, [_key(audit.id) for audit, _ in pairs])
     new = [(audit, person) for audit, person in pairs if _key(audit.id) not in written]
-    outgoing = [_outgoing(allocation_notice(a, p, context), context) for a, p in new]
-    outbox_store.enqueue(session, outgoing, cause)
-    if context.attaches_files:
-        # The calendar now shows each slot before its due date (see flows/calendar_emails.py).
-        ids = [audit.id for audit, _ in new]
-        for start in range(0, len(ids), 1000):
-            session.execute(
-                update(Audit)
-                .where(col(Audit.id).in_(ids[start : start + 1000]))
-                .values(invite_due_on=Audit.due_on)
-                .execution_options(synchronize_session="evaluate")
-            )
-    return len(outgoing)
+    emails = [_outgoing(allocation_notice(a, p, context), context) for a, p in new]
+    outbox_store.enqueue(session, emails, cause)
+    # Each auditor has now been told the due date (see flows/calendar_emails.py).
+    ids = [audit.id for audit, _ in new]
+    for start in range(0, len(ids), 1000):
+        session.execute(
+            update(Audit)
+            .where(col(Audit.id).in_(ids[start : start + 1000]))
+            .values(invite_due_on=Audit.due_on)
+            .execution_options(synchronize_session="evaluate")
+        )
+    return len(emails)
 
 
 def _key(audit_id: int | None) -> str:

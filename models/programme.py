@@ -74,8 +74,8 @@ class Audit(AuditBase, table=True):
     #: The SEQUENCE of the latest calendar invitation sent for the audit (0: the allocation's);
     #: every update or cancellation of the invitation takes the next number.
     invite_sequence: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
-    #: The due date the auditor's latest invitation shows (None: no invitation known to show
-    #: one): a change that makes it wrong sends an updated invitation.
+    #: The due date the auditor was last told, by the allocation email (and its invitation) or
+    #: a later one (None: not known): a change that makes it wrong tells them again.
     invite_due_on: date | None = None
     created_at: datetime = timestamp()
     updated_at: datetime = timestamp()
