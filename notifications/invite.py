@@ -14,9 +14,10 @@ calendar takes it as newer than what it holds.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
-from icalendar import Alarm, Calendar, Event, vCalAddress
+from icalendar import Alarm, Calendar, Event, Timezone, vCalAddress
 
 from notifications.messages import AllocationNotice
 
@@ -160,8 +161,19 @@ def _calendar(notice: AllocationNotice, method: str, event: Event) -> bytes:
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", method)
     calendar.add_component(event)
-    # Transitions a year either side of the slot are plenty for any calendar to place it.
-    first = as_london(notice.slot_start).date() - timedelta(days=366)
-    last = as_london(notice.slot_end).date() + timedelta(days=366)
-    calendar.add_missing_timezones(first_date=first, last_date=last)
-    return calendar.to_ical()
+    # The VTIMEZONE goes before the event that refers to it. It is the same for every invitation
+    # of a year (transitions a year either side of the slot are plenty for any calendar to place
+    # it), so it is made once: it is most of an invitation's lines, and an allocation writes
+    # thousands.
+    year = as_london(notice.slot_start).year
+    event_start = b"BEGIN:VEVENT\r\n"
+    return calendar.to_ical().replace(event_start, _london_zone(year) + event_start, 1)
+
+
+@cache
+def _london_zone(year: int) -> bytes:
+    """Europe/London's VTIMEZONE from the year before ``year`` to the year after."""
+    zone = Timezone.from_tzinfo(
+        LONDON, "Europe/London", first_date=date(year - 1, 1, 1), last_date=date(year + 1, 12, 31)
+    )
+    return zone.to_ical()
