@@ -54,15 +54,6 @@ class SendReport:
     #: Rows of the same causes unsent when the run started (for progress).
     total: int = 0
 
-    def absorb(self, other: SendReport) -> None:
-        """Add another run's counts to this one (a flow that sends twice)."""
-        self.sent += other.sent
-        self.failed += other.failed
-        self.deferred += other.deferred
-        self.errors += other.errors
-        self.elsewhere, self.left_pending = other.elsewhere, other.left_pending
-        self.total += other.total
-
 
 def run_id() -> str:
     """Names a run in its claims: this machine and process, so that a run on the same machine
