@@ -35,10 +35,10 @@ from notifications.messages import STAGES, Digest, DigestItem
 from notifications.render import render_digest
 from notifications.settings import TransportSettings
 from rules.chase import APS, AUDITOR, LINE_MANAGER, ChasePlan, Notice, plan_chase
-from rules.pauses import PauseSpell, pause_on
 from rules.policy import Policy
+from rules.schedule import chase_skip_reason
 from rules.values import parse_iso_date
-from rules.working_days import bank_holidays, is_working_day, working_days_between
+from rules.working_days import working_days_between
 
 ROLE_RANK = {AUDITOR: 0, LINE_MANAGER: 1, APS: 2}
 
@@ -217,18 +217,6 @@ def _stage(
     }
 
 
-def skip_reason(today: date, pauses: list[PauseSpell]) -> str | None:
-    """Why nothing is sent on ``today``, if so: not a working day, or the programme is paused."""
-    if not is_working_day(today):
-        name = bank_holidays(today.year).get(today)
-        what = f"a bank holiday ({name})" if name else "a weekend"
-        return f"{today:%a} {today.day} {today:%b %Y} is {what}"
-    pause = pause_on(today, pauses)
-    if pause is not None:
-        return f"the programme is paused from {pause.starts_on} to {pause.last_day}: {pause.reason}"
-    return None
-
-
 def take_chase_lock(session: Session) -> None:
     """Let one chase run decide at a time. PostgreSQL: a transaction-scoped advisory lock (the
     next run waits, then finds every rung recorded). SQLite: the session's write lock does it."""
@@ -254,7 +242,7 @@ def decide_run(
         # A pause that is over moves its audits' due dates (once) before their ladders are read,
         # and the auditors whose invitations show another date are sent updated ones.
         apply_ended_pauses(session, today, "chase-outstanding-audits", context)
-        reason = skip_reason(today, load_pauses(session))
+        reason = chase_skip_reason(today, load_pauses(session))
         if reason is not None:
             if dry_run:
                 session.rollback()

@@ -6,9 +6,12 @@ flow asks these functions first; on any other day it does nothing and says why i
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
+from rules.pauses import PauseSpell, pause_on
 from rules.working_days import (
+    bank_holidays,
     first_working_day_of_month,
     is_working_day,
     last_working_day_of_month,
@@ -34,9 +37,17 @@ def allocation_skip_reason(today: date) -> str | None:
     return None
 
 
-def chase_skip_reason(today: date) -> str | None:
+def chase_skip_reason(today: date, pauses: Iterable[PauseSpell] = ()) -> str | None:
+    """None when reminders go on ``today``; otherwise why not: not a working day, or the
+    programme is paused (DESIGN §3: nothing is chased on weekends, bank holidays or during a
+    pause)."""
     if not is_working_day(today):
-        return f"{today} is not a working day (weekend or bank holiday)"
+        name = bank_holidays(today.year).get(today)
+        what = f"a bank holiday ({name})" if name else "a weekend"
+        return f"{today:%a} {today.day} {today:%b %Y} is {what}"
+    pause = pause_on(today, pauses)
+    if pause is not None:
+        return f"the programme is paused from {pause.starts_on} to {pause.last_day}: {pause.reason}"
     return None
 
 

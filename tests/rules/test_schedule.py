@@ -84,3 +84,17 @@ def test_each_month_has_exactly_one_allocation_and_one_report_day_within_the_cro
             assert len(report) == 1 and report[0].day >= 22
             assert allocation[0].weekday() < 5 and report[0].weekday() < 5
             assert is_working_day(allocation[0]) and is_working_day(report[0])
+
+
+def test_no_reminders_on_a_bank_holiday_or_during_a_pause_and_the_reason_says_which() -> None:
+    from rules.pauses import PauseSpell
+
+    assert chase_skip_reason(date(2026, 12, 28)) == (
+        "Mon 28 Dec 2026 is a bank holiday (Boxing Day (observed))"
+    )
+    assert chase_skip_reason(date(2026, 12, 5)) == "Sat 5 Dec 2026 is a weekend"
+    pause = PauseSpell(date(2026, 11, 16), date(2026, 11, 20), "Inspection week")
+    assert chase_skip_reason(date(2026, 11, 18), [pause]) == (
+        "the programme is paused from 2026-11-16 to 2026-11-20: Inspection week"
+    )
+    assert chase_skip_reason(date(2026, 11, 23), [pause]) is None  # Mon after it: reminders go
