@@ -8,6 +8,7 @@ otherwise Prefect's ephemeral server).
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -37,7 +38,12 @@ class _Parser(argparse.ArgumentParser):
     (argparse would print the usage block first)."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+        # An argument argparse quotes may hold a line break: shown escaped, on the one line.
+        line = _CONTROL.sub(lambda found: repr(found.group())[1:-1], message)
+        self.exit(2, f"{self.prog}: error: {line} (see `{self.prog} --help`)\n")
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _month(text: str) -> str:

@@ -90,6 +90,7 @@ RUBBISH: list[tuple[list[str], str]] = [
     (["demo", "--seed", "-1"], "argument --seed"),
     (["demo", "--month", "2026-13"], "argument --month"),
     (["demo", "--out", "/dev/null/demo"], "--out: cannot make"),
+    (["leave", "list", "x\ny"], "unrecognized arguments: x\\ny"),
 ]  # fmt: skip
 
 RUN_EACH = """
