@@ -6,8 +6,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
+from collections.abc import Sequence
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +38,24 @@ def run_audits(db: Path, *args: str, **extra_env: str) -> subprocess.CompletedPr
     return subprocess.run(
         [str(AUDITS), *args], env=env, cwd=db.parent, capture_output=True, text=True, timeout=120
     )
+
+
+def rows_of(db: Path, queries: Sequence[str]) -> tuple[Any, ...]:
+    """What ``queries`` read from ``db`` now: to compare before and after a command."""
+    with closing(sqlite3.connect(db)) as connection:
+        return tuple(tuple(connection.execute(query).fetchall()) for query in queries)
+
+
+def refused_unchanged(db: Path, watched: Sequence[str], *args: str) -> str:
+    """Run a command that must be refused: non-zero, one line on stderr, and what the
+    ``watched`` queries read unchanged; return that line."""
+    before = rows_of(db, watched)
+    result = run_audits(db, *args)
+    assert result.returncode != 0, result.stdout
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, f"expected one line on stderr, got:\n{result.stderr}"
+    assert rows_of(db, watched) == before
+    return lines[0]
 
 
 def ok(db: Path, *args: str, **extra_env: str) -> Any:

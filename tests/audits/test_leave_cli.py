@@ -16,36 +16,29 @@ import pytest
 
 from flows.allocate import allocate_cycle
 from models.db import make_engine, session_scope
-from tests.audits.cli_support import codes_without_prefect, ok
+from tests.audits.cli_support import codes_without_prefect, ok, refused_unchanged, rows_of
 from tests.audits.cli_support import run_audits as run
 from tests.flows.council import POLICY
 
 KEYS = ["leave_id", "staff_id", "from", "to", "reason", "created_by"]
 
 
+#: What a refused command must leave as it was.
+WATCHED = (
+    "SELECT * FROM staff_leave ORDER BY id",
+    "SELECT id, auditor_id, status FROM audit ORDER BY id",
+    "SELECT count(*) FROM trail_entry",
+    "SELECT count(*) FROM import_run",
+)
+
+
 def snapshot(db: Path) -> tuple[Any, ...]:
-    """Leave, audits and the trail: what a refused command must leave as it was."""
-    with closing(sqlite3.connect(db)) as connection:
-        return tuple(
-            tuple(connection.execute(query).fetchall())
-            for query in (
-                "SELECT * FROM staff_leave ORDER BY id",
-                "SELECT id, auditor_id, status FROM audit ORDER BY id",
-                "SELECT count(*) FROM trail_entry",
-                "SELECT count(*) FROM import_run",
-            )
-        )
+    return rows_of(db, WATCHED)
 
 
 def refused(db: Path, *args: str) -> str:
     """A command that breaks a rule: non-zero, one line on stderr, the database unchanged."""
-    before = snapshot(db)
-    result = run(db, *args)
-    assert result.returncode != 0, result.stdout
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, f"expected one line on stderr, got:\n{result.stderr}"
-    assert snapshot(db) == before
-    return lines[0]
+    return refused_unchanged(db, WATCHED, *args)
 
 
 def add(db: Path, staff: str, start: str, end: str, by: str, reason: str = "annual leave") -> Any:

@@ -7,38 +7,29 @@ before this was written (November 2026) or lie far ahead (2030).
 
 from __future__ import annotations
 
-import sqlite3
-from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.audits.cli_support import codes_without_prefect, ok
+from tests.audits.cli_support import codes_without_prefect, ok, refused_unchanged, rows_of
 from tests.audits.cli_support import run_audits as run
+
+#: What a refused command must leave as it was.
+WATCHED = (
+    "SELECT * FROM pause ORDER BY id",
+    "SELECT id, due_on, original_due_on, status FROM audit ORDER BY id",
+    "SELECT count(*) FROM trail_entry",
+)
+
+
+def snapshot(db: Path) -> tuple[Any, ...]:
+    return rows_of(db, WATCHED)
 
 
 def refused(db: Path, *args: str) -> str:
     """A command that breaks a rule: non-zero, one line on stderr, the database unchanged."""
-    before = snapshot(db)
-    result = run(db, *args)
-    assert result.returncode != 0, result.stdout
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, f"expected one line on stderr, got:\n{result.stderr}"
-    assert snapshot(db) == before
-    return lines[0]
-
-
-def snapshot(db: Path) -> tuple[Any, ...]:
-    with closing(sqlite3.connect(db)) as connection:
-        return tuple(
-            tuple(connection.execute(query).fetchall())
-            for query in (
-                "SELECT * FROM pause ORDER BY id",
-                "SELECT id, due_on, original_due_on, status FROM audit ORDER BY id",
-                "SELECT count(*) FROM trail_entry",
-            )
-        )
+    return refused_unchanged(db, WATCHED, *args)
 
 
 def due_dates(db: Path) -> set[tuple[str, str]]:

@@ -10,31 +10,25 @@ from typing import Any
 
 import pytest
 
-from tests.audits.cli_support import codes_without_prefect, ok
+from tests.audits.cli_support import codes_without_prefect, ok, refused_unchanged, rows_of
 from tests.audits.cli_support import run_audits as run
+
+#: What a refused command must leave as it was.
+WATCHED = (
+    "SELECT cycle, number, text, high_priority, created_by FROM recommendation",
+    "SELECT cycle, theme, text FROM theme_commentary",
+    "SELECT month, status FROM cycle",
+    "SELECT count(*) FROM trail_entry",
+)
 
 
 def snapshot(db: Path) -> tuple[Any, ...]:
-    with closing(sqlite3.connect(db)) as connection:
-        return tuple(
-            tuple(connection.execute(query).fetchall())
-            for query in (
-                "SELECT cycle, number, text, high_priority, created_by FROM recommendation",
-                "SELECT cycle, theme, text FROM theme_commentary",
-                "SELECT month, status FROM cycle",
-                "SELECT count(*) FROM trail_entry",
-            )
-        )
+    return rows_of(db, WATCHED)
 
 
 def refused(db: Path, *args: str) -> str:
-    before = snapshot(db)
-    result = run(db, *args)
-    assert result.returncode != 0, result.stdout
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, f"expected one line on stderr, got:\n{result.stderr}"
-    assert snapshot(db) == before
-    return lines[0]
+    """A command that breaks a rule: non-zero, one line on stderr, the database unchanged."""
+    return refused_unchanged(db, WATCHED, *args)
 
 
 def recommend(db: Path, *args: str) -> Any:
