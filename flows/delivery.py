@@ -55,10 +55,6 @@ class Delivery:
     by_event: bool  # a triggered flow will send them
     report: SendReport | None = None  # sent here (None when left to the event)
 
-    @property
-    def left_pending(self) -> int:
-        return self.report.left_pending if self.report else 0
-
     def warning(self) -> str | None:
         """One line for the person who made the change when its emails could not go yet."""
         if self.report is None or not self.report.left_pending:

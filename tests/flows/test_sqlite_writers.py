@@ -86,8 +86,4 @@ def test_the_cli_and_the_flows_writing_at_once_never_fail(db: Path, tmp_path: Pa
         decided = connection.execute(
             "SELECT count(*) FROM extension_request WHERE status = 'approved'"
         ).fetchone()[0]
-        unsent = connection.execute(
-            "SELECT count(*) FROM notification WHERE status IN ('pending', 'sending')"
-        ).fetchone()[0]
     assert decided == 30
-    assert unsent == 0 or flows.returncode == 0
