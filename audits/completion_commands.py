@@ -19,10 +19,10 @@ from typing import Any
 
 from sqlmodel import Session
 
-from audits import commands
+from audits import common
 from audits.arg_types import record_id
-from audits.clock import today_in_london
-from audits.settings import load_policy
+from config.clock import today_in_london
+from config.settings import load_policy
 from flows.delivery import Change, deliver
 from flows.email_context import email_context
 from flows.events import deliver_events, emit_audit_completed
@@ -112,7 +112,7 @@ def details_from(args: argparse.Namespace) -> CompletionDetails:
 
 
 def cmd_complete(args: argparse.Namespace) -> int:
-    engine = commands.ready_engine()
+    engine = common.ready_engine()
     policy = load_policy()
     today = today_in_london()
     context = email_context(policy)
@@ -132,7 +132,7 @@ def cmd_complete(args: argparse.Namespace) -> int:
         details = details_from(args)
         audit, reaudit = in_transaction(engine, record)
     except CompletionError as error:
-        raise commands.CommandError(str(error)) from None
+        raise common.CommandError(str(error)) from None
     _warn(deliver(engine, Change(cause), policy).warning())
     _emit([audit], policy)
     row = {
@@ -188,9 +188,9 @@ def cmd_import_completions(args: argparse.Namespace) -> int:
 
     path = Path(args.file)
     if not path.is_file():
-        raise commands.CommandError(f"{args.file}: no such file")
+        raise common.CommandError(f"{args.file}: no such file")
     policy = load_policy()
-    engine, today = commands.ready_engine(), args.on or today_in_london()
+    engine, today = common.ready_engine(), args.on or today_in_london()
     context, cause = email_context(policy), f"completions-import:{today.isoformat()}"
 
     def record(session: Session) -> Any:
@@ -203,7 +203,7 @@ def cmd_import_completions(args: argparse.Namespace) -> int:
     except ImportFailed as failure:
         for problem in failure.problems:
             print(problem, file=sys.stderr)
-        raise commands.CommandError(
+        raise common.CommandError(
             f"{args.file}: {len(failure.problems)} problem(s) found; nothing was imported"
         ) from None
     _warn(deliver(engine, Change(cause), policy).warning())

@@ -14,15 +14,16 @@ from typing import Any
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from audits import commands
-from audits.clock import today_in_london
-from audits.settings import get_engine, load_policy
+from audits import common
+from config.clock import today_in_london
+from config.settings import load_policy
 from models import outbox_store
+from models.db import get_engine
 
 
 def cmd_chase(args: argparse.Namespace) -> int:
     policy = load_policy()
-    engine = commands.ready_engine()
+    engine = common.ready_engine()
     today = args.date or today_in_london()
     try:
         from notifications.settings import TransportSettings
@@ -31,16 +32,16 @@ def cmd_chase(args: argparse.Namespace) -> int:
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "email settings"
-        raise commands.CommandError(f"AUDITS_{where.upper()}: {first['msg']}") from None
+        raise common.CommandError(f"AUDITS_{where.upper()}: {first['msg']}") from None
     if args.dry_run:
         from flows.chase import decide_run
 
         summary = decide_run(engine, policy, today, settings.base_url, dry_run=True).as_json()
     else:
-        commands.prepare_prefect_home()
+        common.prepare_prefect_home()
         from flows.chase import chase_outstanding_audits
 
-        summary = commands.run_flow(
+        summary = common.run_flow(
             chase_outstanding_audits,
             show=lambda done: _print_summary(done, args.json),
             date=today.isoformat(),
@@ -74,7 +75,7 @@ def _print_summary(summary: dict[str, Any], as_json: bool) -> int:
 
 
 def cmd_outbox(args: argparse.Namespace) -> int:
-    commands.ready_engine()
+    common.ready_engine()
     with Session(get_engine()) as session:
         rows = outbox_store.notifications(session, args.status)
     listed = [_notification_row(row) for row in rows]

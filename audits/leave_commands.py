@@ -14,8 +14,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from audits import commands
-from audits.clock import today_in_london
+from audits import common
+from config.clock import today_in_london
 from models import leave_store
 from models.db import session_scope
 from models.people import StaffLeave
@@ -101,11 +101,11 @@ def cmd_leave(args: argparse.Namespace) -> int:
     try:
         return {"add": _add, "list": _list, "remove": _remove}[args.action](args)
     except LeaveError as error:
-        raise commands.CommandError(str(error)) from None
+        raise common.CommandError(str(error)) from None
 
 
 def _add(args: argparse.Namespace) -> int:
-    with session_scope(commands.ready_engine(), write_lock=True) as session:
+    with session_scope(common.ready_engine(), write_lock=True) as session:
         leave = leave_store.add_leave(
             session, args.staff_id, args.starts_on, args.ends_on, args.reason, args.by
         )
@@ -127,7 +127,7 @@ def _add(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    with session_scope(commands.ready_engine()) as session:
+    with session_scope(common.ready_engine()) as session:
         found = leave_store.list_leave(session, args.staff, args.on)
     if args.json:
         print(json.dumps([leave_store.leave_json(leave) for leave in found], indent=2))
@@ -139,7 +139,7 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _remove(args: argparse.Namespace) -> int:
-    with session_scope(commands.ready_engine(), write_lock=True) as session:
+    with session_scope(common.ready_engine(), write_lock=True) as session:
         leave = leave_store.remove_leave(session, args.leave_id, args.by)
         shown = leave_store.leave_json(leave)
     if args.json:
@@ -164,14 +164,14 @@ def cmd_import_leave(args: argparse.Namespace) -> int:
 
     path = Path(args.file)
     if not path.is_file():
-        raise commands.CommandError(f"{args.file}: no such file")
+        raise common.CommandError(f"{args.file}: no such file")
     try:
-        with session_scope(commands.ready_engine(), write_lock=True) as session:
+        with session_scope(common.ready_engine(), write_lock=True) as session:
             result = import_leave(session, path, today_in_london(), display_name=args.file)
     except ImportFailed as failure:
         for problem in failure.problems:
             print(problem, file=sys.stderr)
-        raise commands.CommandError(
+        raise common.CommandError(
             f"{args.file}: {len(failure.problems)} problem(s) found; nothing was imported"
         ) from None
     for notice in result.notices:

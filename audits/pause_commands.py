@@ -16,9 +16,9 @@ from typing import Any
 
 from sqlmodel import Session
 
-from audits import commands
-from audits.clock import today_in_london
-from audits.settings import load_policy
+from audits import common
+from config.clock import today_in_london
+from config.settings import load_policy
 from flows.delivery import Change, deliver
 from flows.email_context import email_context
 from flows.pause_emails import record_pause, record_resume
@@ -72,7 +72,7 @@ def _by(parser: argparse.ArgumentParser) -> None:
 
 def cmd_pause(args: argparse.Namespace) -> int:
     today, policy = today_in_london(), load_policy()
-    engine, context = commands.ready_engine(), email_context(policy)
+    engine, context = common.ready_engine(), email_context(policy)
 
     def record(session: Session) -> tuple[dict[str, Any], str]:
         pause, cause = record_pause(
@@ -83,7 +83,7 @@ def cmd_pause(args: argparse.Namespace) -> int:
     try:
         shown, cause = in_transaction(engine, record)
     except PauseError as error:
-        raise commands.CommandError(str(error)) from None
+        raise common.CommandError(str(error)) from None
     _tell(engine, cause, policy)
     if args.json:
         print(json.dumps(shown, indent=2))
@@ -98,7 +98,7 @@ def cmd_pause(args: argparse.Namespace) -> int:
 
 def cmd_resume(args: argparse.Namespace) -> int:
     today, policy = today_in_london(), load_policy()
-    engine, context = commands.ready_engine(), email_context(policy)
+    engine, context = common.ready_engine(), email_context(policy)
 
     def record(session: Session) -> tuple[dict[str, Any], str]:
         pause, _, cause = record_resume(session, args.on or today, args.by, today, policy, context)
@@ -107,7 +107,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
     try:
         shown, cause = in_transaction(engine, record)
     except PauseError as error:
-        raise commands.CommandError(str(error)) from None
+        raise common.CommandError(str(error)) from None
     _tell(engine, cause, policy)
     if args.json:
         print(json.dumps(shown, indent=2))
@@ -129,7 +129,7 @@ def _tell(engine: Any, cause: str, policy: Any) -> None:
 
 def cmd_pauses(args: argparse.Namespace) -> int:
     today = today_in_london()
-    with session_scope(commands.ready_engine()) as session:
+    with session_scope(common.ready_engine()) as session:
         shown = [pause_store.pause_json(p, today) for p in pause_store.pauses(session)]
     if args.json:
         print(json.dumps(shown, indent=2))

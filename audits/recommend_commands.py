@@ -7,9 +7,9 @@ import argparse
 import json
 from typing import Any
 
-from audits import commands
+from audits import common
 from audits.arg_types import record_id
-from audits.settings import load_policy
+from config.settings import load_policy
 from models import recommendation_store as store
 from models.db import session_scope
 from rules.cohorts import COHORTS
@@ -70,20 +70,20 @@ def _by(parser: argparse.ArgumentParser, json_help: str) -> None:
 
 def _text_or_remove(args: argparse.Namespace, what: str) -> None:
     if args.remove and args.text is not None:
-        raise commands.CommandError(f"--remove takes no --text: it removes the {what}")
+        raise common.CommandError(f"--remove takes no --text: it removes the {what}")
     if not args.remove and args.text is None:
-        raise commands.CommandError(f"--text is required (or --remove to remove the {what})")
+        raise common.CommandError(f"--text is required (or --remove to remove the {what})")
 
 
 def cmd_recommend(args: argparse.Namespace) -> int:
     _text_or_remove(args, "recommendation")
     if args.remove and args.number is None:
-        raise commands.CommandError("--remove needs --number N: the recommendation to remove")
+        raise common.CommandError("--remove needs --number N: the recommendation to remove")
     if args.remove and args.high_priority:
-        raise commands.CommandError("--high-priority goes with --text, not --remove")
+        raise common.CommandError("--high-priority goes with --text, not --remove")
     policy = load_policy()
     try:
-        with session_scope(commands.ready_engine(), write_lock=True) as session:
+        with session_scope(common.ready_engine(), write_lock=True) as session:
             if args.remove:
                 moves = store.remove_recommendation(
                     session, args.month, args.number, args.by, policy
@@ -101,7 +101,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
                 )  # fmt: skip
                 shown = {**store.recommendation_json(row), "action": action}
     except RecommendationError as error:
-        raise commands.CommandError(str(error)) from None
+        raise common.CommandError(str(error)) from None
     if args.json:
         print(json.dumps(shown, indent=2))
     elif shown["action"] == "removed":
@@ -114,7 +114,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
 
 
 def cmd_recommendations(args: argparse.Namespace) -> int:
-    with session_scope(commands.ready_engine()) as session:
+    with session_scope(common.ready_engine()) as session:
         shown = {
             "month": args.month,
             "recommendations": [
@@ -143,7 +143,7 @@ def cmd_commentary(args: argparse.Namespace) -> int:
     _text_or_remove(args, "commentary")
     policy = load_policy()
     try:
-        with session_scope(commands.ready_engine(), write_lock=True) as session:
+        with session_scope(common.ready_engine(), write_lock=True) as session:
             row, action = store.set_commentary(
                 session, args.month, args.theme, args.text, args.by, policy
             )
@@ -151,7 +151,7 @@ def cmd_commentary(args: argparse.Namespace) -> int:
                 "month": args.month, "theme": args.theme, "text": None, "created_by": args.by
             }  # fmt: skip
     except RecommendationError as error:
-        raise commands.CommandError(str(error)) from None
+        raise common.CommandError(str(error)) from None
     shown["action"] = action
     if args.json:
         print(json.dumps(shown, indent=2))

@@ -7,7 +7,7 @@ import json
 from datetime import date
 from typing import Any
 
-from audits import commands
+from audits import common
 
 
 def add_parser(sub: Any, as_month: Any) -> None:
@@ -28,13 +28,13 @@ def add_parser(sub: Any, as_month: Any) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    commands.ready_engine()  # a clear error before Prefect starts
-    commands.output_folder(args.out)
-    commands.prepare_prefect_home()
+    common.ready_engine()  # a clear error before Prefect starts
+    common.output_folder(args.out)
+    common.prepare_prefect_home()
     from flows.report import ReportNotEmailed, compile_highlight_report
 
     try:
-        result = commands.run_flow(
+        result = common.run_flow(
             compile_highlight_report,
             show=lambda done: _show(done, args),
             month=args.month,
@@ -42,7 +42,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             email=not args.no_email,
         )
     except ReportNotEmailed as error:  # e.g. a PDF over GOV.UK Notify's 2 MB: one line
-        raise commands.CommandError(str(error)) from None
+        raise common.CommandError(str(error)) from None
     return _show(result, args)
 
 

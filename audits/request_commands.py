@@ -14,10 +14,10 @@ from typing import Any
 
 from sqlmodel import Session
 
-from audits import commands
+from audits import common
 from audits.arg_types import record_id
-from audits.clock import today_in_london
-from audits.settings import load_policy
+from config.clock import today_in_london
+from config.settings import load_policy
 from flows.delivery import Change, RequestEvent, deliver
 from flows.email_context import email_context
 from flows.request_emails import write_decision_emails, write_request_emails
@@ -109,7 +109,7 @@ def cmd_request(args: argparse.Namespace) -> int:
     on: date = args.on or today_in_london()
     policy = load_policy()
     context = email_context(policy)
-    engine = commands.ready_engine()
+    engine = common.ready_engine()
 
     def record(session: Session) -> tuple[dict[str, Any], Change]:
         """The request or decision and its emails, in one transaction."""
@@ -135,7 +135,7 @@ def cmd_request(args: argparse.Namespace) -> int:
     try:
         shown, change = in_transaction(engine, record)
     except RequestError as error:
-        raise commands.CommandError(str(error)) from None
+        raise common.CommandError(str(error)) from None
     warning = deliver(engine, change, policy).warning()
     if warning:
         print(warning, file=sys.stderr)

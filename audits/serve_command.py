@@ -32,9 +32,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from audits import commands
+from audits import common
 from audits.arg_types import port
-from audits.settings import REPO, SettingsError
+from config.settings import REPO, SettingsError
 
 PREFECT = Path(sys.executable).parent / "prefect"
 #: Seconds to wait for each child to stop after SIGINT before killing its process group.
@@ -101,9 +101,9 @@ def add_parser(sub: Any) -> None:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     try:
-        engine = commands.ready_engine()  # before anything starts: a missing `audits init`
+        engine = common.ready_engine()  # before anything starts: a missing `audits init`
     except SettingsError as error:
-        raise commands.CommandError(str(error)) from None
+        raise common.CommandError(str(error)) from None
     if not args.prefect_api:
         _check_port_free(args.host, args.prefect_port, "--prefect-port, or --prefect-api URL")
     _check_port_free(args.host, args.web_port, "--web-port")
@@ -173,7 +173,7 @@ def _check_port_free(host: str, port: int, option: str) -> None:
         try:
             probe.bind((host, port))
         except OSError as error:
-            raise commands.CommandError(
+            raise common.CommandError(
                 f"port {port} on {host} is not free ({error.strerror}): "
                 f"choose another with {option}"
             ) from None
@@ -194,7 +194,7 @@ def _child_env(home: Path, sqlite_file: str | None) -> dict[str, str]:
 
 def _start(name: str, argv: list[str], env: dict[str, str], home: Path) -> Child:
     if not Path(argv[0]).exists():  # `prefect` beside this Python
-        raise commands.CommandError(f"cannot start {name}: {argv[0]} is not installed")
+        raise common.CommandError(f"cannot start {name}: {argv[0]} is not installed")
     log = home / f"{name.removeprefix('the ').replace(' ', '-').lower()}.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
@@ -223,7 +223,7 @@ def _wait(
             return
         time.sleep(0.5)
     where = f": see {_shown(children[-1].log)}" if children else ""
-    raise commands.CommandError(f"{what} was not ready within {seconds:.0f}s{where}")
+    raise common.CommandError(f"{what} was not ready within {seconds:.0f}s{where}")
 
 
 def _raise_if_one_stopped(children: list[Child]) -> None:
@@ -233,7 +233,7 @@ def _raise_if_one_stopped(children: list[Child]) -> None:
             how = f"killed by {signal.Signals(-code).name}" if code < 0 else f"exit code {code}"
             lines = child.log.read_text(errors="replace").splitlines()
             said = [f": {line.strip()[:300]}" for line in lines if REASON.match(line)] or [""]
-            raise commands.CommandError(
+            raise common.CommandError(
                 f"{child.name} stopped ({how}){said[-1]} (log: {_shown(child.log)})"
             )
 
@@ -289,14 +289,14 @@ def _deployment_stamps(api: str) -> set[tuple[str, str]]:
         with urllib.request.urlopen(_request(f"{api}/deployments/filter", query), timeout=10) as r:
             return {(d["name"], d["updated"]) for d in json.load(r)}
     except (OSError, ValueError) as error:
-        raise commands.CommandError(f"cannot list the deployments at {api}: {error}") from None
+        raise common.CommandError(f"cannot list the deployments at {api}: {error}") from None
 
 
 def _registered(api: str, before: set[tuple[str, str]]) -> bool:
     """Whether the runner has registered (or updated) every deployment since ``before``."""
     try:
         fresh = {name for name, _ in _deployment_stamps(api) - before}
-    except commands.CommandError:
+    except common.CommandError:
         return False  # asked again in half a second
     return fresh >= set(_names())
 

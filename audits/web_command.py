@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from audits import commands
+from audits import common
 from audits.arg_types import port
-from audits.settings import load_policy
+from config.settings import load_policy
 
 
 def add_parser(sub: Any) -> None:
@@ -25,15 +25,15 @@ def add_parser(sub: Any) -> None:
 def cmd_web(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from config.secret import SecretKeyError, get_secret_key
     from web.app import create_app
-    from web.secret import SecretKeyError, get_secret_key
     from web.settings import WebSettings, WebSettingsError
 
-    engine = commands.ready_engine()
+    engine = common.ready_engine()
     try:
         app = create_app(engine, load_policy(), WebSettings(), get_secret_key())
     except (WebSettingsError, SecretKeyError) as error:
-        raise commands.CommandError(str(error)) from None
+        raise common.CommandError(str(error)) from None
     print(f"Serving the web pages at http://{args.host}:{args.port}/ (Ctrl-C stops)", flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", proxy_headers=False)
     return 0

@@ -219,7 +219,7 @@ def warm_up() -> None:
 def run_plan(path: Path) -> dict[str, Any]:
     """Decide the run and write the digests to the outbox, without Prefect and sending nothing:
     the copy is kept for ``send`` and ``floor``."""
-    from audits.settings import load_policy
+    from config.settings import load_policy
     from flows.chase import decide_run
     from notifications.settings import TransportSettings
 
@@ -234,7 +234,7 @@ def run_plan(path: Path) -> dict[str, Any]:
 
 def run_send(path: Path) -> dict[str, Any]:
     """The outbox sender alone, over the transport the flow would use."""
-    from audits.settings import load_policy
+    from config.settings import load_policy
     from flows.chase import open_transport_for
     from flows.outbox import send_outbox
 

@@ -95,8 +95,8 @@ def use_quick_sizes() -> None:
 
 def build(folder: Path) -> Path:
     """The council imported and allocated for November, then 5,000 requests made."""
-    from audits.settings import load_policy
-    from audits.synthetic import CASE_COLUMNS, STAFF_COLUMNS, make_council, write_csv
+    from config.settings import load_policy
+    from demo.synthetic import CASE_COLUMNS, STAFF_COLUMNS, make_council, write_csv
     from flows.allocate import allocate_cycle
     from importer import import_cases, import_staff
 
@@ -188,7 +188,7 @@ def working_days(first: date, last: date, is_working_day: Any) -> list[date]:
 def serve(db: Path, port: int) -> None:
     import uvicorn
 
-    from audits.settings import load_policy
+    from config.settings import load_policy
     from web.app import create_app
     from web.settings import WebSettings
 

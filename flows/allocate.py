@@ -17,7 +17,7 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from sqlmodel import Session
 
-from audits.settings import get_engine, load_policy
+from config.settings import load_policy
 from flows.allocation_emails import allocation_cause, write_allocation_emails
 from flows.email_context import EmailContext, email_context, open_transport_for
 from flows.failures import EmailsLeftPending
@@ -25,7 +25,7 @@ from flows.memory import no_cyclic_gc
 from flows.outbox import SendReport, progress_logger, send_outbox
 from flows.reaudit_emails import write_reaudit_emails
 from models import allocation_store as store
-from models.db import in_transaction
+from models.db import get_engine, in_transaction
 from models.reaudit_handover import hand_over_reaudits
 from models.reaudit_store import reconcile_reaudits
 from rules.allocation import allocate

@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import update
 from sqlmodel import Session, col
 
+from config.signed_links import make_link
 from flows.email_context import EmailContext
 from flows.outbox import outgoing
 from models import chase_store, outbox_store
@@ -23,7 +24,6 @@ from notifications.messages import AllocationNotice
 from notifications.render import render_allocation
 from rules.cohorts import COHORTS, cohort_title
 from rules.reminders import audit_slot
-from web.links import make_link
 
 #: The request links stay usable this long after the due date: a late request is still a request.
 LINK_DAYS_AFTER_DUE = 30

@@ -19,8 +19,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from audits.clock import today_in_london
-from audits.settings import get_engine, load_policy
+from config.clock import today_in_london
+from config.settings import load_policy
 from flows.email_context import EmailContext, email_context, open_transport_for
 from flows.failures import EmailsLeftPending, retried_and_told
 from flows.memory import no_cyclic_gc
@@ -29,7 +29,7 @@ from flows.pause_emails import apply_ended_pauses
 from models import chase_store, outbox_store
 from models.allocation_store import load_pauses
 from models.chase_store import Person
-from models.db import session_scope
+from models.db import get_engine, session_scope
 from models.outbox_store import Outgoing
 from notifications.messages import STAGES, Digest, DigestItem
 from notifications.render import render_digest

@@ -12,11 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from config.secret import get_secret_key
 from models.base import utcnow
 from notifications.settings import TransportSettings
 from notifications.transports import Transport, file_delivery, transport_from_settings
 from rules.policy import Policy
-from web.secret import get_secret_key
 
 
 @dataclass(frozen=True)

@@ -97,11 +97,11 @@ def _already_told(state: Any) -> bool:
 
 
 def _tell(flow_name: str, flow_run: Any, state: Any) -> None:
-    from audits.settings import get_engine, load_policy
+    from config.settings import load_policy
     from flows.email_context import email_context, open_transport_for
     from flows.outbox import send_outbox
     from flows.run_failed_emails import write_run_failed_emails
-    from models.db import in_transaction
+    from models.db import get_engine, in_transaction
 
     engine, policy = get_engine(), load_policy()
     context = email_context(policy)

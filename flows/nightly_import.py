@@ -27,14 +27,14 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from sqlalchemy.engine import Engine
 
-from audits.clock import LONDON, today_in_london
-from audits.settings import Settings, get_engine, load_policy
+from config.clock import LONDON, today_in_london
+from config.settings import Settings, load_policy
 from flows.email_context import open_transport_for
 from flows.failures import RETRIES, RETRY_DELAY, retry_if_transient, tell_aps_of_failure
 from flows.outbox import SendReport, send_outbox
 from importer import ImportFailed, import_cases, import_staff
 from models import chase_store, outbox_store
-from models.db import session_scope
+from models.db import get_engine, session_scope
 from models.outbox_store import Outgoing
 from notifications.invite import human_date
 from notifications.render import one_line, render_email_template

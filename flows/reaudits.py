@@ -17,13 +17,13 @@ from typing import Any
 
 from prefect import flow, get_run_logger, task
 
-from audits.clock import today_in_london
-from audits.settings import get_engine, load_policy
+from config.clock import today_in_london
+from config.settings import load_policy
 from flows.email_context import email_context, open_transport_for
 from flows.failures import EmailsLeftPending, retried_and_told
 from flows.outbox import SendReport, progress_logger, send_outbox
 from flows.reaudit_emails import schedule_and_write
-from models.db import in_transaction
+from models.db import get_engine, in_transaction
 from models.programme import Audit
 from rules.values import parse_iso_date
 

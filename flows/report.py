@@ -19,20 +19,20 @@ from prefect.artifacts import create_markdown_artifact
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from audits.clock import today_in_london
-from audits.settings import get_engine, load_policy
+from config.clock import today_in_london
+from config.settings import load_policy
 from flows.email_context import open_transport_for
 from flows.failures import EmailsLeftPending
 from flows.outbox import SendReport, attachments_for_outbox, progress_logger, send_outbox
 from models import outbox_store
-from models.db import session_scope
+from models.db import get_engine, session_scope
+from models.figures import Compliance, ReportFigures, figures_json
 from models.outbox_store import Outgoing
 from models.report_store import report_figures
 from notifications.messages import Attachment, Notice
 from notifications.render import render_notice
 from notifications.settings import TransportSettings
 from notifications.transports import FileDelivery, file_delivery
-from reports.figures import Compliance, ReportFigures, figures_json
 from reports.html import month_label, percent, render_report_html
 from reports.pdf import html_to_pdf
 from rules.months import month_of

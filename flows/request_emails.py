@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from config.signed_links import make_link
 from flows.allocation_emails import write_for
 from flows.calendar_emails import next_invitation
 from flows.email_context import EmailContext
@@ -28,7 +29,6 @@ from models.requests import ExemptionRequest, ExtensionRequest
 from notifications.invite import human_date
 from notifications.messages import Attachment, Notice
 from notifications.render import render_notice
-from web.links import make_link
 
 KINDS: dict[str, Any] = {"extension": ExtensionRequest, "exemption": ExemptionRequest}
 #: How long an APS member's "decide" link lives; afterwards the decision queue still has it.

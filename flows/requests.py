@@ -16,12 +16,12 @@ from prefect import flow, get_run_logger, task
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from audits.settings import get_engine, load_policy
+from config.settings import load_policy
 from flows.email_context import email_context, open_transport_for
 from flows.failures import EmailsLeftPending, retried_and_told
 from flows.outbox import ProgressHook, SendReport, progress_logger, send_outbox
 from flows.request_emails import write_decision_emails, write_request_emails
-from models.db import in_transaction
+from models.db import get_engine, in_transaction
 from rules.policy import Policy
 
 

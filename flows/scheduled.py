@@ -14,7 +14,7 @@ from typing import Any
 
 from prefect import flow, get_run_logger
 
-from audits.clock import LONDON, today_in_london
+from config.clock import LONDON, today_in_london
 from flows.allocate import allocate_monthly_audits
 from flows.failures import retried_and_told
 from flows.report import compile_highlight_report

@@ -59,16 +59,16 @@ def load_allocation_inputs(
             recent[case_ref] = cycle
     audited = in_this_cycle.union(recent)
     return AllocationInputs(
-        staff=_staff_facts(session),
+        staff=staff_facts(session),
         cases=_candidate_cases(session, audited) + _closed_or_missing_cases(session),
         recent_cycles=recent,
         in_this_cycle=in_this_cycle,
-        exemptions=_cycle_exemptions(session, month),
-        leave=_leave(session, window),
+        exemptions=cycle_exemptions(session, month),
+        leave=leave_in_window(session, window),
     )
 
 
-def _staff_facts(session: Session) -> list[StaffFacts]:
+def staff_facts(session: Session) -> list[StaffFacts]:
     query = select(
         Staff.staff_id,
         Staff.role,
@@ -122,7 +122,7 @@ def _closed_or_missing_cases(session: Session) -> list[CaseFacts]:
     ]
 
 
-def _cycle_exemptions(session: Session, month: str) -> dict[str, str]:
+def cycle_exemptions(session: Session, month: str) -> dict[str, str]:
     query = select(ExemptionRequest.staff_id, ExemptionRequest.category).where(
         ExemptionRequest.cycle == month,
         ExemptionRequest.audit_id.is_(None),
@@ -131,7 +131,9 @@ def _cycle_exemptions(session: Session, month: str) -> dict[str, str]:
     return dict(session.execute(query).all())
 
 
-def _leave(session: Session, window: tuple[date, date]) -> dict[str, list[tuple[date, date]]]:
+def leave_in_window(
+    session: Session, window: tuple[date, date]
+) -> dict[str, list[tuple[date, date]]]:
     query = select(StaffLeave.staff_id, StaffLeave.starts_on, StaffLeave.ends_on).where(
         StaffLeave.starts_on <= window[1], StaffLeave.ends_on >= window[0]
     )

@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -15,6 +16,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine
+
+from config.settings import get_settings
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -141,3 +144,9 @@ def in_transaction(
             log.warning("database busy (%s); trying again in %.1f s", error.orig, delays[attempt])
             sleep(delays[attempt])
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+@lru_cache(maxsize=4)
+def get_engine(url: str | None = None) -> Engine:
+    """The application database's engine (``AUDITS_DATABASE_URL`` unless a URL is given)."""
+    return make_engine(url or get_settings().database_url)

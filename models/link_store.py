@@ -8,8 +8,8 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
 
+from config.signed_links import LinkClaims, LinkError
 from models.links import UsedLink
-from web.links import LinkClaims, LinkError
 
 
 def consume(session: Session, claims: LinkClaims, now: datetime) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
 
-from models.allocation_store import _cycle_exemptions, _leave, _staff_facts
+from models.allocation_store import cycle_exemptions, leave_in_window, staff_facts
 from models.base import utcnow
 from models.cases import Case
 from models.people import Team
@@ -45,9 +45,9 @@ class Reauditors:
     def __init__(self, session: Session, month: str, policy: Policy) -> None:
         window = (allocation_date(month), due_date(month, policy.due_dates))
         auditors, excluded = eligible_auditors(
-            _staff_facts(session),
-            exemptions=_cycle_exemptions(session, month),
-            leave=_leave(session, window),
+            staff_facts(session),
+            exemptions=cycle_exemptions(session, month),
+            leave=leave_in_window(session, window),
             window=window,
             min_available_working_days=policy.allocation.min_available_working_days,
         )

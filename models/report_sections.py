@@ -13,20 +13,20 @@ from typing import Any
 from sqlalchemy import and_, func, select
 from sqlmodel import Session
 
-from models.findings import Feedback, Reflection, ThemeFinding
-from models.programme import Audit, Pause, ThemeCommentary
-from models.programme import Recommendation as RecommendationRow
-from reports.figures import (
-    JUDGEMENTS,
+from models.figures import (
     REFLECTION_QUESTIONS,
     FeedbackLine,
     PauseLine,
     Recommendation,
     ThemeSection,
 )
+from models.findings import Feedback, Reflection, ThemeFinding
+from models.programme import Audit, Pause, ThemeCommentary
+from models.programme import Recommendation as RecommendationRow
 from rules.cohorts import COHORTS, cohort_title
 from rules.compliance import months_covered, no_judgements
 from rules.pauses import PauseSpell
+from rules.policy import JUDGEMENTS
 
 
 def _rows(session: Session, query: Any) -> list[Any]:

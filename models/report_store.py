@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import and_, func, literal_column, select
 from sqlmodel import Session
 
+from models.figures import Compliance, ComplianceRow, ReportFigures
 from models.programme import Audit, Cycle
 from models.report_sections import (
     feedback_lines,
@@ -28,7 +29,6 @@ from models.report_sections import (
     reflections,
     theme_sections,
 )
-from reports.figures import Compliance, ComplianceRow, ReportFigures
 from rules import compliance as rules
 from rules.months import MonthError, add_months, format_month, parse_month
 from rules.policy import Policy

@@ -86,7 +86,7 @@ class AllocationNotice:
     slot_start: datetime
     slot_end: datetime
     organiser_email: str
-    # Signed links for this auditor alone, each usable once (web.links): "" leaves them out.
+    # Signed links for this auditor alone, each usable once (config.signed_links); "" omits them.
     extension_link: str = ""
     exemption_link: str = ""
     #: The SEQUENCE of this invitation: 0 for the allocation's, higher for each later revision.

@@ -14,7 +14,7 @@ matplotlib.use("Agg")  # no screen: render to a file-like object only
 
 import matplotlib.pyplot as plt  # noqa: E402
 
-from reports.figures import JUDGEMENTS  # noqa: E402
+from rules.policy import JUDGEMENTS  # noqa: E402
 
 LABELS = {
     "outstanding": "Outstanding",

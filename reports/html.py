@@ -7,8 +7,10 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from models.figures import REFLECTION_QUESTIONS, ReportFigures
 from reports.chart import LABELS, judgements_chart
-from reports.figures import JUDGEMENTS, REFLECTION_QUESTIONS, ReportFigures
+from rules.months import add_months
+from rules.policy import JUDGEMENTS
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "report"
 SOURCES = {
@@ -25,11 +27,6 @@ def month_label(month: str | None) -> str:
         return ""
     year, number = month.split("-")
     return f"{date(int(year), int(number), 1):%B %Y}"
-
-
-def previous_month(month: str) -> str:
-    year, number = (int(part) for part in month.split("-"))
-    return f"{year - 1}-12" if number == 1 else f"{year}-{number - 1:02d}"
 
 
 def percent(value: int | None) -> str:
@@ -72,6 +69,6 @@ def render_report_html(figures: ReportFigures) -> str:
             paused=paused,
             first_label=month_label(figures.first_month),
             month_label=month_label(figures.month),
-            last_month_label=month_label(previous_month(figures.month)),
+            last_month_label=month_label(add_months(figures.month, -1)),
         )
     )

@@ -23,7 +23,7 @@ TIMELINESS = ("on_time", "late", "outstanding", "released")
 
 
 class ComplianceFields(TypedDict):
-    """The fields of ``reports.figures.Compliance`` (rules import nothing of the reports)."""
+    """The fields of ``models.figures.Compliance`` (rules import nothing of the reports)."""
 
     allocated: int
     completed: int
@@ -36,7 +36,7 @@ class ComplianceFields(TypedDict):
 
 
 class RowFields(TypedDict):
-    """The figures of a ``reports.figures.ComplianceRow`` beside its area and team."""
+    """The figures of a ``models.figures.ComplianceRow`` beside its area and team."""
 
     allocated: int
     on_time: int

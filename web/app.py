@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
-from audits.clock import today_in_london
+from config.clock import today_in_london
 from rules.policy import Policy
 from web import views_aps, views_auditor, views_completion, views_programme, views_session
 from web.auth import Forbidden, NotSignedIn, load_user

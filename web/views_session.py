@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlmodel import Session
 
+from config.signed_links import LinkError, read_token, target_path
 from models.db import session_scope
 from models.link_store import consume
 from models.people import ROLES, Staff
@@ -17,7 +18,6 @@ from rules.values import unstorable
 from web.auth import SESSION_ID_KEY, SESSION_KEY, Forbidden, current_user
 from web.csrf import check_csrf, renew_csrf_token
 from web.limits import FormRoute
-from web.links import LinkError, read_token, target_path
 from web.render import page
 
 router = APIRouter(route_class=FormRoute)

@@ -17,7 +17,7 @@ def run_migrations() -> None:
     if engine is None:
         url = config.get_main_option("sqlalchemy.url")
         if not url:
-            from audits.settings import get_settings
+            from config.settings import get_settings
 
             url = get_settings().database_url
         engine = make_engine(url)

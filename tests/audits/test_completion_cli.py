@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import Session
 
-from audits.settings import load_policy
+from config.settings import load_policy
 from flows.allocate import allocate_cycle
 from importer import import_cases, import_staff
 from models import Audit, Feedback, Reflection, ThemeFinding

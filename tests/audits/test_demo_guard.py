@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from audits.demo import DemoRefused, run_demo
-from audits.settings import get_engine, get_settings
+from config.settings import get_settings
+from demo.run import DemoRefused, run_demo
 from importer import import_staff
-from models.db import session_scope
+from models.db import get_engine, session_scope
 from tests.importer.helpers import dump
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

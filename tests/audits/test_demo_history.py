@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from audits.demo_history import FIRST, LAST, PAUSE, history_programme, replay
-from audits.demo_report import IMPORTED_ON
-from audits.settings import REPO, load_policy
-from audits.synthetic import CASE_COLUMNS, STAFF_COLUMNS, make_council, write_csv
+from config.settings import REPO, load_policy
+from demo.history import FIRST, LAST, PAUSE, history_programme, replay
+from demo.report import IMPORTED_ON
+from demo.synthetic import CASE_COLUMNS, STAFF_COLUMNS, make_council, write_csv
 from importer import import_cases, import_staff
 from models.allocation_store import load_pauses
 from models.db import make_engine, migrate, session_scope

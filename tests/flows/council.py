@@ -7,8 +7,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from audits.settings import load_policy
-from audits.synthetic import CASE_COLUMNS, STAFF_COLUMNS, make_council, write_csv
+from config.settings import load_policy
+from demo.synthetic import CASE_COLUMNS, STAFF_COLUMNS, make_council, write_csv
 from importer import import_cases, import_staff
 from models.db import session_scope
 from rules.policy import Policy

@@ -9,10 +9,10 @@ import pytest
 from prefect.testing.utilities import prefect_test_harness
 from sqlalchemy.engine import Engine
 
-from audits.settings import get_engine, get_settings
+from config.settings import get_settings
 from flows.allocate import AllocationOutcome, allocate_monthly_audits
 from models import allocation_store as store
-from models.db import session_scope
+from models.db import get_engine, session_scope
 from tests.flows.council import seed_council
 
 

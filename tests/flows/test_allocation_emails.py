@@ -13,6 +13,7 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy.engine import Engine
 
+from config.signed_links import read_token
 from flows.allocation_emails import allocation_cause, link_ttl, write_allocation_emails
 from flows.email_context import EmailContext
 from flows.outbox import SendReport, send_outbox
@@ -36,7 +37,6 @@ from tests.flows.test_chase import (
     seed,
 )
 from tests.web.test_links import SECRET, tokens_in
-from web.links import read_token
 
 LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2026, 11, 2, 7, 0, tzinfo=UTC)  # the allocation run

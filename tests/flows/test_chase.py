@@ -21,8 +21,8 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
-from audits.settings import get_engine, get_settings
-from audits.synthetic import CASE_COLUMNS, STAFF_COLUMNS, make_council, write_csv
+from config.settings import get_settings
+from demo.synthetic import CASE_COLUMNS, STAFF_COLUMNS, make_council, write_csv
 from flows.allocate import allocate_cycle
 from flows.chase import ChaseSummary, chase_outstanding_audits, decide_run
 from flows.outbox import SendReport, send_outbox
@@ -30,7 +30,7 @@ from importer import import_cases, import_staff
 from models import Audit, Pause, chase_store, outbox_store
 from models.audit_store import complete_audit
 from models.chase_store import Person
-from models.db import make_engine, session_scope
+from models.db import get_engine, make_engine, session_scope
 from models.outbox import Notification, ReminderStage
 from notifications.transports import SmtpTransport
 from tests.flows.council import POLICY, TODAY

@@ -42,7 +42,7 @@ from flows.allocation_emails import allocation_cause
 from flows.email_context import email_context, open_transport_for
 from flows.outbox import SendReport, send_outbox
 from models.db import in_transaction, make_engine
-from audits.settings import load_policy
+from config.settings import load_policy
 engine, policy = make_engine(sys.argv[1]), load_policy()
 context = email_context(policy)
 in_transaction(engine, lambda s: allocate_and_write(s, policy, sys.argv[2], "all", context))

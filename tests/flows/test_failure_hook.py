@@ -12,10 +12,10 @@ import pytest
 from prefect.testing.utilities import prefect_test_harness
 from sqlalchemy.engine import Engine
 
-from audits.settings import get_engine, get_settings
+from config.settings import get_settings
 from flows.requests import apply_decision
 from models import chase_store, outbox_store
-from models.db import session_scope
+from models.db import get_engine, session_scope
 from tests.flows.council import seed_council
 
 

@@ -15,9 +15,10 @@ from prefect.testing.utilities import prefect_test_harness
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from audits.settings import get_engine, get_settings
+from config.settings import get_settings
 from flows.nightly_import import import_drop_folder, nightly_case_import
 from models.cases import Case
+from models.db import get_engine
 from models.people import Staff
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

@@ -15,11 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from audits.settings import get_engine, get_settings
+from config.settings import get_settings
 from flows.allocate import AllocationOutcome, allocate_cycle
 from flows.chase import decide_run, plan_today
 from flows.reaudits import ReauditOutcome, schedule_reaudit
-from models.db import session_scope
+from models.db import get_engine, session_scope
 from models.outbox import Notification
 from models.programme import Audit, Cycle
 from tests.flows.council import POLICY

@@ -15,8 +15,8 @@ from prefect.testing.utilities import prefect_test_harness
 from pypdf import PdfReader
 from sqlalchemy.engine import Engine
 
-from audits.settings import get_engine, get_settings
-from models.db import make_engine, migrate
+from config.settings import get_settings
+from models.db import get_engine, make_engine, migrate
 from tests.models.test_report_store import build_programme
 
 PROGRAMME = """

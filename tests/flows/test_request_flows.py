@@ -14,18 +14,18 @@ from icalendar import Calendar
 from prefect.testing.utilities import prefect_test_harness
 from sqlalchemy.engine import Engine
 
-from audits.settings import get_engine, get_settings
+from config.settings import get_settings
+from config.signed_links import read_token
 from flows.allocate import allocate_cycle
 from flows.email_context import EmailContext
 from flows.outbox import send_outbox
 from flows.request_emails import request_notices, write_decision_emails, write_request_emails
 from flows.requests import handle_request
 from models import chase_store, outbox_store, request_store
-from models.db import session_scope
+from models.db import get_engine, session_scope
 from notifications.transports import OutboxDirTransport
 from tests.flows.council import POLICY, seed_council
 from tests.web.test_links import SECRET, tokens_in
-from web.links import read_token
 
 REASON = "Sensitive narrative that must never be emailed"
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)

@@ -85,8 +85,8 @@ def test_a_scheduled_allocation_that_failed_is_retried_for_the_day_it_was_schedu
     from prefect.flow_engine import run_flow
     from prefect.states import Scheduled
 
-    from audits.settings import get_engine, get_settings
-    from models.db import make_engine, migrate
+    from config.settings import get_settings
+    from models.db import get_engine, make_engine, migrate
     from tests.flows.council import seed_council
 
     url = f"sqlite:///{tmp_path / 'audits.db'}"

@@ -40,7 +40,8 @@ sys.exit(failures)
 FLOWS_LOOP = """
 import sqlite3, sys, time
 from datetime import date, timedelta
-from audits.settings import get_engine, load_policy
+from config.settings import load_policy
+from models.db import get_engine
 from flows.chase import decide_run
 from flows.email_context import open_transport_for
 from flows.outbox import send_outbox

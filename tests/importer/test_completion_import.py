@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from audits.settings import load_policy
+from config.settings import load_policy
 from flows.allocate import allocate_cycle
 from importer import import_cases, import_staff
 from importer.completions import import_completions

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from audits.settings import load_policy
+from config.settings import load_policy
 from flows.allocate import allocate_cycle
 from flows.nightly_import import import_drop_folder
 from importer import ImportFailed, import_cases, import_staff

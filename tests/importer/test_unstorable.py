@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from audits.settings import load_policy
+from config.settings import load_policy
 from flows.allocate import allocate_cycle
 from importer import import_cases, import_staff
 from importer.completions import import_completions

@@ -25,12 +25,12 @@ from sqlmodel import Session, col
 
 from models.cases import Case
 from models.db import make_engine, migrate
+from models.figures import Compliance, ComplianceRow, FeedbackLine, PauseLine, ReportFigures
+from models.figures import Recommendation as RecommendationLine
 from models.findings import Feedback, Reflection, ThemeFinding
 from models.people import Staff, Team
 from models.programme import Audit, Cycle, Pause, Recommendation, ThemeCommentary
 from models.report_store import ReportError, first_month, report_figures
-from reports.figures import Compliance, ComplianceRow, FeedbackLine, PauseLine, ReportFigures
-from reports.figures import Recommendation as RecommendationLine
 from rules.compliance import timeliness
 from rules.policy import Policy, ReportPolicy
 from tests.postgres import fresh_database

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from reports.figures import (
+from models.figures import (
     Compliance,
     ComplianceRow,
     FeedbackLine,

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reports.figures import Compliance, ComplianceRow
+from models.figures import Compliance, ComplianceRow
 from rules.compliance import (
     ComplianceFields,
     RowFields,

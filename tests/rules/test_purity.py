@@ -184,7 +184,7 @@ def test_an_impure_new_module_is_caught(spoiled_root: Path) -> None:
         ("from sqlalchemy.orm import Session", "sqlalchemy.orm"),
         ("import os, requests", "requests"),
         ("from models.db import make_engine", "models.db"),
-        ("from audits.settings import load", "audits.settings"),
+        ("from config.settings import load", "config.settings"),
         ("def later():\n    import psycopg\n", "psycopg"),
         ("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import flows\n", "flows"),
         (

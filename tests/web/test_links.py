@@ -17,10 +17,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from models.db import session_scope
-from models.link_store import consume
-from models.links import UsedLink
-from web.links import (
+from config.secret import SecretKeyError, get_secret_key
+from config.signed_links import (
     AUDIENCE,
     PURPOSES,
     LinkClaims,
@@ -31,7 +29,9 @@ from web.links import (
     read_token,
     target_path,
 )
-from web.secret import SecretKeyError, get_secret_key
+from models.db import session_scope
+from models.link_store import consume
+from models.links import UsedLink
 
 SECRET = "k3Y-for-tests-only-9f8e7d6c5b4a39281706f5e4d3c2b1a0-Zq8Wv7Ut6Sr5Qp4On3Ml2"
 NOW = datetime(2026, 11, 2, 7, 0, tzinfo=UTC)

@@ -9,10 +9,10 @@ import httpx
 import pytest
 from sqlmodel import Session
 
+from config.signed_links import make_link
 from models.people import Staff
 from tests.web.live import SECRET, csrf_of, serve, signed_in
 from web.app import create_app
-from web.links import make_link
 from web.settings import WebSettings, WebSettingsError
 
 

@@ -11,11 +11,11 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
-from audits.demo_history import LAST, history_programme, replay
-from audits.settings import REPO, get_engine, get_settings, load_policy
-from audits.synthetic import CASE_COLUMNS, STAFF_COLUMNS, make_council, write_csv
+from config.settings import REPO, get_settings, load_policy
+from demo.history import LAST, history_programme, replay
+from demo.synthetic import CASE_COLUMNS, STAFF_COLUMNS, make_council, write_csv
 from importer import import_cases, import_staff
-from models.db import make_engine, migrate, session_scope
+from models.db import get_engine, make_engine, migrate, session_scope
 
 IMPORTED_ON = date(2018, 10, 22)
 

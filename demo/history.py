@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from audits.demo_texts import COMMENTARY, DESCRIPTORS, FEEDBACK, RECOMMENDATIONS, REFLECTIONS
+from demo.texts import COMMENTARY, DESCRIPTORS, FEEDBACK, RECOMMENDATIONS, REFLECTIONS
 from flows.allocate import allocate_cycle
 from models import pause_store, recommendation_store, request_store
 from models.audit_store import complete_audit

@@ -8,9 +8,7 @@ from pathlib import Path
 
 from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy.engine import Engine
 
-from models.db import make_engine
 from rules.policy import Policy, PolicyError, policy_from_dict
 
 REPO = Path(__file__).resolve().parent.parent
@@ -57,9 +55,3 @@ def load_policy(path: Path | None = None) -> Policy:
         return policy_from_dict(data)
     except PolicyError as error:
         raise SettingsError(f"{path}: {error}") from None
-
-
-@lru_cache(maxsize=4)
-def get_engine(url: str | None = None) -> Engine:
-    """The application database's engine (``AUDITS_DATABASE_URL`` unless a URL is given)."""
-    return make_engine(url or get_settings().database_url)

@@ -11,8 +11,6 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
-JUDGEMENTS = ("outstanding", "good", "requires_improvement", "inadequate")
-
 
 @dataclass(frozen=True)
 class Compliance:

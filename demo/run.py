@@ -8,14 +8,14 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from audits.clock import today_in_london
-from audits.demo_chase import time_travel
-from audits.settings import get_engine, load_policy
-from audits.synthetic import CASE_COLUMNS, STAFF_COLUMNS, make_council, write_csv
+from config.clock import today_in_london
+from config.settings import load_policy
+from demo.chase import time_travel
+from demo.synthetic import CASE_COLUMNS, STAFF_COLUMNS, make_council, write_csv
 from flows.allocate import AllocationOutcome
 from importer import import_cases, import_staff
 from models import allocation_store as store
-from models.db import migrate, session_scope
+from models.db import get_engine, migrate, session_scope
 from models.people import Staff
 from models.programme import Audit
 from rules.cohorts import cohort_title
@@ -63,7 +63,7 @@ def run_demo(out: Path, month: str | None, seed: int) -> int:
     if audits and not outcome.paused:
         print(f"\nTime travel through {month}: the chase runs every working day at 08:00")
         time_travel(engine, policy, audits[0].allocated_on, audits[0].due_on, seed)
-    from audits.demo_report import run_history
+    from demo.report import run_history
 
     run_history(out, seed)
     print(

@@ -10,7 +10,7 @@ from datetime import date
 
 from sqlalchemy.engine import Engine
 
-from audits.demo_requests import requests_and_decisions
+from demo.requests import requests_and_decisions
 from flows.chase import decide_run
 from flows.email_context import open_transport_for
 from flows.outbox import send_outbox
@@ -21,7 +21,8 @@ from notifications.settings import TransportSettings
 from rules.policy import Policy
 from rules.working_days import add_working_days, is_working_day, working_days_between
 
-JUDGEMENTS = (
+#: The demo's judgements drawn with these weights (good and requires improvement twice as often).
+JUDGEMENT_DRAW = (
     "outstanding",
     "good",
     "good",
@@ -107,5 +108,7 @@ def _complete_due(engine: Engine, plan: dict[int, date], day: date, seed: int) -
         outstanding = {a.audit_id for a in chase_store.outstanding_audits(session)}
         done = [audit_id for audit_id, on in plan.items() if on == day and audit_id in outstanding]
         for audit_id in done:
-            complete_audit(session, audit_id, day, rng.choice(JUDGEMENTS), today=day, actor="demo")
+            complete_audit(
+                session, audit_id, day, rng.choice(JUDGEMENT_DRAW), today=day, actor="demo"
+            )
     return len(done)

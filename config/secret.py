@@ -15,7 +15,7 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from audits.settings import SettingsError
+from config.settings import SettingsError
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_KEY_FILE = REPO / "var" / "secret.key"

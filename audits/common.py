@@ -1,0 +1,93 @@
+"""What every ``audits`` subcommand shares: the one-line error, the database check, running a
+flow for the CLI. The command modules import this, never each other."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import Any
+
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import ArgumentError, OperationalError
+
+from models.db import alembic_config, current_revision, get_engine
+from rules.values import unstorable
+
+
+class CommandError(Exception):
+    """Reported as one line on stderr; the command exits non-zero."""
+
+
+def refuse_unstorable_text(args: argparse.Namespace) -> None:
+    """Every text argument must be storable: bytes that are not UTF-8 in an argument reach
+    Python as lone surrogates, which no database here can store (nor print)."""
+    for name, value in vars(args).items():
+        values = value if isinstance(value, list) else [value]
+        for text in (v for v in values if isinstance(v, str)):
+            if bad := unstorable(text):
+                flag = name.upper() if name == "file" else "--" + name.replace("_", "-")
+                raise CommandError(f"{flag} contains {bad}, which cannot be stored")
+
+
+def output_folder(path: str, flag: str = "--out") -> Path:
+    """``path`` as a folder to write in, created if need be; a CommandError naming ``flag``
+    if it cannot be (a file in the way, no permission), before any work is done."""
+    folder = Path(path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise CommandError(f"{flag}: cannot make the folder {path} ({error.strerror})") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise CommandError(f"{flag}: cannot write in the folder {path}")
+    return folder
+
+
+def app_engine() -> Engine:
+    """The application database's engine, with a malformed ``AUDITS_DATABASE_URL`` reported."""
+    try:
+        return get_engine()
+    except ArgumentError as error:  # also an unknown driver (NoSuchModuleError)
+        raise CommandError(f"AUDITS_DATABASE_URL is not a usable database URL: {error}") from None
+
+
+def ready_engine() -> Engine:
+    """The application database, refusing one that ``audits init`` has not brought up to date."""
+    engine = app_engine()
+    url = engine.url.render_as_string(hide_password=True)
+    not_ready = f"the database at {url} is not initialised or not up to date: run `audits init`"
+    database = engine.url.database
+    if engine.dialect.name == "sqlite" and database and not Path(database).exists():
+        raise CommandError(not_ready)  # and do not leave an empty file behind
+    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    try:
+        revision = current_revision(engine)
+    except OperationalError as error:
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else "unreachable"
+        raise CommandError(f"cannot reach the database at {url}: {reason}") from None
+    if revision != head:
+        raise CommandError(not_ready)
+    return engine
+
+
+def prepare_prefect_home() -> None:
+    """Create PREFECT_HOME when it is set but missing: Prefect's ephemeral server keeps its
+    database there and, without the folder, times out instead of saying why."""
+    home = os.environ.get("PREFECT_HOME")
+    if home:
+        Path(home).expanduser().mkdir(parents=True, exist_ok=True)
+
+
+def run_flow(flow: Any, show: Any = None, **parameters: Any) -> Any:
+    """Run a flow in this process for the CLI: no retries (the operator is here to see the
+    error), and a run that left emails pending becomes one line on stderr and a non-zero exit,
+    after ``show`` has printed what the run did all the same."""
+    from flows.failures import EmailsLeftPending
+
+    try:
+        return flow.with_options(retries=0)(**parameters)
+    except EmailsLeftPending as error:
+        if show is not None and error.result is not None:
+            show(error.result)
+        raise CommandError(str(error)) from None

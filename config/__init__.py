@@ -1,0 +1,1 @@
+"""Settings, the clock, the signing secret and signed links: what every layer may use."""
