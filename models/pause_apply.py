@@ -1,4 +1,4 @@
-"""Applying a pause that is over to due dates, once (DESIGN §3, "Pauses").
+"""Applying a pause that is over to due dates, once (docs/domain.md, "Pauses").
 
 When a pause is over (its last day has passed), :func:`apply_ended_pauses` moves on the due dates
 of the audits outstanding and not yet overdue when it started by the working days actually

@@ -1,4 +1,4 @@
-"""Moving re-audits out of months that will never be allocated (DESIGN §3, "Pauses").
+"""Moving re-audits out of months that will never be allocated (docs/domain.md, "Pauses").
 
 A re-audit is planned into a month when its audit is completed. A pause entered later, or
 entered after the fact, may cover that month's allocation day; a paused month is never

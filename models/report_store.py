@@ -1,4 +1,4 @@
-"""The highlight report's figures, read with a handful of aggregate queries (DESIGN §3).
+"""The highlight report's figures, read with a handful of aggregate queries (docs/domain.md).
 
 Cumulative figures run from the programme's first cycle (``[programme] first_cycle``, else the
 first cycle allocated) to the report's month. Audits are never loaded one by one: every count

@@ -1,7 +1,7 @@
 """Recorded leave of staff: what a leave record may say, who may record or remove it, and
 whether it clashes with another.
 
-DESIGN §3: eligible auditors are active Team Managers not on recorded leave. Allocation reads
+docs/domain.md: eligible auditors are active Team Managers not on recorded leave. Allocation reads
 leave through :mod:`rules.eligibility`; these rules decide what gets recorded in the first place.
 
 - A leave runs from ``starts_on`` to ``ends_on``, both days of leave.

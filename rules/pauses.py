@@ -3,7 +3,7 @@
 A pause runs from ``starts_on`` to ``ends_on`` (both paused), or to the day before ``resumed_on``
 when it is resumed early. When it is over, the audits that were outstanding and not yet overdue
 when it started have their due dates moved on by the working days actually paused (when the pause
-says so, as the policy did when it was made); those already overdue keep theirs (DESIGN §3). That
+says so, as the policy did when it was made); those already overdue keep theirs. That
 is done once, and :attr:`PauseSpell.applied_on` records it. Re-audits planned into a month whose
 allocation day the pause covers move to a later month: see :func:`rules.reaudits.cycle_after_pause`.
 """
@@ -135,7 +135,7 @@ def overdue_at_start(pause: PauseSpell, due_on: date) -> bool:
 def due_date_moves(
     pause: PauseSpell, allocated_on: date, status: str, completed_on: date | None, due_on: date
 ) -> bool:
-    """Whether the pause moves an audit's due date on (DESIGN §3): it was outstanding when the
+    """Whether the pause moves an audit's due date on (docs/domain.md): it was outstanding when the
     pause started (:func:`outstanding_at_start`) and not yet overdue (:func:`overdue_at_start`).
     An audit already overdue keeps its due date: it was late before the pause, and the pause
     only stops its chasing, which resumes after it.

@@ -1,4 +1,4 @@
-"""Allocation and re-audits honour recorded leave (DESIGN §3), on SQLite and PostgreSQL.
+"""Allocation and re-audits honour recorded leave (docs/domain.md), on SQLite and PostgreSQL.
 
 Leave is recorded through the leave store, as ``audits leave add`` does; months are allocated
 through ``allocate_cycle``, the allocation flow's whole job.
