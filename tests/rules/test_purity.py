@@ -49,6 +49,11 @@ FORBIDDEN = frozenset(
         "flows",
         "notifications",
         "importer",
+        "config",
+        "reports",
+        "web",
+        "deployments",
+        "demo",
         "audits",
     }
 )
