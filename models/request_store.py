@@ -60,9 +60,9 @@ def _open_request(session: Session, audit_id: int) -> str | None:
     return None
 
 
-def _required(text: str, what: str) -> str:
+def _required(text: str, what: str, field: str) -> str:
     if not text.strip():
-        raise RequestError(f"{what} is required")
+        raise RequestError(f"{what} is required", field=field)
     return text.strip()
 
 
@@ -113,7 +113,7 @@ def request_extension(
         requested_by=by,
         requested_on=on,
         requested_until=until,
-        reason=_required(reason, "a reason"),
+        reason=_required(reason, "a reason", "reason"),
         late=late,
     )
     _record_request(session, request, "extension", {"until": until.isoformat()})
@@ -133,7 +133,7 @@ def request_exemption(
         requested_by=by,
         requested_on=on,
         category=category,
-        reason=_required(reason, "a reason"),
+        reason=_required(reason, "a reason", "reason"),
         late=late,
     )
     _record_request(session, request, "exemption", {"category": category})
@@ -163,7 +163,7 @@ def decide_extension(
         _is_aps(_staff(session, by)),
     )
     audit = _audit(session, request.audit_id)
-    note = _required(note, "a note")
+    note = _required(note, "a note", "note")
     if approve:
         _still_to_do(audit, f"extension request {request_id}")
         granted = until or request.requested_until
@@ -210,7 +210,7 @@ def decide_exemption(
         by,
         _is_aps(_staff(session, by)),
     )
-    note = _required(note, "a note")
+    note = _required(note, "a note", "note")
     if approve and request.audit_id is not None:
         audit = _audit(session, request.audit_id)
         _still_to_do(audit, f"exemption request {request_id}")
@@ -284,7 +284,8 @@ def _reallocate(session: Session, audit: Audit, to: str, on: date) -> Audit:
         names = ", ".join(list(allowed)[:5]) or "none"
         raise RequestError(
             f"{to} cannot take audit {audit.id} (an active Team Manager outside "
-            f"the case's team {audit.case_team} is needed; suggested: {names})"
+            f"the case's team {audit.case_team} is needed; suggested: {names})",
+            field="reallocate_to",
         )
     chosen = allowed[to]
     due = reallocated_due_date(audit.due_on, on)

@@ -21,6 +21,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from rules.errors import RuleError
+
 MAX_REASON = 200
 #: The longest leave one record may hold: longer is almost always a mistyped year. (Leave longer
 #: than this is recorded as consecutive records.)
@@ -28,7 +30,7 @@ MAX_DAYS = 731
 MAX_STAFF_ID = 40
 
 
-class LeaveError(ValueError):
+class LeaveError(RuleError):
     """Leave that cannot be recorded or removed; the message says why in one line."""
 
 
@@ -72,22 +74,27 @@ def check_reason(text: str) -> str:
     """The reason, stripped: required, one line, at most ``MAX_REASON`` characters."""
     reason = text.strip()
     if not reason:
-        raise LeaveError("a reason is required")
+        raise LeaveError("a reason is required", field="reason")
     if not _printable(reason):
-        raise LeaveError("the reason must be one line of text (no line breaks or control codes)")
+        raise LeaveError(
+            "the reason must be one line of text (no line breaks or control codes)", field="reason"
+        )
     if len(reason) > MAX_REASON:
-        raise LeaveError(f"the reason is longer than {MAX_REASON} characters")
+        raise LeaveError(f"the reason is longer than {MAX_REASON} characters", field="reason")
     return reason
 
 
 def check_dates(starts_on: date, ends_on: date) -> None:
     if ends_on < starts_on:
-        raise LeaveError(f"the leave ends ({ends_on}) before it starts ({starts_on})")
+        raise LeaveError(
+            f"the leave ends ({ends_on}) before it starts ({starts_on})", field="ends_on"
+        )
     days = (ends_on - starts_on).days + 1
     if days > MAX_DAYS:
         raise LeaveError(
             f"{starts_on} to {ends_on} is {days} days, more than {MAX_DAYS}: check the dates "
-            "(longer leave is recorded as consecutive records)"
+            "(longer leave is recorded as consecutive records)",
+            field="ends_on",
         )
 
 

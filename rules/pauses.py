@@ -14,13 +14,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from rules.errors import RuleError
 from rules.working_days import add_working_days, working_days_between
 
 MAX_REASON = 1000
 PLANNED, IN_FORCE, ENDED, CANCELLED = "planned", "in force", "ended", "cancelled"
 
 
-class PauseError(ValueError):
+class PauseError(RuleError):
     """A pause or resume the programme cannot take; the message says why in one line."""
 
 
@@ -77,19 +78,22 @@ def check_new_pause(
     """Refuse a pause that ends before it starts, has no reason, or overlaps another (as that one
     now runs: a pause resumed early frees the rest of its days). Returns the reason, trimmed."""
     if ends_on < starts_on:
-        raise PauseError(f"a pause must end after it starts: {ends_on} is before {starts_on}")
+        raise PauseError(
+            f"a pause must end after it starts: {ends_on} is before {starts_on}", field="ends_on"
+        )
     reason = reason.strip()
     if not reason:
-        raise PauseError("a reason is required")
+        raise PauseError("a reason is required", field="reason")
     if len(reason) > MAX_REASON:
-        raise PauseError(f"the reason is too long: {MAX_REASON} characters at most")
+        raise PauseError(f"the reason is too long: {MAX_REASON} characters at most", field="reason")
     for other in sorted(existing, key=lambda p: p.starts_on):
         if other.last_day < other.starts_on:
             continue  # cancelled: it pauses nothing
         if starts_on <= other.last_day and other.starts_on <= ends_on:
             raise PauseError(
                 f"it overlaps {other.name} ({other.starts_on} to {other.last_day}): "
-                "pauses may not overlap"
+                "pauses may not overlap",
+                field="starts_on",
             )
     return reason
 

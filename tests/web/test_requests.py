@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import httpx
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -11,7 +12,7 @@ from sqlmodel import Session
 from models.programme import Audit
 from models.requests import ExemptionRequest, ExtensionRequest
 from models.trail import TrailEntry
-from tests.web.live import post_form, signed_in
+from tests.web.live import csrf_of, post_form, signed_in
 
 DEC_4 = {"until-day": "4", "until-month": "12", "until-year": "2026"}
 
@@ -147,6 +148,46 @@ def test_a_request_after_the_due_date_is_marked_late_in_the_queue(
     assert _one(web_engine, ExtensionRequest).late
     row = signed_in(base_url, people["aps"]).get("/aps/requests").text.split('data-request="')[1]
     assert "Late" in row.split("</tr>")[0]
+
+
+def _beside(response: httpx.Response, message: str, href: str, field: str | None) -> None:
+    """Refused (400) with ``message`` in the summary, linked to ``#href``, and beside ``field``
+    (None: the page shows no form)."""
+    assert response.status_code == 400, response.text[-500:]
+    summary = response.text.split('class="govuk-error-summary"')[1].split("</ul>")[0]
+    assert summary.count("<li>") == 1 and f'href="#{href}"' in summary and message in summary
+    if field is None:
+        return
+    beside = response.text.split(f'id="{field}-error"')[1].split("</p>")[0]
+    assert message in beside
+
+
+def test_a_broken_rule_is_shown_beside_the_field_it_is_about(base_url, web_engine, people) -> None:
+    """By the field the rule names (``RuleError.field``); a rule about the record as it stands,
+    by the form's main question."""
+    audit_id = people["audit"]
+    auditor = signed_in(base_url, people["auditor"])
+    saturday = {"until-day": "5", "until-month": "12", "until-year": "2026", "reason": "Leave"}
+    response = post_form(auditor, f"/audits/{audit_id}/extension", saturday)
+    _beside(response, "2026-12-05 is not a working day", "until-day", "until")
+    assert 'value="5"' in response.text and ">Leave</textarea>" in response.text
+    made = post_form(auditor, f"/audits/{audit_id}/extension", {**DEC_4, "reason": "Leave"})
+    assert made.status_code == 303
+    request = _one(web_engine, ExtensionRequest)
+    again = {"category": "other", "reason": "Another"}
+    response = post_form(auditor, f"/audits/{audit_id}/exemption", again)
+    _beside(response, "already has an open request", "category", "category")
+
+    aps = signed_in(base_url, people["aps"])
+    path = f"/requests/extension/{request.id}"
+    too_late = {"decision": "approve", "until-day": "15", "until-month": "12",
+                "until-year": "2026", "note": "Agreed"}  # fmt: skip
+    _beside(post_form(aps, path, too_late), "is more than 10 working days", "until-day", "until")
+    assert post_form(aps, path, {"decision": "reject", "note": "No"}).status_code == 303
+    token = csrf_of(aps.get("/aps/requests").text)  # the decision page has no form now
+    response = aps.post(path, data={"decision": "approve", "note": "Yes", "csrf_token": token})
+    _beside(response, "was already rejected by", "decision", None)  # the decision is shown
+    assert _one(web_engine, ExtensionRequest).status == "rejected"
 
 
 def _counts(engine: Engine) -> tuple[int, int, int]:
