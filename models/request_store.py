@@ -267,7 +267,7 @@ def suggested_auditors(session: Session, audit: Audit) -> list[Candidate]:
             select(col(Audit.auditor_id), func.count())
             .where(col(Audit.cycle) == audit.cycle, col(Audit.status) == "allocated")
             .group_by(col(Audit.auditor_id))
-        ).tuples()
+        ).all()
     )
     rows = session.execute(
         select(col(Staff.staff_id), col(Staff.team), col(Team.service_area))
