@@ -48,7 +48,7 @@ serve: install system-libs
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy rules models importer flows audits notifications web reports deployments
+	$(BIN)/mypy
 
 # The PDF of the highlight report is laid out by WeasyPrint, which needs Pango (a system library).
 system-libs:

@@ -133,7 +133,7 @@ def build(path: Path) -> None:
             (Cycle, cycles),
             (Audit, history),
         ):
-            connection.execute(insert(table), rows)  # type: ignore[arg-type]
+            connection.execute(insert(table), rows)
     engine.dispose()
 
 

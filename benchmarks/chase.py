@@ -109,7 +109,7 @@ def build(path: Path) -> None:
         for i in range(RECIPIENTS)
     ]
     staff += [person(f"APS{i:02d}", "aps", None, None) for i in range(APS_STAFF)]
-    cases = [
+    cases: list[dict[str, Any]] = [
         {
             "case_ref": f"C{i:07d}",
             "team": f"Team {rng.randrange(TEAMS):03d}",
@@ -166,7 +166,7 @@ def build(path: Path) -> None:
             (Cycle, [cycle]),
             (Audit, audits),
         ):
-            connection.execute(insert(table), rows)  # type: ignore[arg-type]
+            connection.execute(insert(table), rows)
     engine.dispose()
 
 

@@ -11,11 +11,11 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Insert, Select, Table, insert
-from sqlmodel import Session
+from sqlalchemy import ColumnDefault, Insert, Select, Table, insert, inspect
+from sqlmodel import Session, SQLModel
 
 
-def plain_rows(session: Session, statement: Select[Any]) -> list[tuple[Any, ...]]:
+def plain_rows(session: Session, statement: Select[*tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     """The rows of ``statement`` as the driver's own tuples, without type conversion (so dates
     come back as ISO strings on SQLite: see :func:`as_date`)."""
     connection = session.connection()
@@ -32,9 +32,18 @@ def plain_rows(session: Session, statement: Select[Any]) -> list[tuple[Any, ...]
 
 
 def as_date(value: date | str | None) -> date | None:
-    if value.__class__ is str:
-        return date.fromisoformat(value)  # type: ignore[arg-type]
-    return value  # type: ignore[return-value]
+    if isinstance(value, str):
+        return date.fromisoformat(value)
+    return value
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table of a table model, for statements that skip the ORM (SQLModel's class
+    types no ``__table__``)."""
+    table = inspect(model).local_table
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not a table model")
+    return table
 
 
 def insert_many(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
@@ -71,9 +80,9 @@ def insert_many(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
 
 def _scalar_default(table: Table, key: str) -> Any:
     default = table.c[key].default
-    if default is None or not getattr(default, "is_scalar", False):
+    if not isinstance(default, ColumnDefault) or not default.is_scalar:
         raise ValueError(f"insert_many: every row needs {key!r} (it has no plain default)")
-    return default.arg  # type: ignore[attr-defined]
+    return default.arg
 
 
 def _memoised(process: Callable[[Any], Any] | None) -> Callable[[Any], Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from models.people import Staff
 from models.programme import Audit
@@ -27,26 +27,26 @@ class Person:
 def outstanding_audits(session: Session) -> list[OutstandingAudit]:
     """Audits and re-audits still to be done (completed, exempted and withdrawn are not chased)."""
     query = select(
-        Audit.id,
-        Audit.case_ref,
-        Audit.kind,
-        Audit.auditor_id,
-        Audit.allocated_on,
-        Audit.due_on,
-        Audit.original_due_on,
-    ).where(Audit.status == "allocated")
+        col(Audit.id),
+        col(Audit.case_ref),
+        col(Audit.kind),
+        col(Audit.auditor_id),
+        col(Audit.allocated_on),
+        col(Audit.due_on),
+        col(Audit.original_due_on),
+    ).where(col(Audit.status) == "allocated")
     return [OutstandingAudit(*row) for row in session.execute(query).all()]
 
 
 def people(session: Session) -> dict[str, Person]:
     query = select(
-        Staff.staff_id,
-        Staff.name,
-        Staff.email,
-        Staff.role,
-        Staff.team,
-        Staff.line_manager_id,
-        Staff.active,
+        col(Staff.staff_id),
+        col(Staff.name),
+        col(Staff.email),
+        col(Staff.role),
+        col(Staff.team),
+        col(Staff.line_manager_id),
+        col(Staff.active),
     )
     return {row[0]: Person(*row) for row in session.execute(query).all()}
 
@@ -60,9 +60,9 @@ def audits_with_auditors(session: Session, month: str) -> list[tuple[Audit, Staf
     """A cycle's outstanding audits, each with its auditor (for the allocation emails)."""
     query = (
         select(Audit, Staff)
-        .join(Staff, Staff.staff_id == Audit.auditor_id)
-        .where(Audit.cycle == month, Audit.status == "allocated")
-        .order_by(Audit.id)
+        .join(Staff, col(Staff.staff_id) == col(Audit.auditor_id))
+        .where(col(Audit.cycle) == month, col(Audit.status) == "allocated")
+        .order_by(col(Audit.id))
     )
     return [(audit, person) for audit, person in session.execute(query).all()]
 
@@ -73,10 +73,10 @@ def pending_requests(session: Session) -> list[str]:
     lines = []
     for table, kind in ((ExtensionRequest, "Extension"), (ExemptionRequest, "Exemption")):
         query = (
-            select(table, Audit.case_ref)
-            .join(Audit, Audit.id == table.audit_id)
-            .where(table.status == "pending")
-            .order_by(table.requested_on, table.id)
+            select(table, col(Audit.case_ref))
+            .join(Audit, col(Audit.id) == col(table.audit_id))
+            .where(col(table.status) == "pending")
+            .order_by(col(table.requested_on), col(table.id))
         )
         for request, case_ref in session.execute(query).all():
             asked = (

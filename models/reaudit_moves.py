@@ -200,7 +200,7 @@ def _claim(
         )
         .execution_options(synchronize_session=False)
     )
-    return bool(session.execute(claim).rowcount == 1)  # type: ignore[attr-defined]
+    return session.exec(claim).rowcount == 1
 
 
 def _auditor(

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from models.base import utcnow
 from models.people import Staff, Team
@@ -53,7 +53,9 @@ def _is_aps(person: Staff) -> bool:
 def _open_request(session: Session, audit_id: int) -> str | None:
     for table, label in ((ExtensionRequest, "extension"), (ExemptionRequest, "exemption")):
         found = session.scalars(
-            select(table.id).where(table.audit_id == audit_id, table.status == "pending")
+            select(col(table.id)).where(
+                col(table.audit_id) == audit_id, col(table.status) == "pending"
+            )
         ).first()
         if found is not None:
             return f"{label} request {found}"
@@ -260,17 +262,17 @@ def _decided(
 
 def suggested_auditors(session: Session, audit: Audit) -> list[Candidate]:
     """Who could take the case of ``audit`` if it is released, best first."""
-    open_counts = dict(
+    open_counts: dict[str, int] = dict(
         session.execute(
-            select(Audit.auditor_id, func.count())
-            .where(Audit.cycle == audit.cycle, Audit.status == "allocated")
-            .group_by(Audit.auditor_id)
+            select(col(Audit.auditor_id), func.count())
+            .where(col(Audit.cycle) == audit.cycle, col(Audit.status) == "allocated")
+            .group_by(col(Audit.auditor_id))
         ).all()
     )
     rows = session.execute(
-        select(Staff.staff_id, Staff.team, Team.service_area)
-        .join(Team, Team.name == Staff.team)
-        .where(Staff.role == "team_manager", Staff.active, Staff.in_latest_export)
+        select(col(Staff.staff_id), col(Staff.team), col(Team.service_area))
+        .join(Team, col(Team.name) == col(Staff.team))
+        .where(col(Staff.role) == "team_manager", col(Staff.active), col(Staff.in_latest_export))
     ).all()
     candidates = [Candidate(s, t, a, open_counts.get(s, 0)) for s, t, a in rows]
     return reallocation_candidates(

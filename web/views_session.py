@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from config.signed_links import LinkError, read_token, target_path
 from models.db import session_scope
@@ -53,8 +53,8 @@ def _sign_in_context(engine: Engine, settings: WebSettings, next: str) -> dict[s
         with Session(engine) as session:
             staff = session.scalars(
                 select(Staff)
-                .where(Staff.active, Staff.in_latest_export)
-                .order_by(Staff.role, Staff.name)
+                .where(col(Staff.active), col(Staff.in_latest_export))
+                .order_by(col(Staff.role), col(Staff.name))
             ).all()
         groups = [
             (ROLE_NAMES.get(role, role), [s for s in staff if s.role == role]) for role in ROLES

@@ -80,7 +80,7 @@ def test_the_cli_and_the_flows_writing_at_once_never_fail(db: Path, tmp_path: Pa
 
     cli = start(CLI_LOOP, db, tmp_path / "outbox")
     flows = start(FLOWS_LOOP, db, tmp_path / "outbox")
-    cli_errors, flow_errors = cli.communicate(600)[1], flows.communicate(600)[1]
+    cli_errors, flow_errors = cli.communicate(timeout=600)[1], flows.communicate(timeout=600)[1]
     assert "database is locked" not in cli_errors + flow_errors
     assert (cli.returncode, flows.returncode) == (0, 0), cli_errors[-2000:] + flow_errors[-2000:]
     with sqlite3.connect(db) as connection:

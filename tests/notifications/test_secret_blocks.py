@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 from prefect.blocks.system import Secret
 from prefect.testing.utilities import prefect_test_harness
+from pydantic import SecretStr
 
 from notifications.settings import TransportSettings
 from notifications.transports import NotifyTransport, SmtpTransport, transport_from_settings
@@ -23,8 +24,8 @@ def prefect_server() -> Iterator[None]:
 
 @pytest.mark.prefect
 def test_passwords_and_keys_are_read_from_secret_blocks(prefect_server: None) -> None:
-    Secret(value="s3cure-relay-passw0rd").save("smtp-relay-password", overwrite=True)
-    Secret(value=f"audits-{SERVICE}-{SECRET}").save("notify-api-key", overwrite=True)
+    Secret(value=SecretStr("s3cure-relay-passw0rd")).save("smtp-relay-password", overwrite=True)
+    Secret(value=SecretStr(f"audits-{SERVICE}-{SECRET}")).save("notify-api-key", overwrite=True)
 
     smtp = transport_from_settings(
         TransportSettings(
@@ -41,7 +42,7 @@ def test_passwords_and_keys_are_read_from_secret_blocks(prefect_server: None) ->
     )
     assert isinstance(notify, NotifyTransport)
 
-    Secret(value="changeme").save("placeholder", overwrite=True)
+    Secret(value=SecretStr("changeme")).save("placeholder", overwrite=True)
     with pytest.raises(ValueError, match="does not hold a usable secret"):
         transport_from_settings(
             TransportSettings(

@@ -184,6 +184,7 @@ def test_settings_other_than_the_defaults() -> None:
 
 def test_policy_is_immutable() -> None:
     policy = policy_from_dict({})
+    # The assignments mypy refuses (frozen dataclasses) are the point: refused at run time too.
     with pytest.raises(AttributeError):
         policy.max_extension_working_days = 20  # type: ignore[misc]
     with pytest.raises(AttributeError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from models.findings import Feedback, Reflection, ThemeFinding
 from models.programme import Audit
@@ -30,7 +30,7 @@ def _stored(engine, audit_id: int) -> tuple[object, ...]:
         assert audit is not None
         counts = tuple(
             session.execute(
-                select(func.count()).select_from(t).where(t.audit_id == audit_id)
+                select(func.count()).select_from(t).where(col(t.audit_id) == audit_id)
             ).scalar_one()
             for t in (ThemeFinding, Reflection, Feedback)
         )
@@ -49,7 +49,7 @@ def test_the_auditor_records_a_completion_with_its_details(base_url, web_engine,
     assert (findings, reflections, feedback) == (1, 1, 2)
     with Session(web_engine) as session:
         finding = session.scalars(
-            select(ThemeFinding).where(ThemeFinding.audit_id == audit_id)
+            select(ThemeFinding).where(col(ThemeFinding.audit_id) == audit_id)
         ).one()
         audit = session.get(Audit, audit_id)
         assert audit is not None and finding.theme == audit.cohort
