@@ -11,6 +11,7 @@ from models.people import Staff
 from models.programme import Audit
 from models.requests import ExemptionRequest, ExtensionRequest
 from rules.chase import OutstandingAudit
+from rules.roles import is_active_aps
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def people(session: Session) -> dict[str, Person]:
 
 def aps_team(directory: dict[str, Person]) -> list[str]:
     """The APS team members who receive the APS digest: active staff with the ``aps`` role."""
-    return sorted(p.staff_id for p in directory.values() if p.role == "aps" and p.active)
+    return sorted(p.staff_id for p in directory.values() if is_active_aps(p))
 
 
 def audits_with_auditors(session: Session, month: str) -> list[tuple[Audit, Staff]]:
