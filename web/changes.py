@@ -10,8 +10,8 @@ from fastapi import Request
 from sqlmodel import Session
 
 from flows.delivery import Change, deliver
-from flows.email_context import EmailContext, email_context
 from models.db import in_transaction
+from notifications.email_context import EmailContext, email_context
 
 T = TypeVar("T")
 

@@ -11,10 +11,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
 from flows.delivery import Change, RequestEvent
-from flows.request_emails import write_decision_emails
 from models import request_store
 from models.people import Staff
 from models.programme import Cycle
+from notifications.request_emails import write_decision_emails
 from rules.requests import RequestError, latest_extension
 from web import queries
 from web.auth import require_aps, require_overview

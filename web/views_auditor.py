@@ -14,10 +14,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
 from flows.delivery import Change, RequestEvent
-from flows.request_emails import write_request_emails
 from models import request_store
 from models.people import Staff
 from models.programme import Audit
+from notifications.request_emails import write_request_emails
 from rules.requests import EXEMPTION_CATEGORIES, RequestError, latest_extension
 from web import queries
 from web.auth import audit_for, require_user

@@ -10,11 +10,11 @@ from starlette.concurrency import run_in_threadpool
 
 from flows.delivery import Change
 from flows.events import deliver_events, emit_audit_completed
-from flows.reaudit_emails import schedule_and_write
 from models.audit_store import complete_audit
 from models.findings import FEEDBACK_KINDS, FEEDBACK_SOURCES
 from models.people import Staff
 from models.programme import Audit
+from notifications.reaudit_emails import schedule_and_write
 from rules.cohorts import cohort_title
 from rules.completion import CompletionDetails, CompletionError, FeedbackEntry, ReflectionAnswers
 from rules.policy import JUDGEMENTS

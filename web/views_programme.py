@@ -15,12 +15,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
 from flows.delivery import Change
-from flows.pause_emails import record_pause, record_resume
 from models import pause_store
 from models import recommendation_store as recommendations
 from models.db import session_scope
 from models.pause_store import Effects
 from models.people import Staff
+from notifications.pause_emails import record_pause, record_resume
 from rules.cohorts import COHORTS
 from rules.months import MonthError, adjacent_months, parse_programme_month
 from rules.pauses import PauseError, paused_working_days, state
