@@ -3,6 +3,9 @@
 One transaction decides the run and writes it down (the rungs taken, and one digest per person in
 the outbox); then the outbox is sent. A rerun on the same day finds every rung recorded and sends
 nothing; a run that died before sending leaves its digests pending for the next run.
+
+Orchestration only: the day's ladder is ``rules.chase``'s, the digests ``notifications.digest``'s,
+the rungs and the run's lock ``models.chase_store``'s.
 """
 
 from __future__ import annotations
