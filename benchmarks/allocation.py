@@ -140,8 +140,8 @@ def build(path: Path) -> None:
 def run_allocation(path: Path, with_emails: bool = False) -> dict[str, float]:
     from config.settings import load_policy
     from flows.allocate import allocate_and_write, allocate_cycle
-    from flows.email_context import EmailContext
     from models.db import session_scope
+    from notifications.email_context import EmailContext
     from rules.policy import AllocationPolicy
 
     base = load_policy()

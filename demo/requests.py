@@ -7,12 +7,12 @@ from datetime import date
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from flows.email_context import EmailContext, email_context
-from flows.request_emails import write_decision_emails, write_request_emails
 from models import chase_store, request_store
 from models.base import saved_id
 from models.db import session_scope
 from models.programme import Audit
+from notifications.email_context import EmailContext, email_context
+from notifications.request_emails import write_decision_emails, write_request_emails
 from rules.chase import OutstandingAudit
 from rules.policy import Policy
 from rules.working_days import add_working_days

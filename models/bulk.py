@@ -2,12 +2,15 @@
 
 SQLAlchemy's row objects and per-value type conversion cost about as much as the query itself
 when a county's 100,000 cases are read; these helpers keep the SQL (built with SQLAlchemy, for
-every dialect) and skip the per-row machinery.
+every dialect) and skip the per-row machinery; and :func:`no_cyclic_gc` keeps Python's cyclic
+garbage collector from rescanning the many objects such work builds.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import gc
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
@@ -100,3 +103,17 @@ def _memoised(process: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
             return process(value)
 
     return convert
+
+
+@contextmanager
+def no_cyclic_gc() -> Iterator[None]:
+    """Allocation and the chase build hundreds of thousands of small objects that live until the
+    job ends and hold no reference cycles; left on, the collector rescans them again and again
+    (a third of the run time). Reference counting still frees everything as usual."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -25,6 +25,7 @@ from rules.requests import (
     reallocated_due_date,
     reallocation_candidates,
 )
+from rules.roles import is_active_aps
 
 
 def _audit(session: Session, audit_id: int) -> Audit:
@@ -44,10 +45,6 @@ def _staff(session: Session, staff_id: str) -> Staff:
     if person is None:
         raise RequestError(f"there is no member of staff {staff_id}")
     return person
-
-
-def _is_aps(person: Staff) -> bool:
-    return person.role == "aps" and person.active
 
 
 def _open_request(session: Session, audit_id: int) -> str | None:
@@ -108,7 +105,7 @@ def request_extension(
 ) -> ExtensionRequest:
     audit, person = _audit(session, audit_id), _staff(session, by)
     state = _state(audit)
-    late = check_request(state, by, _is_aps(person), _open_request(session, audit_id), on)
+    late = check_request(state, by, is_active_aps(person), _open_request(session, audit_id), on)
     check_extension_date(state, until, policy.max_extension_working_days)
     request = ExtensionRequest(
         audit_id=audit_id,
@@ -127,7 +124,9 @@ def request_exemption(
 ) -> ExemptionRequest:
     audit, person = _audit(session, audit_id), _staff(session, by)
     check_exemption_category(category)
-    late = check_request(_state(audit), by, _is_aps(person), _open_request(session, audit_id), on)
+    late = check_request(
+        _state(audit), by, is_active_aps(person), _open_request(session, audit_id), on
+    )
     request = ExemptionRequest(
         audit_id=audit_id,
         staff_id=audit.auditor_id,
@@ -162,7 +161,7 @@ def decide_extension(
         request.decided_on,
         request.requested_by,
         by,
-        _is_aps(_staff(session, by)),
+        is_active_aps(_staff(session, by)),
     )
     audit = _audit(session, request.audit_id)
     note = _required(note, "a note", "note")
@@ -210,7 +209,7 @@ def decide_exemption(
         request.decided_on,
         request.requested_by,
         by,
-        _is_aps(_staff(session, by)),
+        is_active_aps(_staff(session, by)),
     )
     note = _required(note, "a note", "note")
     if approve and request.audit_id is not None:

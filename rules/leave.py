@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from rules.errors import RuleError
+from rules.roles import is_active_aps
 
 MAX_REASON = 200
 #: The longest leave one record may hold: longer is almost always a mistyped year. (Leave longer
@@ -134,7 +135,7 @@ def _check_may_act(recorder: Recorder, staff_id: str, verb: str) -> None:
     who = recorder.staff_id
     if not recorder.active:
         raise LeaveError(f"{who} is marked inactive and cannot {verb} leave")
-    if recorder.role == "aps":
+    if is_active_aps(recorder):
         return
     if recorder.role != "team_manager":
         raise LeaveError(

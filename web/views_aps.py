@@ -13,10 +13,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from flows.delivery import Change, RequestEvent
-from flows.email_context import EmailContext
-from flows.request_emails import write_decision_emails
 from models import request_store
 from models.programme import Cycle
+from notifications.email_context import EmailContext
+from notifications.request_emails import write_decision_emails
 from rules.policy import Policy
 from rules.requests import latest_extension
 from web import queries

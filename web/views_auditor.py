@@ -15,11 +15,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from flows.delivery import Change, RequestEvent
-from flows.email_context import EmailContext
-from flows.request_emails import write_request_emails
 from models import request_store
 from models.people import Staff
 from models.programme import Audit
+from notifications.email_context import EmailContext
+from notifications.request_emails import write_request_emails
 from rules.policy import Policy
 from rules.requests import EXEMPTION_CATEGORIES, latest_extension
 from web import queries

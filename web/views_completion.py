@@ -14,13 +14,13 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from flows.delivery import Change
-from flows.email_context import EmailContext
 from flows.events import deliver_events, emit_audit_completed
-from flows.reaudit_emails import schedule_and_write
 from models.audit_store import complete_audit
 from models.findings import FEEDBACK_KINDS, FEEDBACK_SOURCES
 from models.people import Staff
 from models.programme import Audit
+from notifications.email_context import EmailContext
+from notifications.reaudit_emails import schedule_and_write
 from rules.cohorts import cohort_title
 from rules.completion import CompletionDetails, FeedbackEntry, ReflectionAnswers
 from rules.policy import JUDGEMENTS, Policy

@@ -18,9 +18,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from flows.delivery import Change
-from flows.pause_emails import record_pause, record_resume
 from models import pause_store
 from models.pause_store import Effects
+from notifications.pause_emails import record_pause, record_resume
 from rules.pauses import PauseError, paused_working_days, state
 from rules.policy import Policy
 from web.csrf import check_csrf

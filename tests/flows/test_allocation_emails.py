@@ -14,12 +14,12 @@ from icalendar import Calendar
 from sqlalchemy.engine import Engine
 
 from config.signed_links import read_token
-from flows.allocation_emails import allocation_cause, link_ttl, write_allocation_emails
-from flows.email_context import EmailContext
 from flows.outbox import SendReport, send_outbox
 from models.base import saved_id
 from models.chase_store import Person
 from models.db import session_scope
+from notifications.allocation_emails import allocation_cause, link_ttl, write_allocation_emails
+from notifications.email_context import EmailContext
 from notifications.transports import SmtpTransport
 from tests.flows.council import POLICY
 from tests.flows.smtp_server import SmtpServer

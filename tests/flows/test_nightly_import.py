@@ -16,7 +16,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from config.settings import get_settings
-from flows.nightly_import import import_drop_folder, nightly_case_import
+from flows.nightly_import import nightly_case_import
+from importer.drop_folder import import_drop_folder
 from models.cases import Case
 from models.db import get_engine
 from models.people import Staff
@@ -183,7 +184,7 @@ def test_a_file_meeting_an_unexpected_error_waits_in_the_folder(
     folder = tmp_path / "drop"
     waiting = drop(folder, "cases.csv")
     drop(folder, "staff.csv", example="staff.csv")
-    monkeypatch.setattr("flows.nightly_import.import_cases", broken)
+    monkeypatch.setattr("importer.drop_folder.import_cases", broken)
     staff, cases = import_drop_folder(engine, folder, TODAY, NOW).files
     assert staff.ok and "S004" in staff_ids(engine)
     assert (cases.ok, cases.error, cases.moved_to) == (False, "RuntimeError", None)

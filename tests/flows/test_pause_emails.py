@@ -14,12 +14,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
 from flows.allocate import allocate_cycle
-from flows.email_context import EmailContext
-from flows.outbox import email_from_row
-from flows.pause_emails import apply_ended_pauses, record_pause, record_resume
 from models import outbox_store
 from models.db import session_scope
 from models.programme import Audit
+from notifications.email_context import EmailContext
+from notifications.outgoing import email_from_row
+from notifications.pause_emails import apply_ended_pauses, record_pause, record_resume
 from tests.flows.council import POLICY, seed_council
 
 NOW = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)

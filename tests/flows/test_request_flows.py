@@ -17,13 +17,17 @@ from sqlalchemy.engine import Engine
 from config.settings import get_settings
 from config.signed_links import read_token
 from flows.allocate import allocate_cycle
-from flows.email_context import EmailContext
 from flows.outbox import send_outbox
-from flows.request_emails import request_notices, write_decision_emails, write_request_emails
 from flows.requests import handle_request
 from models import chase_store, outbox_store, request_store
 from models.base import saved_id
 from models.db import get_engine, session_scope
+from notifications.email_context import EmailContext
+from notifications.request_emails import (
+    request_notices,
+    write_decision_emails,
+    write_request_emails,
+)
 from notifications.transports import OutboxDirTransport
 from tests.flows.council import POLICY, seed_council
 from tests.flows.smtp_server import body_text
