@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from config.clock import today_in_london
-from config.settings import load_policy
+from config.settings import get_settings, load_policy
 from flows.email_context import EmailContext, email_context, open_transport_for
 from flows.failures import EmailsLeftPending, retried_and_told
 from flows.memory import no_cyclic_gc
@@ -33,7 +33,6 @@ from models.db import get_engine, session_scope
 from models.outbox_store import Outgoing
 from notifications.messages import STAGES, Digest, DigestItem
 from notifications.render import render_digest
-from notifications.settings import TransportSettings
 from rules.chase import APS, AUDITOR, LINE_MANAGER, ChasePlan, Notice, plan_chase
 from rules.policy import Policy
 from rules.schedule import chase_skip_reason
@@ -236,7 +235,8 @@ def decide_run(
     context: EmailContext | None = None,
 ) -> ChaseSummary:
     """Check the day, then plan and record the run in one transaction."""
-    context = context or email_context(policy, settings=TransportSettings(base_url=base_url))
+    transport = get_settings().transport.model_copy(update={"base_url": base_url})
+    context = context or email_context(policy, settings=transport)
     with session_scope(engine, write_lock=not dry_run) as session, no_cyclic_gc():
         take_chase_lock(session)
         # A pause that is over moves its audits' due dates (once) before their ladders are read,
@@ -255,7 +255,7 @@ def decide_run(
 
 @task(name="decide-and-record-chase")
 def decide_task(today: date) -> ChaseSummary:
-    return decide_run(get_engine(), load_policy(), today, TransportSettings().base_url)
+    return decide_run(get_engine(), load_policy(), today, get_settings().transport.base_url)
 
 
 @task(name="send-outbox")

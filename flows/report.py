@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from config.clock import today_in_london
-from config.settings import load_policy
+from config.settings import get_settings, load_policy
 from flows.email_context import open_transport_for
 from flows.failures import EmailsLeftPending
 from flows.outbox import SendReport, attachments_for_outbox, progress_logger, send_outbox
@@ -31,7 +31,6 @@ from models.outbox_store import Outgoing
 from models.report_store import report_figures
 from notifications.messages import Attachment, Notice
 from notifications.render import render_notice
-from notifications.settings import TransportSettings
 from notifications.transports import FileDelivery, file_delivery
 from reports.html import month_label, percent, render_report_html
 from reports.pdf import html_to_pdf
@@ -170,7 +169,7 @@ def _compile(month: str, out: str) -> dict[str, Any]:
         markdown=artifact_markdown(compiled.figures),
         description=f"Audit highlights report {month_label(month)}",
     )
-    settings = TransportSettings()
+    settings = get_settings().transport
     try:
         emails = report_emails(
             compiled.figures,

@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from config.clock import today_in_london
+from config.web_settings import WebSettings
 from rules.policy import Policy
 from web import views_aps, views_auditor, views_completion, views_programme, views_session
 from web.auth import Forbidden, NotSignedIn, load_user
@@ -26,7 +27,6 @@ from web.csrf import CsrfError
 from web.limits import FormRefused, LimitBody
 from web.render import GOVUK_FRONTEND, make_templates, page
 from web.security import security_headers
-from web.settings import WebSettings, WebSettingsError
 
 SESSION_COOKIE = "audits_session"
 
@@ -40,11 +40,6 @@ def create_app(
 ) -> FastAPI:
     """The app for ``engine``; ``clock`` gives today's date (Europe/London) for every rule."""
     settings.check()
-    assets = GOVUK_FRONTEND / "govuk"
-    if not (assets / "govuk-frontend.min.css").exists():
-        raise WebSettingsError(
-            f"GOV.UK Frontend is missing from {GOVUK_FRONTEND.parent.parent}: run `make install`"
-        )
     app = FastAPI(
         title=policy.name,
         docs_url=None,
@@ -65,8 +60,9 @@ def create_app(
         https_only=settings.https_only(),
     )
     app.add_middleware(LimitBody)
-    app.mount("/assets", StaticFiles(directory=assets / "assets"), name="assets")
-    app.mount("/static", StaticFiles(directory=assets), name="static")
+    package, folder = GOVUK_FRONTEND
+    app.mount("/assets", StaticFiles(packages=[(package, f"{folder}/assets")]), name="assets")
+    app.mount("/static", StaticFiles(packages=[GOVUK_FRONTEND]), name="static")
     for module in (views_session, views_auditor, views_completion, views_aps, views_programme):
         app.include_router(module.router)
     _add_error_pages(app)
