@@ -250,10 +250,11 @@ def run_floor(path: Path) -> dict[str, Any]:
     import smtplib
     import sqlite3
 
+    from config.settings import get_settings
     from notifications.messages import Email
     from notifications.transport_base import build_mime
 
-    port = int(os.environ["AUDITS_SMTP_PORT"])
+    port = get_settings().transport.smtp_port
     started = time.perf_counter()
     database = sqlite3.connect(path)
     rows = database.execute(
