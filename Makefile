@@ -8,17 +8,16 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 # machine (the default 20 s was seen to run out with other jobs running).
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 90
 
-.PHONY: install system-libs browser demo web serve test lint unit bench clean
+.PHONY: install system-libs browser demo web serve test lint unit bench govuk-frontend clean
 
 # constraints.txt pins every package to the versions the project is tested with (regenerate it
-# with `.venv/bin/pip freeze --exclude-editable > constraints.txt` after changing dependencies).
-$(STAMP): pyproject.toml constraints.txt web/package.json web/package-lock.json
+# with `.venv/bin/pip freeze --all --exclude-editable --exclude pip > constraints.txt` after
+# changing dependencies). GOV.UK Frontend's files are in the repository (make govuk-frontend).
+$(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
-	@command -v npm >/dev/null || { echo "npm is needed for the web pages' GOV.UK Frontend assets (install Node.js)"; exit 1; }
-	npm ci --prefix web --silent --no-audit --no-fund
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -76,6 +75,16 @@ bench: install
 	$(BIN)/python benchmarks/chase.py
 	$(BIN)/python benchmarks/decisions.py
 	$(BIN)/python benchmarks/report.py
+
+# Copy GOV.UK Frontend's compiled files (the version web/package.json pins) from the npm registry
+# into web/static/govuk-frontend/, which is committed; see the README.md there. Needs npm.
+GOVUK_DIST := web/node_modules/govuk-frontend/dist/govuk
+GOVUK_STATIC := web/static/govuk-frontend
+govuk-frontend:
+	@command -v npm >/dev/null || { echo "npm is needed to fetch GOV.UK Frontend (install Node.js)"; exit 1; }
+	npm ci --prefix web --silent --no-audit --no-fund
+	rm -rf $(GOVUK_STATIC)/assets $(GOVUK_STATIC)/govuk-frontend.min.css $(GOVUK_STATIC)/govuk-frontend.min.js
+	cp -R $(GOVUK_DIST)/assets $(GOVUK_DIST)/govuk-frontend.min.css $(GOVUK_DIST)/govuk-frontend.min.js $(GOVUK_STATIC)/
 
 clean:
 	rm -rf $(VENV) var

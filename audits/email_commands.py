@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from audits import common
 from config.clock import today_in_london
-from config.settings import load_policy
+from config.settings import get_settings, load_policy
 from models import outbox_store
 from models.db import get_engine
 
@@ -26,9 +26,7 @@ def cmd_chase(args: argparse.Namespace) -> int:
     engine = common.ready_engine()
     today = args.date or today_in_london()
     try:
-        from notifications.settings import TransportSettings
-
-        settings = TransportSettings()
+        settings = get_settings().transport
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "email settings"

@@ -6,8 +6,9 @@ deployments runner (``python -m deployments.serve``). Each is a subprocess in a 
 of its own, so a Ctrl-C in the terminal reaches only this process, which then stops the runner
 first (it finishes its shutdown against a live server without pausing the schedules), then the
 web app, then the server. Their output goes to log files in PREFECT_HOME, not the terminal.
-The children run in the project folder, as ``deployments/prefect.yaml``'s runs do; relative
-paths in the settings are made absolute first, so they mean the folder the command was typed in.
+The children run in the folder the command was typed in, so the default data folder (``./var``)
+is the same for them as for the command; relative paths set in the settings are also made
+absolute for them.
 
 Prefect is not imported here: the children import it, and the other commands stay fast.
 """
@@ -34,13 +35,14 @@ from typing import Any
 
 from audits import common
 from audits.arg_types import port
-from config.settings import REPO, SettingsError
+from config.settings import SettingsError
 
 PREFECT = Path(sys.executable).parent / "prefect"
 #: Seconds to wait for each child to stop after SIGINT before killing its process group.
 STOP_SECONDS = {"the deployments runner": 30.0, "the web app": 10.0, "the Prefect server": 20.0}
 #: Settings holding paths, made absolute for the children (besides a SQLite database's).
 PATH_SETTINGS = (
+    "AUDITS_DATA_DIR",
     "AUDITS_OUTBOX_DIR",
     "AUDITS_IMPORT_DIR",
     "AUDITS_PROGRAMME",
@@ -200,7 +202,6 @@ def _start(name: str, argv: list[str], env: dict[str, str], home: Path) -> Child
         process = subprocess.Popen(
             argv,
             env=env,
-            cwd=REPO,
             stdin=subprocess.DEVNULL,
             stdout=output,
             stderr=subprocess.STDOUT,

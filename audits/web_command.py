@@ -7,7 +7,7 @@ from typing import Any
 
 from audits import common
 from audits.arg_types import port
-from config.settings import load_policy
+from config.settings import get_settings, load_policy
 
 
 def add_parser(sub: Any) -> None:
@@ -26,12 +26,12 @@ def cmd_web(args: argparse.Namespace) -> int:
     import uvicorn
 
     from config.secret import SecretKeyError, get_secret_key
+    from config.web_settings import WebSettingsError
     from web.app import create_app
-    from web.settings import WebSettings, WebSettingsError
 
     engine = common.ready_engine()
     try:
-        app = create_app(engine, load_policy(), WebSettings(), get_secret_key())
+        app = create_app(engine, load_policy(), get_settings().web, get_secret_key())
     except (WebSettingsError, SecretKeyError) as error:
         raise common.CommandError(str(error)) from None
     print(f"Serving the web pages at http://{args.host}:{args.port}/ (Ctrl-C stops)", flush=True)

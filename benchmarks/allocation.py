@@ -32,11 +32,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from sqlalchemy import insert, text
 
-from sqlalchemy import insert, text  # noqa: E402
-
-from models.db import make_engine, migrate  # noqa: E402
+from models.db import make_engine, migrate
 
 MONTH = "2026-11"
 CASES, AUDITORS, PER_AUDITOR, HISTORY = 100_000, 2_000, 2, 50_000

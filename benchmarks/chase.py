@@ -41,11 +41,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from sqlalchemy import insert
 
-from sqlalchemy import insert  # noqa: E402
-
-from models.db import make_engine, migrate  # noqa: E402
+from models.db import make_engine, migrate
 
 RUN_DATE = "2026-11-23"  # Mon: 5 working days before the due date
 MONTH, ALLOCATED_ON, DUE_ON = "2026-11", date(2026, 11, 2), date(2026, 11, 30)
@@ -219,12 +217,11 @@ def warm_up() -> None:
 def run_plan(path: Path) -> dict[str, Any]:
     """Decide the run and write the digests to the outbox, without Prefect and sending nothing:
     the copy is kept for ``send`` and ``floor``."""
-    from config.settings import load_policy
+    from config.settings import get_settings, load_policy
     from flows.chase import decide_run
-    from notifications.settings import TransportSettings
 
     warm_up()
-    policy, base_url = load_policy(), TransportSettings().base_url
+    policy, base_url = load_policy(), get_settings().transport.base_url
     engine = make_engine(f"sqlite:///{path}")
     started = time.perf_counter()
     summary = decide_run(engine, policy, date.fromisoformat(RUN_DATE), base_url)
@@ -252,10 +249,11 @@ def run_floor(path: Path) -> dict[str, Any]:
     import smtplib
     import sqlite3
 
+    from config.settings import get_settings
     from notifications.messages import Email
     from notifications.transport_base import build_mime
 
-    port = int(os.environ["AUDITS_SMTP_PORT"])
+    port = get_settings().transport.smtp_port
     started = time.perf_counter()
     database = sqlite3.connect(path)
     rows = database.execute(

@@ -50,12 +50,10 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from sqlalchemy import text
+from sqlmodel import col
 
-from sqlalchemy import text  # noqa: E402
-from sqlmodel import col  # noqa: E402
-
-from models.db import make_engine, migrate, session_scope  # noqa: E402
+from models.db import make_engine, migrate, session_scope
 
 MONTH, IMPORTED_ON, TODAY = "2026-11", date(2026, 10, 20), date(2026, 12, 4)
 CASES, TEAMS_PER_AREA, MANAGERS_PER_TEAM, PER_AUDITOR = 9_000, 10, 4, 40
@@ -190,8 +188,8 @@ def serve(db: Path, port: int) -> None:
     import uvicorn
 
     from config.settings import load_policy
+    from config.web_settings import WebSettings
     from web.app import create_app
-    from web.settings import WebSettings
 
     engine = make_engine(f"sqlite:///{db}")
     settings = WebSettings(dev_login=True, secure_cookies=False)

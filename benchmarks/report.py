@@ -46,12 +46,10 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from sqlalchemy import text
 
-from sqlalchemy import text  # noqa: E402
-
-from models.db import make_engine, migrate  # noqa: E402
-from rules.policy import Policy, ReportPolicy  # noqa: E402
+from models.db import make_engine, migrate
+from rules.policy import Policy, ReportPolicy
 
 FIRST, MONTH = "2018-11", "2026-09"
 REPORT_DAY = date(2026, 9, 30)  # the report is compiled at the end of its month

@@ -1,10 +1,11 @@
 """The secret that signs links in emails (and the web app's session cookie).
 
 ``AUDITS_SECRET_KEY`` when set: every machine that writes emails or serves pages must share it.
-Unset, a key file is used (``AUDITS_SECRET_KEY_FILE``, default ``var/secret.key`` in this
-repository), created with a random key on first use and readable by its owner only, so a
-laptop or the demo works without setting anything. An obvious placeholder is refused, so a
-half-configured deployment fails at start-up instead of signing links anyone could forge.
+Unset, a key file is used (``AUDITS_SECRET_KEY_FILE``, default ``secret.key`` in the data
+folder, ``AUDITS_DATA_DIR``), created with a random key on first use and readable by its owner
+only, so a laptop or the demo works without setting anything. An obvious placeholder is
+refused (config/placeholders.py), so a half-configured deployment fails at start-up instead of
+signing links anyone could forge.
 """
 
 from __future__ import annotations
@@ -15,25 +16,10 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from config.settings import SettingsError
+from config.placeholders import is_placeholder
+from config.settings import SettingsError, derived_from_settings, get_settings
 
-REPO = Path(__file__).resolve().parent.parent
-DEFAULT_KEY_FILE = REPO / "var" / "secret.key"
 MIN_LENGTH = 32
-
-#: Words that make a value a placeholder wherever they appear in it ("changethis-in-prod...").
-_PLACEHOLDER_WORDS = (
-    "changeme",
-    "change-me",
-    "change_me",
-    "changethis",
-    "change-this",
-    "change_this",
-    "secret",
-    "password",
-    "placeholder",
-    "example",
-)
 
 
 class SecretKeyError(SettingsError):
@@ -42,10 +28,9 @@ class SecretKeyError(SettingsError):
 
 def check_secret(value: str, where: str) -> str:
     """``value`` if it can sign links; else a SecretKeyError naming ``where`` it came from."""
-    lowered = value.strip().lower()
     if len(value.strip()) < MIN_LENGTH:
         problem = f"is shorter than {MIN_LENGTH} characters"
-    elif any(word in lowered for word in _PLACEHOLDER_WORDS):
+    elif is_placeholder(value, anywhere=True):
         problem = "looks like a placeholder"
     elif len(set(value)) < 8:  # "aaaa…", "0000…": long but guessable
         problem = "has too few different characters"
@@ -55,11 +40,6 @@ def check_secret(value: str, where: str) -> str:
         f"{where} {problem}: set it to a long random value, e.g. the output of "
         "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
     )
-
-
-def _key_file() -> Path:
-    configured = os.environ.get("AUDITS_SECRET_KEY_FILE", "").strip()
-    return Path(configured).expanduser() if configured else DEFAULT_KEY_FILE
 
 
 def _read_or_create(path: Path) -> str:
@@ -80,13 +60,14 @@ def _read_or_create(path: Path) -> str:
     return path.read_text(encoding="utf-8")
 
 
+@derived_from_settings
 @lru_cache(maxsize=1)
 def get_secret_key() -> str:
-    """The signing secret (cached: ``get_secret_key.cache_clear()`` after changing settings)."""
-    given = os.environ.get("AUDITS_SECRET_KEY")
-    if given is not None:  # set but empty is a mistake, not a request for the key file
-        return check_secret(given, "AUDITS_SECRET_KEY")
-    path = _key_file()
+    """The signing secret (cached until ``config.settings.reset_settings()``)."""
+    settings = get_settings()
+    if settings.secret_key is not None:  # set but empty is a mistake, not a cue for the file
+        return check_secret(settings.secret_key.get_secret_value(), "AUDITS_SECRET_KEY")
+    path = settings.secret_key_file
     try:
         stored = _read_or_create(path)
     except OSError as error:

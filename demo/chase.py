@@ -10,13 +10,13 @@ from datetime import date
 
 from sqlalchemy.engine import Engine
 
+from config.settings import get_settings
 from demo.requests import requests_and_decisions
 from flows.chase import decide_run
 from flows.delivery import send_pending
 from models import chase_store
 from models.audit_store import complete_audit
 from models.db import session_scope
-from notifications.settings import TransportSettings
 from rules.policy import Policy
 from rules.working_days import add_working_days, is_working_day, working_days_between
 
@@ -37,7 +37,7 @@ def time_travel(
     """Run the chase on every working day from allocation to a week past the due date."""
     finish = add_working_days(due_on, 6)
     plan = _completion_plan(engine, allocated_on, due_on, seed)
-    settings = TransportSettings()
+    settings = get_settings().transport
     stages: Counter[str] = Counter()
     emails = completed = 0
     started = time.perf_counter()

@@ -11,11 +11,11 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
-from config.settings import REPO, get_settings, load_policy
+from config.settings import default_programme, load_policy, reset_settings
 from demo.history import LAST, history_programme, replay
 from demo.synthetic import CASE_COLUMNS, STAFF_COLUMNS, make_council, write_csv
 from importer import import_cases, import_staff
-from models.db import get_engine, make_engine, migrate, session_scope
+from models.db import make_engine, migrate, session_scope
 
 IMPORTED_ON = date(2018, 10, 22)
 
@@ -25,8 +25,7 @@ def _settings(**env: str) -> Iterator[None]:
     """Point the settings (and so the flow) at the history's database and programme file."""
     saved = {key: os.environ.get(key) for key in env}
     os.environ.update(env)
-    get_settings.cache_clear()
-    get_engine.cache_clear()
+    reset_settings()
     try:
         yield
     finally:
@@ -35,8 +34,7 @@ def _settings(**env: str) -> Iterator[None]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-        get_settings.cache_clear()
-        get_engine.cache_clear()
+        reset_settings()
 
 
 def run_history(out: Path, seed: int) -> None:
@@ -44,7 +42,7 @@ def run_history(out: Path, seed: int) -> None:
     folder = out / "history"
     folder.mkdir(parents=True, exist_ok=True)
     programme = folder / "programme.toml"
-    programme.write_text(history_programme((REPO / "programme.toml").read_text()))
+    programme.write_text(history_programme(default_programme()))
     policy = load_policy(programme)
     db = folder / "audits.db"
     db.unlink(missing_ok=True)

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from config.clock import today_in_london
-from config.settings import load_policy
+from config.settings import get_settings, load_policy
 from flows.delivery import send_pending
 from flows.failures import EmailsLeftPending, retried_and_told
 from flows.outbox import SendReport, progress_logger
@@ -32,7 +32,6 @@ from notifications.digest import chase_digests, digest_outgoing, failure_line
 from notifications.email_context import EmailContext, email_context
 from notifications.messages import STAGES
 from notifications.pause_emails import apply_ended_pauses
-from notifications.settings import TransportSettings
 from rules.chase import APS, ChasePlan, plan_chase
 from rules.policy import Policy
 from rules.schedule import chase_skip_reason
@@ -116,7 +115,8 @@ def decide_run(
     context: EmailContext | None = None,
 ) -> ChaseSummary:
     """Check the day, then plan and record the run in one transaction."""
-    context = context or email_context(policy, settings=TransportSettings(base_url=base_url))
+    transport = get_settings().transport.model_copy(update={"base_url": base_url})
+    context = context or email_context(policy, settings=transport)
     with session_scope(engine, write_lock=not dry_run) as session, no_cyclic_gc():
         chase_store.take_chase_lock(session)
         # A pause that is over moves its audits' due dates (once) before their ladders are read,
@@ -135,7 +135,7 @@ def decide_run(
 
 @task(name="decide-and-record-chase")
 def decide_task(today: date) -> ChaseSummary:
-    return decide_run(get_engine(), load_policy(), today, TransportSettings().base_url)
+    return decide_run(get_engine(), load_policy(), today, get_settings().transport.base_url)
 
 
 @task(name="send-outbox")

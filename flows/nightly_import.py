@@ -15,10 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger, task
-from sqlalchemy.engine import Engine
 
 from config.clock import today_in_london
-from config.settings import Settings, load_policy
+from config.settings import get_settings, load_policy
 from flows.delivery import send_pending
 from flows.failures import RETRIES, RETRY_DELAY, retry_if_transient, tell_aps_of_failure
 from flows.outbox import SendReport
@@ -36,11 +35,6 @@ class ImportFolderFailed(Exception):
     aps_told = True
 
 
-def _engine() -> Engine:
-    # Settings read afresh (not get_settings(), which is cached): what the run's environment says.
-    return get_engine(Settings().database_url)
-
-
 @task(
     name="import-drop-folder",
     retries=RETRIES,
@@ -48,13 +42,13 @@ def _engine() -> Engine:
     retry_condition_fn=retry_if_transient,
 )
 def import_task(folder: Path, today: date) -> DropFolderOutcome:
-    return import_drop_folder(_engine(), folder, today, datetime.now(UTC))
+    return import_drop_folder(get_engine(), folder, today, datetime.now(UTC))
 
 
 @task(name="tell-aps-and-send")
 def tell_task(outcome: DropFolderOutcome, day: date) -> tuple[int, SendReport]:
     """Write the APS team's emails to the outbox, then send them."""
-    engine, policy = _engine(), load_policy()
+    engine, policy = get_engine(), load_policy()
     cause = f"import-failed:{day.isoformat()}"
     with session_scope(engine) as session:
         directory = chase_store.people(session)
@@ -80,7 +74,7 @@ def nightly_case_import(day: str | None = None) -> dict[str, Any]:
     Completed, hiding the refusal."""
     logger = get_run_logger()
     today = parse_iso_date(day) if day else today_in_london()
-    folder = Settings().import_dir
+    folder = get_settings().import_dir
     reason = folder_problem(folder)
     if reason or folder is None:
         logger.warning("Nothing imported: %s", reason)

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from config.clock import today_in_london
-from config.settings import load_policy
+from config.settings import get_settings, load_policy
 from flows.delivery import send_pending
 from flows.failures import EmailsLeftPending
 from flows.outbox import SendReport, progress_logger
@@ -29,7 +29,6 @@ from models import outbox_store
 from models.db import get_engine, session_scope
 from models.figures import ReportFigures, figures_json
 from models.report_store import report_figures
-from notifications.settings import TransportSettings
 from notifications.transports import file_delivery
 from reports.emails import ReportNotEmailed, report_emails
 from reports.html import month_label, render_report_html
@@ -80,7 +79,7 @@ def _compile(month: str, out: str) -> dict[str, Any]:
         markdown=artifact_markdown(compiled.figures),
         description=f"Audit highlights report {month_label(month)}",
     )
-    settings = TransportSettings()
+    settings = get_settings().transport
     try:
         emails = report_emails(
             compiled.figures,

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine
 
-from config.settings import get_settings
+from config.settings import derived_from_settings, get_settings
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -146,6 +146,7 @@ def in_transaction(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+@derived_from_settings
 @lru_cache(maxsize=4)
 def get_engine(url: str | None = None) -> Engine:
     """The application database's engine (``AUDITS_DATABASE_URL`` unless a URL is given)."""

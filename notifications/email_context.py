@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from config.secret import get_secret_key
+from config.settings import get_settings
+from config.transport_settings import TransportSettings
 from models.base import utcnow
-from notifications.settings import TransportSettings
 from notifications.transports import Transport, file_delivery, transport_from_settings
 from rules.policy import Policy
 
@@ -44,7 +45,7 @@ def email_context(
 ) -> EmailContext:
     """The context from the settings (``AUDITS_BASE_URL``, ``AUDITS_EMAIL_FROM``, the secret
     key) and the programme file."""
-    settings = settings or TransportSettings()
+    settings = settings or get_settings().transport
     return EmailContext(
         base_url=settings.base_url,
         organiser=settings.email_from,
@@ -57,5 +58,5 @@ def email_context(
 
 def open_transport_for(policy: Policy) -> Callable[[], Transport]:
     """Opens the transport ``AUDITS_EMAIL_TRANSPORT`` names, when a run first sends."""
-    settings = TransportSettings()
+    settings = get_settings().transport
     return lambda: transport_from_settings(settings, policy.notify_templates)

@@ -10,8 +10,9 @@ something is.
 Notify's limits, from its API documentation ("Send a file by email"): a file smaller than 2 MB
 (its clients refuse more than 2 × 1024 × 1024 bytes), of one of the types in
 ``NOTIFY_FILE_TYPES``, with a file name of at most 100 characters ending in its extension; the
-link is kept 1 to 78 weeks (26 by default), and by default asks the recipient to confirm their
-email address before the download. A calendar invitation (``.ics``) is not a type Notify takes.
+link is kept 1 to 78 weeks, 26 by default (``NOTIFY_LINK_WEEKS`` in config/transport_settings.py,
+checked there), and by default asks the recipient to confirm their email address before the
+download. A calendar invitation (``.ics``) is not a type Notify takes.
 """
 
 from __future__ import annotations
@@ -29,9 +30,6 @@ NOTIFY_FILE_TYPES = (
     ".csv", ".doc", ".docx", ".jpeg", ".jpg", ".json", ".odt", ".pdf", ".png", ".rtf", ".txt",
     ".xlsx",
 )  # fmt: skip
-#: How long Notify keeps a file to download: its own bounds (weeks) and default.
-NOTIFY_LINK_WEEKS = range(1, 79)
-NOTIFY_DEFAULT_LINK_WEEKS = 26
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import css_inline
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from notifications.invite import (
     allocation_invite,
@@ -39,7 +38,6 @@ __all__ = [
     "render_notice",
 ]
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
 _DUE_IN = re.compile(r"due_in_(\d+)")
 _STAGE_WORDS = {"overdue": "Overdue", "escalation": "Escalated to line manager"}
 
@@ -47,7 +45,7 @@ _STAGE_WORDS = {"overdue": "Overdue", "escalation": "Escalated to line manager"}
 @cache
 def _environment() -> Environment:
     return Environment(
-        loader=FileSystemLoader(TEMPLATES_DIR),
+        loader=PackageLoader("templates", "."),  # the top-level templates/ package
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=True),
         undefined=StrictUndefined,
         trim_blocks=True,

@@ -38,14 +38,13 @@ from typing import Any
 import httpx
 import jwt
 
+from config.transport_settings import NOTIFY_DEFAULT_LINK_WEEKS, parse_notify_api_key
 from notifications.file_delivery import (
-    NOTIFY_DEFAULT_LINK_WEEKS,
     NOTIFY_FILE_PLACEHOLDER,
     is_calendar_invitation,
     notify_file_problem,
 )
 from notifications.messages import Attachment, Email
-from notifications.settings import parse_notify_api_key
 from notifications.transport_base import PermanentError, RetryableError, UnavailableError
 
 EMAIL_PATH = "/v2/notifications/email"

@@ -18,9 +18,11 @@ from collections.abc import Callable, Mapping, Sequence
 
 from pydantic import SecretStr
 
+from config.placeholders import is_placeholder
+from config.settings import get_settings
+from config.transport_settings import TransportSettings, parse_notify_api_key
 from notifications.file_delivery import FileDelivery
 from notifications.messages import Email
-from notifications.settings import TransportSettings, is_placeholder, parse_notify_api_key
 from notifications.transport_base import (
     DeliveryError,
     PermanentError,
@@ -42,7 +44,6 @@ __all__ = [
     "RetryableError",
     "SmtpTransport",
     "Transport",
-    "TransportSettings",
     "UnavailableError",
     "build_mime",
     "file_delivery",
@@ -90,7 +91,7 @@ def file_delivery(settings: TransportSettings | None = None) -> FileDelivery:
     attaches them (``smtp``, ``outbox``) or sends them as download links that work for
     ``AUDITS_NOTIFY_FILE_WEEKS`` weeks (``notify``). Asked when an email is worded, long before
     it is sent: it opens no connection and reads no secret."""
-    settings = settings or TransportSettings()
+    settings = settings or get_settings().transport
     if TRANSPORT_CLASSES[settings.email_transport].attaches_files:
         return FileDelivery(attaches_files=True)
     return FileDelivery(attaches_files=False, link_weeks=settings.notify_file_weeks)

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from models.figures import REFLECTION_QUESTIONS, ReportFigures
 from reports.chart import LABELS, judgements_chart
 from rules.months import add_months
 from rules.policy import JUDGEMENTS
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "report"
 SOURCES = {
     "parent": "parent",
     "child": "child or young person",
@@ -36,7 +34,7 @@ def percent(value: int | None) -> str:
 
 def _environment() -> Environment:
     env = Environment(
-        loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined
+        loader=PackageLoader("templates", "report"), autoescape=True, undefined=StrictUndefined
     )
     env.globals.update(
         n=lambda value: f"{value:,}",

@@ -1,7 +1,8 @@
 """The programme policy: every number of the programme that the APS team may change.
 
-It is read from ``programme.toml`` (see that file for what each setting means). This module only
-turns the parsed TOML into a checked, immutable :class:`Policy`; the caller reads the file.
+It is read from ``config/programme.toml`` (see that file for what each setting means) or a
+council's copy of it. This module only turns the parsed TOML into a checked, immutable
+:class:`Policy`; the caller reads the file.
 """
 
 from __future__ import annotations

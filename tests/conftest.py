@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
+from config.settings import reset_settings
 from models.db import make_engine, migrate
 from tests.postgres import fresh_database, postgres_server
+from tests.settings_env import SettingsEnv
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 # CLI tests start Prefect's ephemeral server in subprocesses; 20 s is not enough on a busy machine.
@@ -27,6 +29,15 @@ os.environ.pop("PREFECT_API_URL", None) if os.environ.get("PREFECT_API_URL") == 
 # Commands and pages send a change's emails at once; unless a test says where, they go to a
 # folder of the session's own, never to the repository's var/outbox.
 os.environ.setdefault("AUDITS_OUTBOX_DIR", tempfile.mkdtemp(prefix="audits-test-outbox-"))
+
+
+@pytest.fixture(autouse=True)
+def settings_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[SettingsEnv]:
+    """Every test starts and ends with the settings read afresh from the environment; asked
+    for by name, it sets the test's own ``AUDITS_*`` variables (tests/settings_env.py)."""
+    reset_settings()
+    yield SettingsEnv(monkeypatch)
+    reset_settings()  # before monkeypatch puts the variables back: nothing reads in between
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from config.clock import today_in_london
+from config.web_settings import WebSettings
 from rules.policy import Policy
 from web import (
     views_aps,
@@ -35,7 +36,6 @@ from web.deps import AppParts, keep_parts, load_user
 from web.limits import FormRefused, LimitBody
 from web.render import GOVUK_FRONTEND, make_templates, page
 from web.security import security_headers
-from web.settings import WebSettings, WebSettingsError
 
 SESSION_COOKIE = "audits_session"
 
@@ -49,11 +49,6 @@ def create_app(
 ) -> FastAPI:
     """The app for ``engine``; ``clock`` gives today's date (Europe/London) for every rule."""
     settings.check()
-    assets = GOVUK_FRONTEND / "govuk"
-    if not (assets / "govuk-frontend.min.css").exists():
-        raise WebSettingsError(
-            f"GOV.UK Frontend is missing from {GOVUK_FRONTEND.parent.parent}: run `make install`"
-        )
     app = FastAPI(
         title=policy.name,
         docs_url=None,
@@ -72,8 +67,9 @@ def create_app(
         https_only=settings.https_only(),
     )
     app.add_middleware(LimitBody)
-    app.mount("/assets", StaticFiles(directory=assets / "assets"), name="assets")
-    app.mount("/static", StaticFiles(directory=assets), name="static")
+    package, folder = GOVUK_FRONTEND
+    app.mount("/assets", StaticFiles(packages=[(package, f"{folder}/assets")]), name="assets")
+    app.mount("/static", StaticFiles(packages=[GOVUK_FRONTEND]), name="static")
     pages = (views_session, views_auditor, views_completion, views_aps, views_pauses)
     for module in (*pages, views_recommendations):
         app.include_router(module.router)

@@ -16,10 +16,10 @@ from fastapi import Request
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from config.web_settings import WebSettings
 from models.people import Staff
 from models.programme import Audit
 from models.session_store import live_staff_id
-from web.settings import WebSettings
 
 SESSION_KEY = "staff_id"
 #: The server-side session's id (``models.web_sessions``): ended at sign-out, so that a copy of

@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
+from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader
 
 from web.csrf import csrf_token
 from web.deps import app_parts
 from web.security import csp_nonce
 from web.submit import FLASH
 
-REPO = Path(__file__).resolve().parent.parent
-PAGES = REPO / "templates" / "web"
-#: Installed from the npm registry by ``make install`` (web/package.json), never committed.
-GOVUK_FRONTEND = Path(__file__).resolve().parent / "node_modules" / "govuk-frontend" / "dist"
+#: GOV.UK Frontend's compiled CSS, JavaScript, fonts and images, as (package, folder): vendored
+#: from its npm package by ``make govuk-frontend`` (see the README.md there).
+GOVUK_FRONTEND = ("web", "static/govuk-frontend")
 
 
 def _long_date(value: date | None) -> str:
@@ -35,7 +33,7 @@ def make_templates() -> Jinja2Templates:
     env = Environment(
         loader=ChoiceLoader(
             [
-                FileSystemLoader(PAGES),
+                PackageLoader("templates", "web"),
                 PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
             ]
         ),

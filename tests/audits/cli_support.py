@@ -31,7 +31,7 @@ def run_audits(db: Path, *args: str, **extra_env: str) -> subprocess.CompletedPr
     env = {k: v for k, v in os.environ.items() if not (k == "PREFECT_API_URL" and not v)}
     env.update(
         AUDITS_DATABASE_URL=f"sqlite:///{db}",
-        AUDITS_PROGRAMME=str(REPO / "programme.toml"),
+        AUDITS_PROGRAMME=str(REPO / "config" / "programme.toml"),
         PREFECT_SERVER_ANALYTICS_ENABLED="false",
     )
     env.update(extra_env)

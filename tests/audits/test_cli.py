@@ -69,7 +69,7 @@ class Cli:
             del env["PREFECT_API_URL"]
         env.update(
             AUDITS_DATABASE_URL=f"sqlite:///{self.db}",
-            AUDITS_PROGRAMME=str(REPO / "programme.toml"),
+            AUDITS_PROGRAMME=str(REPO / "config" / "programme.toml"),
             PREFECT_SERVER_ANALYTICS_ENABLED="false",
         )
         return env

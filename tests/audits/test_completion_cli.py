@@ -120,7 +120,7 @@ def example_db(tmp_path: Path) -> Path:
     with session_scope(engine) as session:
         import_cases(session, EXAMPLES / "cases.csv", date(2026, 10, 20))
     with session_scope(engine, write_lock=True) as session:
-        allocate_cycle(session, load_policy(REPO / "programme.toml"), "2026-11", None)
+        allocate_cycle(session, load_policy(REPO / "config" / "programme.toml"), "2026-11", None)
     engine.dispose()
     return db
 

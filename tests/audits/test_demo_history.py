@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Select, func, select
 from sqlmodel import Session, col
 
-from config.settings import REPO, load_policy
+from config.settings import default_programme, load_policy
 from demo.history import FIRST, LAST, PAUSE, history_programme, replay
 from demo.report import IMPORTED_ON
 from demo.synthetic import CASE_COLUMNS, STAFF_COLUMNS, make_council, write_csv
@@ -28,7 +28,7 @@ from rules.pauses import pause_on
 def history(tmp_path_factory: pytest.TempPathFactory):
     folder: Path = tmp_path_factory.mktemp("history")
     programme = folder / "programme.toml"
-    programme.write_text(history_programme((REPO / "programme.toml").read_text()))
+    programme.write_text(history_programme(default_programme()))
     policy = load_policy(programme)
     engine = make_engine(f"sqlite:///{folder / 'audits.db'}")
     migrate(engine)

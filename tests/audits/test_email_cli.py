@@ -26,7 +26,7 @@ def run(db: Path, *args: str, outbox: Path | None = None) -> subprocess.Complete
     env = {k: v for k, v in os.environ.items() if not (k == "PREFECT_API_URL" and not v)}
     env.update(
         AUDITS_DATABASE_URL=f"sqlite:///{db}",
-        AUDITS_PROGRAMME=str(REPO / "programme.toml"),
+        AUDITS_PROGRAMME=str(REPO / "config" / "programme.toml"),
         AUDITS_OUTBOX_DIR=str(outbox or db.parent / "outbox"),
         PREFECT_SERVER_ANALYTICS_ENABLED="false",
     )

@@ -119,7 +119,7 @@ def outcomes(allocated_db: Path, tmp_path_factory: pytest.TempPathFactory) -> di
     before = dump(engine)
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}  # nothing may run
     env["AUDITS_DATABASE_URL"] = f"sqlite:///{db}"
-    env["AUDITS_PROGRAMME"] = str(REPO / "programme.toml")
+    env["AUDITS_PROGRAMME"] = str(REPO / "config" / "programme.toml")
     argvs = json.dumps([argv for argv, _ in RUBBISH], ensure_ascii=True)
     result = subprocess.run(
         [sys.executable, "-c", RUN_EACH],

@@ -36,7 +36,7 @@ def _env(db: Path, home: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
     env.update(
         AUDITS_DATABASE_URL=f"sqlite:///{db}",
-        AUDITS_PROGRAMME=str(REPO / "programme.toml"),
+        AUDITS_PROGRAMME=str(REPO / "config" / "programme.toml"),
         AUDITS_OUTBOX_DIR=str(db.parent / "outbox"),
         AUDITS_DEV_LOGIN="true",
         PREFECT_HOME=str(home),

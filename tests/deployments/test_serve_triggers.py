@@ -47,7 +47,7 @@ def smtp() -> Iterator[SmtpServer]:
 def app_env(db: Path, smtp: SmtpServer) -> dict[str, str]:
     return {
         "AUDITS_DATABASE_URL": f"sqlite:///{db}",
-        "AUDITS_PROGRAMME": str(REPO / "programme.toml"),
+        "AUDITS_PROGRAMME": str(REPO / "config" / "programme.toml"),
         "AUDITS_EMAIL_TRANSPORT": "smtp",
         "AUDITS_SMTP_HOST": "127.0.0.1",
         "AUDITS_SMTP_PORT": str(smtp.port),

@@ -79,7 +79,7 @@ def test_two_workers_chasing_at_once_send_every_email_once(
     with SmtpServer() as mail:
         env = {
             "AUDITS_DATABASE_URL": postgres_url,
-            "AUDITS_PROGRAMME": str(REPO / "programme.toml"),
+            "AUDITS_PROGRAMME": str(REPO / "config" / "programme.toml"),
             "AUDITS_EMAIL_TRANSPORT": "smtp",
             "AUDITS_SMTP_HOST": "127.0.0.1",
             "AUDITS_SMTP_PORT": str(mail.port),

@@ -9,11 +9,11 @@ import pytest
 from prefect.testing.utilities import prefect_test_harness
 from sqlalchemy.engine import Engine
 
-from config.settings import get_settings
 from flows.allocate import AllocationOutcome, allocate_monthly_audits
 from models import allocation_store as store
-from models.db import get_engine, session_scope
+from models.db import session_scope
 from tests.flows.council import seed_council
+from tests.settings_env import SettingsEnv
 
 
 @pytest.fixture(scope="module")
@@ -24,16 +24,12 @@ def prefect_server() -> Iterator[None]:
 
 @pytest.fixture
 def app_database(
-    engine: Engine, sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Engine]:
+    engine: Engine, sqlite_url: str, tmp_path: Path, settings_env: SettingsEnv
+) -> Engine:
     """The flow finds its database through AUDITS_DATABASE_URL, as in production."""
-    monkeypatch.setenv("AUDITS_DATABASE_URL", sqlite_url)
-    get_settings.cache_clear()
-    get_engine.cache_clear()
+    settings_env(DATABASE_URL=sqlite_url)
     seed_council(engine, tmp_path)
-    yield engine
-    get_settings.cache_clear()
-    get_engine.cache_clear()
+    return engine
 
 
 @pytest.mark.prefect

@@ -21,7 +21,6 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
-from config.settings import get_settings
 from demo.synthetic import CASE_COLUMNS, STAFF_COLUMNS, make_council, write_csv
 from flows.allocate import allocate_cycle
 from flows.chase import ChaseSummary, chase_outstanding_audits, decide_run
@@ -30,12 +29,13 @@ from importer import import_cases, import_staff
 from models import Audit, Pause, chase_store, outbox_store
 from models.audit_store import complete_audit
 from models.chase_store import Person
-from models.db import get_engine, make_engine, session_scope
+from models.db import make_engine, session_scope
 from models.outbox import Notification, ReminderStage
 from notifications.transports import SmtpTransport
 from tests.flows.council import POLICY, TODAY
 from tests.flows.smtp_server import Received, SmtpServer
 from tests.rules.labelled_dates import day
+from tests.settings_env import SettingsEnv
 
 BASE_URL = "https://audits.council.example"
 SENDER = "audits@example.gov.uk"
@@ -664,42 +664,36 @@ def test_the_prefect_flow_chases_over_smtp(
     council: Council,
     sqlite_url: str,
     mail: SmtpServer,
-    monkeypatch: pytest.MonkeyPatch,
+    settings_env: SettingsEnv,
 ) -> None:
-    for name in ("SMTP_SECURITY", "SMTP_USERNAME", "SMTP_PASSWORD", "OUTBOX_DIR"):
-        monkeypatch.delenv(f"AUDITS_{name}", raising=False)
-    settings = {
-        "DATABASE_URL": sqlite_url,
-        "EMAIL_TRANSPORT": "smtp",
-        "SMTP_HOST": "127.0.0.1",
-        "SMTP_PORT": str(mail.port),
-        "SMTP_TIMEOUT": "5",
-        "EMAIL_FROM": SENDER,
-        "BASE_URL": BASE_URL,
-    }
-    for name, value in settings.items():
-        monkeypatch.setenv(f"AUDITS_{name}", value)
-    get_settings.cache_clear()
-    get_engine.cache_clear()
-    try:
-        assert chase_outstanding_audits.name == "chase-outstanding-audits"
-        every = council.audits
-        result = chase_outstanding_audits(date="2026-12-01")
-        assert {"date", "emails_sent", "recipients", "items_by_stage", "failed"} <= set(result)
-        assert result["date"] == "2026-12-01"
-        none = {"due_in_5": 0, "due_in_1": 0, "overdue": 0, "escalation": 0}
-        assert result["items_by_stage"] == {**none, "overdue": len(every)}
-        assert result["emails_sent"] == result["recipients"] == len(every) + len(APS_TEAM)
-        assert result["failed"] == 0
-        received = by_recipient(mail.take())
-        assert set(received) == {council.auditor_email(a) for a in every} | council.aps_emails
-        assert all(has_link(received[council.auditor_email(a)].part("plain"), a) for a in every)
+    settings_env(
+        SMTP_SECURITY=None,
+        SMTP_USERNAME=None,
+        SMTP_PASSWORD=None,
+        OUTBOX_DIR=None,
+        DATABASE_URL=sqlite_url,
+        EMAIL_TRANSPORT="smtp",
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=str(mail.port),
+        SMTP_TIMEOUT="5",
+        EMAIL_FROM=SENDER,
+        BASE_URL=BASE_URL,
+    )
+    assert chase_outstanding_audits.name == "chase-outstanding-audits"
+    every = council.audits
+    result = chase_outstanding_audits(date="2026-12-01")
+    assert {"date", "emails_sent", "recipients", "items_by_stage", "failed"} <= set(result)
+    assert result["date"] == "2026-12-01"
+    none = {"due_in_5": 0, "due_in_1": 0, "overdue": 0, "escalation": 0}
+    assert result["items_by_stage"] == {**none, "overdue": len(every)}
+    assert result["emails_sent"] == result["recipients"] == len(every) + len(APS_TEAM)
+    assert result["failed"] == 0
+    received = by_recipient(mail.take())
+    assert set(received) == {council.auditor_email(a) for a in every} | council.aps_emails
+    assert all(has_link(received[council.auditor_email(a)].part("plain"), a) for a in every)
 
-        again = chase_outstanding_audits(date="2026-12-01")
-        assert (again["emails_sent"], again["recipients"], again["items_by_stage"]) == (0, 0, none)
-        weekend = chase_outstanding_audits(date="2026-12-05")
-        assert weekend["emails_sent"] == 0 and "weekend" in weekend["skipped"]
-        assert not mail.take()
-    finally:
-        get_settings.cache_clear()
-        get_engine.cache_clear()
+    again = chase_outstanding_audits(date="2026-12-01")
+    assert (again["emails_sent"], again["recipients"], again["items_by_stage"]) == (0, 0, none)
+    weekend = chase_outstanding_audits(date="2026-12-05")
+    assert weekend["emails_sent"] == 0 and "weekend" in weekend["skipped"]
+    assert not mail.take()

@@ -84,7 +84,7 @@ def env(database: str, relay: SmtpServer) -> dict[str, str]:
         "AUDITS_SMTP_HOST": "127.0.0.1",
         "AUDITS_SMTP_PORT": str(relay.port),
         "AUDITS_EMAIL_FROM": SENDER,
-        "AUDITS_PROGRAMME": str(REPO / "programme.toml"),
+        "AUDITS_PROGRAMME": str(REPO / "config" / "programme.toml"),
     }
 
 

@@ -13,12 +13,12 @@ from prefect.states import State
 from prefect.testing.utilities import prefect_test_harness
 from sqlalchemy.engine import Engine
 
-from config.settings import get_settings
 from flows.requests import apply_decision
 from models import chase_store, outbox_store
-from models.db import get_engine, session_scope
+from models.db import session_scope
 from tests.flows.council import seed_council
 from tests.flows.smtp_server import body_text
+from tests.settings_env import SettingsEnv
 
 
 @pytest.fixture(scope="module")
@@ -28,17 +28,10 @@ def prefect_server() -> Iterator[None]:
 
 
 @pytest.fixture
-def settings(
-    engine: Engine, sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Path]:
+def settings(engine: Engine, sqlite_url: str, tmp_path: Path, settings_env: SettingsEnv) -> Path:
     seed_council(engine, tmp_path, cases=50)
-    monkeypatch.setenv("AUDITS_DATABASE_URL", sqlite_url)
-    monkeypatch.setenv("AUDITS_OUTBOX_DIR", str(tmp_path / "outbox"))
-    get_settings.cache_clear()
-    get_engine.cache_clear()
-    yield tmp_path / "outbox"
-    get_settings.cache_clear()
-    get_engine.cache_clear()
+    settings_env(DATABASE_URL=sqlite_url, OUTBOX_DIR=str(tmp_path / "outbox"))
+    return tmp_path / "outbox"
 
 
 def run_failing(deployment: bool) -> State:

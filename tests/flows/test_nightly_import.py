@@ -15,13 +15,12 @@ from prefect.testing.utilities import prefect_test_harness
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from config.settings import get_settings
 from flows.nightly_import import nightly_case_import
 from importer.drop_folder import import_drop_folder
 from models.cases import Case
-from models.db import get_engine
 from models.people import Staff
 from tests.flows.smtp_server import body_text
+from tests.settings_env import SettingsEnv
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 TODAY = date(2026, 6, 30)
@@ -203,19 +202,15 @@ def prefect_server() -> Iterator[None]:
 
 
 @pytest.fixture
-def app_env(
-    engine: Engine, sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Path]:
+def app_env(engine: Engine, sqlite_url: str, tmp_path: Path, settings_env: SettingsEnv) -> Path:
     """The flow's environment: this test's database, drop folder and outbox folder."""
-    monkeypatch.setenv("AUDITS_DATABASE_URL", sqlite_url)
-    monkeypatch.setenv("AUDITS_IMPORT_DIR", str(tmp_path / "drop"))
-    monkeypatch.setenv("AUDITS_EMAIL_TRANSPORT", "outbox")
-    monkeypatch.setenv("AUDITS_OUTBOX_DIR", str(tmp_path / "outbox"))
-    get_settings.cache_clear()
-    get_engine.cache_clear()
-    yield tmp_path / "drop"
-    get_settings.cache_clear()
-    get_engine.cache_clear()
+    settings_env(
+        DATABASE_URL=sqlite_url,
+        IMPORT_DIR=str(tmp_path / "drop"),
+        EMAIL_TRANSPORT="outbox",
+        OUTBOX_DIR=str(tmp_path / "outbox"),
+    )
+    return tmp_path / "drop"
 
 
 class Records(logging.Handler):
@@ -240,13 +235,10 @@ def prefect_log() -> Iterator[list[str]]:
 def test_without_a_drop_folder_the_flow_skips_and_says_why(
     prefect_server: None,
     app_env: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    settings_env: SettingsEnv,
     configured: str | None,
 ) -> None:
-    if configured is None:
-        monkeypatch.delenv("AUDITS_IMPORT_DIR")
-    else:
-        monkeypatch.setenv("AUDITS_IMPORT_DIR", configured and str(app_env / configured))
+    settings_env(IMPORT_DIR=configured and str(app_env / configured))
     result = nightly_case_import(day="2026-11-30")
     assert result["day"] == "2026-11-30"
     expected = "does not exist" if configured else "no drop folder configured"

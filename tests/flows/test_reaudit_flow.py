@@ -15,17 +15,17 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
-from config.settings import get_settings
 from flows.allocate import AllocationOutcome, allocate_cycle
 from flows.chase import decide_run, plan_today
 from flows.reaudits import ReauditOutcome, schedule_reaudit
 from models.base import saved_id
-from models.db import get_engine, session_scope
+from models.db import session_scope
 from models.outbox import Notification
 from models.programme import Audit, Cycle
 from tests.flows.council import POLICY
 from tests.models.test_reaudit_store import allocated, audits, complete, schedule
 from tests.rules.labelled_dates import day
+from tests.settings_env import SettingsEnv
 
 BASE_URL = "https://audits.example.gov.uk"
 
@@ -167,15 +167,10 @@ def prefect_server() -> Iterator[None]:
 
 @pytest.fixture
 def app_database(
-    council: Engine, sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Engine]:
-    monkeypatch.setenv("AUDITS_DATABASE_URL", sqlite_url)
-    monkeypatch.setenv("AUDITS_OUTBOX_DIR", str(tmp_path / "outbox"))
-    get_settings.cache_clear()
-    get_engine.cache_clear()
-    yield council
-    get_settings.cache_clear()
-    get_engine.cache_clear()
+    council: Engine, sqlite_url: str, tmp_path: Path, settings_env: SettingsEnv
+) -> Engine:
+    settings_env(DATABASE_URL=sqlite_url, OUTBOX_DIR=str(tmp_path / "outbox"))
+    return council
 
 
 @pytest.mark.prefect

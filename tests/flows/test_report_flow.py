@@ -15,9 +15,9 @@ from prefect.testing.utilities import prefect_test_harness
 from pypdf import PdfReader
 from sqlalchemy.engine import Engine
 
-from config.settings import get_settings
-from models.db import get_engine, make_engine, migrate
+from models.db import make_engine, migrate
 from tests.models.test_report_store import build_programme
+from tests.settings_env import SettingsEnv
 
 PROGRAMME = """
 [programme]
@@ -37,22 +37,20 @@ def prefect_server() -> Iterator[None]:
 
 
 @pytest.fixture
-def programme_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+def programme_db(tmp_path: Path, settings_env: SettingsEnv) -> Iterator[Engine]:
     url = f"sqlite:///{tmp_path / 'audits.db'}"
     engine = make_engine(url)
     migrate(engine)
     build_programme(engine)
     (tmp_path / "programme.toml").write_text(PROGRAMME)
-    monkeypatch.setenv("AUDITS_DATABASE_URL", url)
-    monkeypatch.setenv("AUDITS_PROGRAMME", str(tmp_path / "programme.toml"))
-    monkeypatch.setenv("AUDITS_EMAIL_TRANSPORT", "outbox")
-    monkeypatch.setenv("AUDITS_OUTBOX_DIR", str(tmp_path / "outbox"))
-    get_settings.cache_clear()
-    get_engine.cache_clear()
+    settings_env(
+        DATABASE_URL=url,
+        PROGRAMME=str(tmp_path / "programme.toml"),
+        EMAIL_TRANSPORT="outbox",
+        OUTBOX_DIR=str(tmp_path / "outbox"),
+    )
     yield engine
     engine.dispose()
-    get_settings.cache_clear()
-    get_engine.cache_clear()
 
 
 @pytest.mark.prefect

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from prefect.testing.utilities import prefect_test_harness
 
-from config.settings import get_settings
 from models.db import get_engine, make_engine, migrate
 from notifications.file_delivery import NOTIFY_MAX_FILE_BYTES, FileDelivery
 from reports.emails import ReportNotEmailed, report_emails
@@ -26,6 +25,7 @@ from tests.notifications.fake_notify import (
     serve_fake_notify,
 )
 from tests.reports.sample import sample_figures
+from tests.settings_env import SettingsEnv
 
 ATTACHED = FileDelivery(attaches_files=True)
 AS_LINK = FileDelivery(attaches_files=False, link_weeks=26)
@@ -47,7 +47,7 @@ def notify_server() -> Iterator[FakeNotify]:
 
 @pytest.fixture
 def on_notify(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, notify_server: FakeNotify
+    tmp_path: Path, settings_env: SettingsEnv, notify_server: FakeNotify
 ) -> Iterator[None]:
     """The hand-worked programme of test_report_flow, its emails sent by GOV.UK Notify."""
     url = f"sqlite:///{tmp_path / 'audits.db'}"
@@ -57,21 +57,16 @@ def on_notify(
     engine.dispose()
     notify = f'[notify]\ndefault = "{DEFAULT_TEMPLATE}"\nreport = "{REPORT_TEMPLATE}"\n'
     (tmp_path / "programme.toml").write_text(PROGRAMME + notify)
-    for name, value in {
-        "DATABASE_URL": url,
-        "PROGRAMME": str(tmp_path / "programme.toml"),
-        "EMAIL_TRANSPORT": "notify",
-        "NOTIFY_API_KEY": API_KEY,
-        "NOTIFY_BASE_URL": notify_server.url,
-    }.items():
-        monkeypatch.setenv(f"AUDITS_{name}", value)
-    monkeypatch.delenv("AUDITS_NOTIFY_FILE_WEEKS", raising=False)
-    get_settings.cache_clear()
-    get_engine.cache_clear()
+    settings_env(
+        DATABASE_URL=url,
+        PROGRAMME=str(tmp_path / "programme.toml"),
+        EMAIL_TRANSPORT="notify",
+        NOTIFY_API_KEY=API_KEY,
+        NOTIFY_BASE_URL=notify_server.url,
+        NOTIFY_FILE_WEEKS=None,
+    )
     yield
     get_engine().dispose()
-    get_settings.cache_clear()
-    get_engine.cache_clear()
 
 
 @pytest.mark.prefect

@@ -14,14 +14,13 @@ from icalendar import Calendar
 from prefect.testing.utilities import prefect_test_harness
 from sqlalchemy.engine import Engine
 
-from config.settings import get_settings
 from config.signed_links import read_token
 from flows.allocate import allocate_cycle
 from flows.outbox import send_outbox
 from flows.requests import handle_request
 from models import chase_store, outbox_store, request_store
 from models.base import saved_id
-from models.db import get_engine, session_scope
+from models.db import session_scope
 from notifications.email_context import EmailContext
 from notifications.request_emails import (
     request_notices,
@@ -31,6 +30,7 @@ from notifications.request_emails import (
 from notifications.transports import OutboxDirTransport
 from tests.flows.council import POLICY, seed_council
 from tests.flows.smtp_server import body_text
+from tests.settings_env import SettingsEnv
 from tests.web.test_links import SECRET, tokens_in
 
 REASON = "Sensitive narrative that must never be emailed"
@@ -200,6 +200,7 @@ def test_a_request_emits_its_event_and_the_flow_tells_aps(
     sqlite_url: str,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
+    settings_env: SettingsEnv,
 ) -> None:
     from prefect.client.orchestration import get_client
     from prefect.events.filters import EventFilter, EventNameFilter
@@ -208,10 +209,7 @@ def test_a_request_emits_its_event_and_the_flow_tells_aps(
     from flows.events import emit_request_event
 
     monkeypatch.setenv("PREFECT_API_URL", str(PREFECT_API_URL.value()))
-    monkeypatch.setenv("AUDITS_DATABASE_URL", sqlite_url)
-    monkeypatch.setenv("AUDITS_OUTBOX_DIR", str(tmp_path / "outbox"))
-    get_settings.cache_clear()
-    get_engine.cache_clear()
+    settings_env(DATABASE_URL=sqlite_url, OUTBOX_DIR=str(tmp_path / "outbox"))
     audit_id, auditor = first_audit(council)
     with session_scope(council) as session:
         request = request_store.request_extension(
@@ -235,5 +233,3 @@ def test_a_request_emits_its_event_and_the_flow_tells_aps(
     result = handle_request("extension", saved_id(request))
     assert result["emails_sent"] == len(aps_members(council))
     assert len(list((tmp_path / "outbox").glob("*.eml"))) == result["emails_sent"]
-    get_settings.cache_clear()
-    get_engine.cache_clear()

@@ -13,6 +13,7 @@ from prefect.testing.utilities import prefect_test_harness
 from flows.scheduled import run_day, scheduled_allocation, scheduled_report
 from rules.schedule import allocation_skip_reason
 from tests.flows.test_report_flow import programme_db  # noqa: F401 (fixture)
+from tests.settings_env import SettingsEnv
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +75,7 @@ def test_a_run_scheduled_for_the_first_working_day_allocates_even_when_it_starts
 
 @pytest.mark.prefect
 def test_a_scheduled_allocation_that_failed_is_retried_for_the_day_it_was_scheduled_for(
-    prefect_server: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    prefect_server: None, tmp_path: Path, settings_env: SettingsEnv
 ) -> None:
     """Scheduled for Mon 2 Nov 2026 07:00 London and run later: the first attempt finds no
     database (it is being restored), the retry finds it and allocates November."""
@@ -86,15 +87,11 @@ def test_a_scheduled_allocation_that_failed_is_retried_for_the_day_it_was_schedu
     from prefect.flow_engine import run_flow
     from prefect.states import Scheduled, State
 
-    from config.settings import get_settings
-    from models.db import get_engine, make_engine, migrate
+    from models.db import make_engine, migrate
     from tests.flows.council import seed_council
 
     url = f"sqlite:///{tmp_path / 'audits.db'}"
-    monkeypatch.setenv("AUDITS_DATABASE_URL", url)
-    monkeypatch.setenv("AUDITS_OUTBOX_DIR", str(tmp_path / "outbox"))
-    get_settings.cache_clear()
-    get_engine.cache_clear()
+    settings_env(DATABASE_URL=url, OUTBOX_DIR=str(tmp_path / "outbox"))
     due = datetime(2026, 11, 2, 7, 0, tzinfo=ZoneInfo("Europe/London"))
     with get_client(sync_client=True) as client:
         flow_id = client.create_flow_from_name("scheduled-allocation")
@@ -122,6 +119,4 @@ def test_a_scheduled_allocation_that_failed_is_retried_for_the_day_it_was_schedu
     result = state.result()
     assert (result["day"], result["month"]) == ("2026-11-02", "2026-11")
     assert result["allocated"] > 0
-    get_settings.cache_clear()
-    get_engine.cache_clear()
     engine.dispose()

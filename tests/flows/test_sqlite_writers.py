@@ -65,7 +65,7 @@ def start(code: str, db: Path, outbox: Path) -> subprocess.Popen[str]:
     env = {
         **os.environ,
         "AUDITS_DATABASE_URL": f"sqlite:///{db}",
-        "AUDITS_PROGRAMME": str(REPO / "programme.toml"),
+        "AUDITS_PROGRAMME": str(REPO / "config" / "programme.toml"),
         "AUDITS_OUTBOX_DIR": str(outbox),
     }
     env.pop("PREFECT_API_URL", None)

@@ -12,9 +12,9 @@ import httpx
 import pytest
 from pydantic import SecretStr, ValidationError
 
+from config.transport_settings import TransportSettings
 from notifications.file_delivery import NOTIFY_MAX_FILE_BYTES, FileDelivery
 from notifications.messages import Attachment, Email
-from notifications.settings import TransportSettings
 from notifications.transport_notify import notify_token
 from notifications.transports import (
     NotifyTransport,

@@ -10,7 +10,7 @@ from prefect.blocks.system import Secret
 from prefect.testing.utilities import prefect_test_harness
 from pydantic import SecretStr
 
-from notifications.settings import TransportSettings
+from config.transport_settings import TransportSettings
 from notifications.transports import NotifyTransport, SmtpTransport, transport_from_settings
 
 SERVICE, SECRET = "26785a09-ab16-4eb0-8407-a37497a57506", "3d844edf-8d35-48ac-975b-e847b4f122b0"

@@ -25,8 +25,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from pydantic import ValidationError
 
+from config.transport_settings import TransportSettings, parse_notify_api_key
 from notifications.messages import Attachment, Email
-from notifications.settings import TransportSettings, parse_notify_api_key
 from notifications.transport_notify import notify_token
 from notifications.transports import (
     NotifyTransport,
@@ -570,6 +570,7 @@ def test_notify_api_key_and_token() -> None:
 SETTINGS_VARS = (
     "EMAIL_TRANSPORT", "OUTBOX_DIR", "SMTP_HOST", "SMTP_PORT", "SMTP_SECURITY", "SMTP_USERNAME",
     "SMTP_PASSWORD", "SMTP_TIMEOUT", "NOTIFY_API_KEY", "NOTIFY_BASE_URL", "EMAIL_FROM", "BASE_URL",
+    "DATA_DIR",
 )  # fmt: skip
 
 

@@ -23,7 +23,7 @@ from rules.policy import (
     policy_from_dict,
 )
 
-PROGRAMME_TOML = Path(__file__).resolve().parents[2] / "programme.toml"
+PROGRAMME_TOML = Path(__file__).resolve().parents[2] / "config" / "programme.toml"
 
 
 @pytest.fixture(scope="module")

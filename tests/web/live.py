@@ -17,11 +17,11 @@ import httpx
 import uvicorn
 from sqlalchemy.engine import Engine
 
+from config.web_settings import WebSettings
 from flows.allocate import allocate_cycle
 from models.db import make_engine, session_scope
 from tests.flows.council import POLICY, allocated_database
 from web.app import create_app
-from web.settings import WebSettings
 
 #: The pages' "today": early in the allocated cycle (November 2026, due 30 November).
 TODAY = date(2026, 11, 10)

@@ -17,13 +17,14 @@ from sqlmodel import Session, col
 from models.people import Staff
 from models.programme import Audit
 from models.requests import ExemptionRequest, ExtensionRequest
+from tests.settings_env import SettingsEnv
 from tests.web.live import post_form, signed_in
 
 
 @pytest.fixture
-def outbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def outbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settings_env: SettingsEnv) -> Path:
     folder = tmp_path / "outbox"
-    monkeypatch.setenv("AUDITS_OUTBOX_DIR", str(folder))
+    settings_env(OUTBOX_DIR=str(folder))
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
     return folder
 

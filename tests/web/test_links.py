@@ -8,7 +8,6 @@ import json
 import re
 import stat
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -32,6 +31,7 @@ from config.signed_links import (
 from models.db import session_scope
 from models.link_store import consume
 from models.links import UsedLink
+from tests.settings_env import SettingsEnv
 
 SECRET = "k3Y-for-tests-only-9f8e7d6c5b4a39281706f5e4d3c2b1a0-Zq8Wv7Ut6Sr5Qp4On3Ml2"
 NOW = datetime(2026, 11, 2, 7, 0, tzinfo=UTC)
@@ -245,14 +245,11 @@ def test_a_link_is_used_once_on_postgres(pg_engine: Engine) -> None:
 
 
 @pytest.fixture
-def fresh_secret(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
+def fresh_secret(settings_env: SettingsEnv, tmp_path: Path) -> Path:
     """No key in the environment, a key file path in ``tmp_path``, an empty cache."""
-    monkeypatch.delenv("AUDITS_SECRET_KEY", raising=False)
     key_file = tmp_path / "deep" / "var" / "secret.key"
-    monkeypatch.setenv("AUDITS_SECRET_KEY_FILE", str(key_file))
-    get_secret_key.cache_clear()
-    yield key_file
-    get_secret_key.cache_clear()
+    settings_env(SECRET_KEY=None, SECRET_KEY_FILE=str(key_file))
+    return key_file
 
 
 @pytest.mark.parametrize(
@@ -270,32 +267,32 @@ def fresh_secret(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Pa
     ],
 )
 def test_a_placeholder_secret_is_refused(
-    fresh_secret: Path, monkeypatch: pytest.MonkeyPatch, placeholder: str
+    fresh_secret: Path, settings_env: SettingsEnv, placeholder: str
 ) -> None:
-    monkeypatch.setenv("AUDITS_SECRET_KEY", placeholder)
+    settings_env(SECRET_KEY=placeholder)
     with pytest.raises(SecretKeyError, match="AUDITS_SECRET_KEY"):
         get_secret_key()
     assert not fresh_secret.exists()  # a bad key is an error, never a cue to make another
 
 
-def test_a_real_secret_is_used_as_given(
-    fresh_secret: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("AUDITS_SECRET_KEY", f"  {SECRET}\n")
+def test_a_real_secret_is_used_as_given(fresh_secret: Path, settings_env: SettingsEnv) -> None:
+    settings_env(SECRET_KEY=f"  {SECRET}\n")
     assert get_secret_key() == SECRET
     assert not fresh_secret.exists()
 
 
-def test_without_a_secret_a_private_key_file_is_made_once(fresh_secret: Path) -> None:
+def test_without_a_secret_a_private_key_file_is_made_once(
+    fresh_secret: Path, settings_env: SettingsEnv
+) -> None:
     key = get_secret_key()
     assert len(key) >= 64 and fresh_secret.read_text().strip() == key
     assert stat.S_IMODE(fresh_secret.stat().st_mode) == 0o600
     assert [p.name for p in fresh_secret.parent.iterdir()] == ["secret.key"]  # no draft left
-    get_secret_key.cache_clear()
+    settings_env()  # as a new process would
     assert get_secret_key() == key  # read back, not made again
     # Links signed before a restart still read after it.
     made = make_token("extension-request", 1, "TM001", NOW, DAY, key)
-    get_secret_key.cache_clear()
+    settings_env()
     assert read_token(made, NOW, get_secret_key()).subject_id == 1
 
 
@@ -307,11 +304,11 @@ def test_a_placeholder_in_the_key_file_is_refused(fresh_secret: Path) -> None:
 
 
 def test_an_unusable_key_file_is_named(
-    fresh_secret: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    fresh_secret: Path, settings_env: SettingsEnv, tmp_path: Path
 ) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("")
-    monkeypatch.setenv("AUDITS_SECRET_KEY_FILE", str(blocker / "secret.key"))
+    settings_env(SECRET_KEY_FILE=str(blocker / "secret.key"))
     with pytest.raises(SecretKeyError, match="AUDITS_SECRET_KEY_FILE"):
         get_secret_key()
 

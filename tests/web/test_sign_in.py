@@ -10,10 +10,10 @@ import pytest
 from sqlmodel import Session
 
 from config.signed_links import make_link
+from config.web_settings import WebSettings, WebSettingsError
 from models.people import Staff
 from tests.web.live import SECRET, csrf_of, serve, signed_in
 from web.app import create_app
-from web.settings import WebSettings, WebSettingsError
 
 
 def _email(engine, staff_id: str) -> str:

@@ -13,40 +13,19 @@ import re
 from pathlib import Path
 
 from pydantic import SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from notifications.file_delivery import NOTIFY_DEFAULT_LINK_WEEKS, NOTIFY_LINK_WEEKS
+from config.environment import AuditsEnvironment
+from config.placeholders import is_placeholder
 
 TRANSPORTS = ("outbox", "smtp", "notify")
 SMTP_SECURITY = ("none", "starttls", "ssl")
-
-#: Values that are never a real secret: refused for the transport in use.
-PLACEHOLDER_SECRETS = frozenset(
-    {
-        "",
-        "changeme",
-        "change-me",
-        "change_me",
-        "changethis",
-        "change-this",
-        "secret",
-        "password",
-        "passw0rd",
-        "example",
-        "placeholder",
-        "todo",
-        "xxx",
-        "none",
-        "null",
-    }
-)
+#: How long GOV.UK Notify keeps a file sent by email to download: its own bounds (weeks) and
+#: default (see notifications/file_delivery.py).
+NOTIFY_LINK_WEEKS = range(1, 79)
+NOTIFY_DEFAULT_LINK_WEEKS = 26
 
 _UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 _NOTIFY_KEY = re.compile(rf"^.+-(?P<service_id>{_UUID})-(?P<secret_key>{_UUID})$")
-
-
-def is_placeholder(value: str) -> bool:
-    return value.strip().lower() in PLACEHOLDER_SECRETS
 
 
 def parse_notify_api_key(api_key: str) -> tuple[str, str]:
@@ -63,13 +42,12 @@ def parse_notify_api_key(api_key: str) -> tuple[str, str]:
     return match["service_id"], match["secret_key"]
 
 
-class TransportSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="AUDITS_", extra="ignore")
-
+class TransportSettings(AuditsEnvironment):
     #: ``outbox`` (``.eml`` files), ``smtp`` or ``notify``.
     email_transport: str = "outbox"
-    #: Where the ``outbox`` transport writes its ``.eml`` files.
-    outbox_dir: Path = Path("./var/outbox")
+    #: Where the ``outbox`` transport writes its ``.eml`` files (default: ``outbox`` in the data
+    #: folder).
+    outbox_dir: Path = Path()
     smtp_host: str = "localhost"
     smtp_port: int = 25
     #: ``none``, ``starttls`` (upgrade a plain connection) or ``ssl`` (TLS from the start).
@@ -145,6 +123,12 @@ class TransportSettings(BaseSettings):
         if "@" not in value or any(c.isspace() for c in value.strip()):
             raise ValueError(f"AUDITS_EMAIL_FROM must be an email address, not {value!r}")
         return value.strip()
+
+    @model_validator(mode="after")
+    def _outbox_in_the_data_dir(self) -> TransportSettings:
+        if "outbox_dir" not in self.model_fields_set:
+            self.outbox_dir = self.data_dir / "outbox"
+        return self
 
     @model_validator(mode="after")
     def _secrets_for_the_transport_in_use(self) -> TransportSettings:

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import ipaddress
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from config.environment import AuditsEnvironment
 
 
 class WebSettingsError(Exception):
     """Sign-in settings that cannot be used; the message says what to fix."""
 
 
-class WebSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="AUDITS_", extra="ignore")
-
+class WebSettings(AuditsEnvironment):
     #: Development sign-in: choose any member of staff from a list. Never in production.
     dev_login: bool = False
     #: Trusted reverse-proxy sign-in: the header a council's single sign-on proxy sets to the
