@@ -115,8 +115,9 @@ def decide_run(
     context: EmailContext | None = None,
 ) -> ChaseSummary:
     """Check the day, then plan and record the run in one transaction."""
-    transport = get_settings().transport.model_copy(update={"base_url": base_url})
-    context = context or email_context(policy, settings=transport)
+    if context is None:
+        transport = get_settings().transport.model_copy(update={"base_url": base_url})
+        context = email_context(policy, settings=transport)
     with session_scope(engine, write_lock=not dry_run) as session, no_cyclic_gc():
         chase_store.take_chase_lock(session)
         # A pause that is over moves its audits' due dates (once) before their ladders are read,
