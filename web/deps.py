@@ -18,11 +18,11 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from config.web_settings import WebSettings
 from models.people import Staff
 from notifications.email_context import EmailContext, email_context
 from rules.policy import Policy
 from web.auth import identify, require_aps, require_overview, require_user
-from web.settings import WebSettings
 from web.submit import Submit
 
 

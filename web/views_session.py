@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
 from config.signed_links import LinkError, read_token, target_path
+from config.web_settings import WebSettings
 from models.db import session_scope
 from models.link_store import consume
 from models.people import ROLES, Staff
@@ -21,7 +22,6 @@ from web.csrf import check_csrf, renew_csrf_token
 from web.deps import EngineDep, SecretKeyDep, WebSettingsDep
 from web.limits import FormRoute
 from web.render import page
-from web.settings import WebSettings
 
 router = APIRouter(route_class=FormRoute)
 
