@@ -117,7 +117,7 @@ def test_every_module_imports() -> None:
     # mypy reads an import of a module that no longer exists as Any (ignore_missing_imports is
     # on for third-party packages without types), so a module moved without its importers is
     # caught here.
-    for package, path in sources(ROOT):
+    for _, path in sources(ROOT):
         if "migrations" not in path.parts:
             module = ".".join(path.relative_to(ROOT).with_suffix("").parts)
             importlib.import_module(module.removesuffix(".__init__"))
