@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from prefect.testing.utilities import prefect_test_harness
 from sqlalchemy.engine import Engine
 
 from config.settings import get_settings
@@ -17,12 +16,6 @@ from flows.requests import apply_decision
 from models import chase_store, outbox_store
 from models.db import get_engine, session_scope
 from tests.flows.council import seed_council
-
-
-@pytest.fixture(scope="module")
-def prefect_server() -> Iterator[None]:
-    with prefect_test_harness(server_startup_timeout=60):
-        yield
 
 
 @pytest.fixture
