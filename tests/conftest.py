@@ -1,8 +1,10 @@
 """Shared fixtures: a migrated SQLite file per test, a real PostgreSQL database on demand, and
 one Prefect test harness for the session (started by the first test that asks for it).
 
-Under pytest-xdist every worker has fixtures of its own (templates, databases, the harness) and a
-PREFECT_HOME of its own; nothing here is shared between workers.
+Under pytest-xdist (``make unit`` runs ``-n auto --dist loadgroup``) every worker has fixtures of
+its own (templates, databases, the harness), a PREFECT_HOME and a default outbox folder of its
+own; nothing here is shared between workers. The tests that use the harness are grouped onto
+one worker, and so are those of the real ``prefect server start``, so that each starts once.
 """
 
 from __future__ import annotations
@@ -42,8 +44,22 @@ if os.environ.get("PREFECT_HOME"):
 if os.environ.get("PREFECT_API_URL") == "":
     del os.environ["PREFECT_API_URL"]
 # Commands and pages send a change's emails at once; unless a test says where, they go to a
-# folder of the session's own, never to the repository's var/outbox.
+# folder of the session's own (and worker's), never to the repository's var/outbox.
 os.environ.setdefault("AUDITS_OUTBOX_DIR", tempfile.mkdtemp(prefix="audits-test-outbox-"))
+if WORKER:
+    os.environ["AUDITS_OUTBOX_DIR"] = str(Path(os.environ["AUDITS_OUTBOX_DIR"]) / WORKER)
+
+#: pytest-xdist groups by the session-wide server a test uses: each group runs on one worker.
+SERVER_GROUPS = {"prefect_server": "prefect-harness", "prefect_api": "prefect-server"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    for item in items:
+        for fixture, group in SERVER_GROUPS.items():
+            if fixture in getattr(item, "fixturenames", ()):
+                item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture(autouse=True)
