@@ -73,7 +73,7 @@ browser:
 # The tests on every core (pytest-xdist; see tests/conftest.py), then the 20 slowest.
 unit: install system-libs browser
 	mkdir -p var/prefect-test
-	PREFECT_HOME=$(CURDIR)/var/prefect-test $(BIN)/pytest -n auto --dist loadgroup --durations=20
+	PREFECT_HOME=$(CURDIR)/var/prefect-test $(BIN)/pytest -n auto --dist loadfile --durations=20
 
 test: lint unit
 

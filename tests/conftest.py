@@ -1,10 +1,10 @@
 """Shared fixtures: a migrated SQLite file per test, a real PostgreSQL database on demand, and
 one Prefect test harness for the session (started by the first test that asks for it).
 
-Under pytest-xdist (``make unit`` runs ``-n auto --dist loadgroup``) every worker has fixtures of
-its own (templates, databases, the harness), a PREFECT_HOME and a default outbox folder of its
-own; nothing here is shared between workers. The tests that use the harness are grouped onto
-one worker, and so are those of the real ``prefect server start``, so that each starts once.
+Under pytest-xdist (``make unit`` runs ``-n auto --dist loadfile``: a module's tests, and its
+module-scoped fixtures, on one worker) every worker has session fixtures of its own (templates,
+databases, the harness), a PREFECT_HOME and a default outbox folder of its own; nothing here is
+shared between workers.
 """
 
 from __future__ import annotations
@@ -48,18 +48,6 @@ if os.environ.get("PREFECT_API_URL") == "":
 os.environ.setdefault("AUDITS_OUTBOX_DIR", tempfile.mkdtemp(prefix="audits-test-outbox-"))
 if WORKER:
     os.environ["AUDITS_OUTBOX_DIR"] = str(Path(os.environ["AUDITS_OUTBOX_DIR"]) / WORKER)
-
-#: pytest-xdist groups by the session-wide server a test uses: each group runs on one worker.
-SERVER_GROUPS = {"prefect_server": "prefect-harness", "prefect_api": "prefect-server"}
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if not config.pluginmanager.hasplugin("xdist"):
-        return
-    for item in items:
-        for fixture, group in SERVER_GROUPS.items():
-            if fixture in getattr(item, "fixturenames", ()):
-                item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture(autouse=True)
@@ -139,19 +127,21 @@ def migrated_postgres(postgres_server_url: str) -> Iterator[str]:
 
 
 @pytest.fixture
-def postgres_url(postgres_server_url: str) -> Iterator[str]:
-    """An empty database of its own on a real PostgreSQL server."""
-    with fresh_database(postgres_server_url) as url:
+def postgres_url(request: pytest.FixtureRequest, postgres_server_url: str) -> Iterator[str]:
+    """A database of its own on a real PostgreSQL server: empty, or, for a test that also asks
+    for ``pg_engine``, that engine's migrated database."""
+    wanted = "pg_engine" in request.fixturenames
+    template = request.getfixturevalue("migrated_postgres") if wanted else None
+    with fresh_database(postgres_server_url, template) as url:
         yield url
 
 
 @pytest.fixture
-def pg_engine(postgres_server_url: str, migrated_postgres: str) -> Iterator[Engine]:
-    """A migrated database of its own on a real PostgreSQL server."""
-    with fresh_database(postgres_server_url, template=migrated_postgres) as url:
-        engine = make_engine(url)
-        yield engine
-        engine.dispose()
+def pg_engine(postgres_url: str) -> Iterator[Engine]:
+    """A migrated database of its own on a real PostgreSQL server (at ``postgres_url``)."""
+    engine = make_engine(postgres_url)
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture
