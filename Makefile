@@ -48,7 +48,7 @@ serve: install system-libs
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy rules models importer flows audits notifications web reports deployments
+	$(BIN)/mypy
 
 # apt-get waits up to ten minutes for another apt or dpkg (an unattended upgrade) to finish,
 # instead of failing at once on the lock.

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -145,14 +144,11 @@ def _show_outcome(outcome: Any, args: argparse.Namespace) -> int:
 
 
 def _send_pending(engine: Engine, policy: Any, month: str) -> None:
-    from flows.allocation_emails import allocation_cause
-    from flows.email_context import open_transport_for
+    from flows.delivery import send_pending
     from flows.failures import EmailsLeftPending
-    from flows.outbox import send_outbox
+    from notifications.allocation_emails import allocation_cause
 
-    report = send_outbox(
-        engine, open_transport_for(policy), time.sleep, causes=[allocation_cause(month)]
-    )
+    report = send_pending(engine, policy, [allocation_cause(month)])
     if report.sent:
         print(f"{report.sent} pending allocation email(s) sent", file=sys.stderr)
     if report.elsewhere:

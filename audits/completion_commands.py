@@ -24,13 +24,13 @@ from audits.arg_types import record_id
 from config.clock import today_in_london
 from config.settings import load_policy
 from flows.delivery import Change, deliver
-from flows.email_context import email_context
 from flows.events import deliver_events, emit_audit_completed
-from flows.reaudit_emails import schedule_and_write
 from models.allocation_store import load_pauses
 from models.audit_store import complete_audit
 from models.db import in_transaction
 from models.programme import Audit
+from notifications.email_context import email_context
+from notifications.reaudit_emails import schedule_and_write
 from rules.cohorts import COHORTS
 from rules.completion import (
     FEEDBACK_KINDS,

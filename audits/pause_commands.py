@@ -4,7 +4,7 @@ They record, and never import Prefect. During a pause nothing is allocated or ch
 over, the due dates of the audits outstanding and not yet overdue when it started move on by the
 working days actually paused (``[pauses] move_due_dates`` in the programme file, as it was when
 the pause was made), once. The auditors whose due dates it moves are emailed an updated calendar
-invitation before the command exits (``flows.pause_emails``).
+invitation before the command exits (``notifications.pause_emails``).
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from audits import common
 from config.clock import today_in_london
 from config.settings import load_policy
 from flows.delivery import Change, deliver
-from flows.email_context import email_context
-from flows.pause_emails import record_pause, record_resume
 from models import pause_store
 from models.db import in_transaction, session_scope
+from notifications.email_context import email_context
+from notifications.pause_emails import record_pause, record_resume
 from rules.pauses import PauseError
 
 

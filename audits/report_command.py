@@ -31,7 +31,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     common.ready_engine()  # a clear error before Prefect starts
     common.output_folder(args.out)
     common.prepare_prefect_home()
-    from flows.report import ReportNotEmailed, compile_highlight_report
+    from flows.report import compile_highlight_report
+    from reports.emails import ReportNotEmailed
 
     try:
         result = common.run_flow(

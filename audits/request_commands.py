@@ -19,10 +19,10 @@ from audits.arg_types import record_id
 from config.clock import today_in_london
 from config.settings import load_policy
 from flows.delivery import Change, RequestEvent, deliver
-from flows.email_context import email_context
-from flows.request_emails import write_decision_emails, write_request_emails
 from models import request_store
 from models.db import in_transaction
+from notifications.email_context import email_context
+from notifications.request_emails import write_decision_emails, write_request_emails
 from rules.requests import EXEMPTION_CATEGORIES, RequestError
 
 

@@ -133,15 +133,15 @@ def build(path: Path) -> None:
             (Cycle, cycles),
             (Audit, history),
         ):
-            connection.execute(insert(table), rows)  # type: ignore[arg-type]
+            connection.execute(insert(table), rows)
     engine.dispose()
 
 
 def run_allocation(path: Path, with_emails: bool = False) -> dict[str, float]:
     from config.settings import load_policy
     from flows.allocate import allocate_and_write, allocate_cycle
-    from flows.email_context import EmailContext
     from models.db import session_scope
+    from notifications.email_context import EmailContext
     from rules.policy import AllocationPolicy
 
     base = load_policy()

@@ -109,7 +109,7 @@ def build(path: Path) -> None:
         for i in range(RECIPIENTS)
     ]
     staff += [person(f"APS{i:02d}", "aps", None, None) for i in range(APS_STAFF)]
-    cases = [
+    cases: list[dict[str, Any]] = [
         {
             "case_ref": f"C{i:07d}",
             "team": f"Team {rng.randrange(TEAMS):03d}",
@@ -166,7 +166,7 @@ def build(path: Path) -> None:
             (Cycle, [cycle]),
             (Audit, audits),
         ):
-            connection.execute(insert(table), rows)  # type: ignore[arg-type]
+            connection.execute(insert(table), rows)
     engine.dispose()
 
 
@@ -235,14 +235,13 @@ def run_plan(path: Path) -> dict[str, Any]:
 def run_send(path: Path) -> dict[str, Any]:
     """The outbox sender alone, over the transport the flow would use."""
     from config.settings import load_policy
-    from flows.chase import open_transport_for
-    from flows.outbox import send_outbox
+    from flows.delivery import send_pending
 
     warm_up()
-    open_transport = open_transport_for(load_policy())
+    policy = load_policy()
     engine = make_engine(f"sqlite:///{path}")
     started = time.perf_counter()
-    report = send_outbox(engine, open_transport, time.sleep)
+    report = send_pending(engine, policy)
     seconds = time.perf_counter() - started
     return {"seconds": seconds, "sent": report.sent, "failed": report.failed + report.deferred}
 

@@ -53,6 +53,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import text  # noqa: E402
+from sqlmodel import col  # noqa: E402
 
 from models.db import make_engine, migrate, session_scope  # noqa: E402
 
@@ -158,9 +159,9 @@ def make_requests(engine: Any, policy: Any) -> None:
     until = working_days(date(2026, 12, 1), date(2026, 12, 14), is_working_day)
     with session_scope(engine, write_lock=True) as session:
         audits = session.execute(
-            select(Audit.id, Audit.auditor_id)
-            .where(Audit.cycle == MONTH, Audit.status == "allocated")
-            .order_by(Audit.id)
+            select(col(Audit.id), col(Audit.auditor_id))
+            .where(col(Audit.cycle) == MONTH, col(Audit.status) == "allocated")
+            .order_by(col(Audit.id))
         ).all()
         for n, (audit_id, auditor) in enumerate(rng.sample(audits, PENDING)):
             on = asked_on[n * len(asked_on) // PENDING]
@@ -280,8 +281,8 @@ def load(base_url: str, target: str, clients: int, requests: int, warm_up: int) 
         return elapsed * 1000
 
     def work(client: Any, n: int) -> None:
-        for k in range(n, warm_up, clients):
-            get(client, k)
+        for warm in range(n, warm_up, clients):
+            get(client, warm)
         start.wait()
         while not errors and (k := next_k()) is not None:
             elapsed = get(client, k)

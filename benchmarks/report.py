@@ -139,8 +139,10 @@ def team_names(areas: tuple[str, ...], suffix: str = "") -> list[tuple[str, str]
 
 def build(path: Path) -> dict[str, int]:
     """The county, in one transaction; written to a side file and renamed when complete."""
+    from sqlmodel import SQLModel
+
     from models import Audit, Case, Cycle, Staff, Team
-    from models.bulk import insert_many
+    from models.bulk import insert_many, table_of
     from models.db import session_scope
     from models.findings import Feedback, Reflection, ThemeFinding
     from models.programme import Pause, Recommendation, ThemeCommentary
@@ -151,7 +153,7 @@ def build(path: Path) -> dict[str, int]:
     engine = make_engine(f"sqlite:///{partial}")
     migrate(engine)
     history = History(random.Random(11))
-    tables = {
+    tables: dict[str, type[SQLModel]] = {
         "audit": Audit,
         "theme_finding": ThemeFinding,
         "reflection": Reflection,
@@ -168,10 +170,10 @@ def build(path: Path) -> dict[str, int]:
             (Cycle, history.cycles()),
             (Pause, [history.pause()]),
         ):
-            insert_many(session, table.__table__, rows)  # type: ignore[union-attr]
+            insert_many(session, table_of(table), rows)
         for index, month in enumerate(history.active):
             for name, rows in history.month(index, month).items():
-                insert_many(session, tables[name].__table__, rows)  # type: ignore[attr-defined]
+                insert_many(session, table_of(tables[name]), rows)
     engine.dispose()
     partial.rename(path)
     return history.counts

@@ -12,8 +12,7 @@ from sqlalchemy.engine import Engine
 
 from demo.requests import requests_and_decisions
 from flows.chase import decide_run
-from flows.email_context import open_transport_for
-from flows.outbox import send_outbox
+from flows.delivery import send_pending
 from models import chase_store
 from models.audit_store import complete_audit
 from models.db import session_scope
@@ -54,7 +53,7 @@ def time_travel(
         if is_working_day(day):
             completed += _complete_due(engine, plan, day, seed)
             summary = decide_run(engine, policy, day, settings.base_url)
-            report = send_outbox(engine, open_transport_for(policy), time.sleep)
+            report = send_pending(engine, policy)
             stages.update(summary.items_by_stage)
             emails += report.sent
             if report.sent:

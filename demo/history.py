@@ -16,12 +16,13 @@ from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from demo.texts import COMMENTARY, DESCRIPTORS, FEEDBACK, RECOMMENDATIONS, REFLECTIONS
 from flows.allocate import allocate_cycle
 from models import pause_store, recommendation_store, request_store
 from models.audit_store import complete_audit
+from models.base import saved_id
 from models.db import session_scope
 from models.people import Staff
 from models.programme import Audit
@@ -81,7 +82,9 @@ def replay(engine: Engine, policy: Policy, seed: int) -> Tally:
 def _aps(engine: Engine) -> str:
     with Session(engine) as session:
         found = session.scalars(
-            select(Staff.staff_id).where(Staff.role == "aps").order_by(Staff.staff_id)
+            select(col(Staff.staff_id))
+            .where(col(Staff.role) == "aps")
+            .order_by(col(Staff.staff_id))
         ).first()
     assert found is not None, "the synthetic council has an APS team"
     return found
@@ -91,8 +94,8 @@ def _cycle_audits(session: Session, month: str) -> list[Audit]:
     return list(
         session.scalars(
             select(Audit)
-            .where(Audit.cycle == month, Audit.status == "allocated")
-            .order_by(Audit.id)
+            .where(col(Audit.cycle) == month, col(Audit.status) == "allocated")
+            .order_by(col(Audit.id))
         )
     )
 
@@ -109,20 +112,27 @@ def _requests(engine: Engine, policy: Policy, month: str, aps: str, rng: random.
             for audit, approve in ((first, True), (second, False)):
                 until = add_working_days(audit.due_on, 5)
                 made = request_store.request_extension(
-                    session, audit.id, until, "annual leave", audit.auditor_id, asked_on, policy
+                    session,
+                    saved_id(audit),
+                    until,
+                    "annual leave",
+                    audit.auditor_id,
+                    asked_on,
+                    policy,
                 )
                 request_store.decide_extension(
-                    session, made.id, approve, None, "decided at the APS meeting", aps,
+                    session, saved_id(made), approve, None, "decided at the APS meeting", aps,
                     add_working_days(asked_on, 1), policy,
                 )  # fmt: skip
             exempt = request_store.request_exemption(
-                session, third.id, "conflict_of_interest", "supervised the worker before",
+                session, saved_id(third), "conflict_of_interest", "supervised the worker before",
                 third.auditor_id, asked_on,
             )  # fmt: skip
             to = request_store.suggested_auditors(session, third)
+            to_whom = to[0].staff_id if to and rng.random() < 0.7 else None
             request_store.decide_exemption(
-                session, exempt.id, True, to[0].staff_id if to and rng.random() < 0.7 else None,
-                "conflict of interest", aps, add_working_days(asked_on, 1),
+                session, saved_id(exempt), True, to_whom, "conflict of interest", aps,
+                add_working_days(asked_on, 1),
             )  # fmt: skip
         except RequestError:
             return 0  # e.g. a pause moved the dates: the demo just skips this month's requests
@@ -146,7 +156,7 @@ def _complete(engine: Engine, month: str, rng: random.Random) -> tuple[int, int]
             judgement = rng.choices(list(JUDGEMENT_WEIGHTS), list(JUDGEMENT_WEIGHTS.values()))[0]
             complete_audit(
                 session,
-                audit.id,
+                saved_id(audit),
                 on,
                 judgement,
                 on,

@@ -7,11 +7,12 @@ from datetime import date
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from flows.email_context import EmailContext, email_context
-from flows.request_emails import write_decision_emails, write_request_emails
 from models import chase_store, request_store
+from models.base import saved_id
 from models.db import session_scope
 from models.programme import Audit
+from notifications.email_context import EmailContext, email_context
+from notifications.request_emails import write_decision_emails, write_request_emails
 from rules.chase import OutstandingAudit
 from rules.policy import Policy
 from rules.working_days import add_working_days
@@ -77,7 +78,7 @@ def requests_and_decisions(
             decided_on,
         )
         for request in asked:
-            write_decision_emails(session, "extension", request.id or 0, context)
+            write_decision_emails(session, "extension", saved_id(request), context)
         write_decision_emails(session, "exemption", exemption.id, context)
         lines.append(
             f"  {decided_on:%a %d %b}: APS approved 2 extensions (one with another "

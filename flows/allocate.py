@@ -9,7 +9,6 @@ Run again on a month already allocated, it changes nothing and sends what is sti
 
 from __future__ import annotations
 
-import time
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
@@ -18,16 +17,17 @@ from prefect import flow, get_run_logger, task
 from sqlmodel import Session
 
 from config.settings import load_policy
-from flows.allocation_emails import allocation_cause, write_allocation_emails
-from flows.email_context import EmailContext, email_context, open_transport_for
+from flows.delivery import send_pending
 from flows.failures import EmailsLeftPending
-from flows.memory import no_cyclic_gc
-from flows.outbox import SendReport, progress_logger, send_outbox
-from flows.reaudit_emails import write_reaudit_emails
+from flows.outbox import SendReport, progress_logger
 from models import allocation_store as store
+from models.bulk import no_cyclic_gc
 from models.db import get_engine, in_transaction
 from models.reaudit_handover import hand_over_reaudits
 from models.reaudit_store import reconcile_reaudits
+from notifications.allocation_emails import allocation_cause, write_allocation_emails
+from notifications.email_context import EmailContext, email_context
+from notifications.reaudit_emails import write_reaudit_emails
 from rules.allocation import allocate
 from rules.due_dates import allocation_date, due_date
 from rules.eligibility import eligible_auditors, eligible_cases
@@ -154,13 +154,8 @@ def allocate_and_record(month: str, theme: str | None) -> AllocationOutcome:
 @task(name="email-allocations")
 def email_allocations(month: str) -> SendReport:
     """Send what is pending of ``month``'s allocation: everything its runs wrote."""
-    return send_outbox(
-        get_engine(),
-        open_transport_for(load_policy()),
-        time.sleep,
-        causes=[allocation_cause(month)],
-        progress=progress_logger(get_run_logger()),
-    )
+    progress = progress_logger(get_run_logger())
+    return send_pending(get_engine(), load_policy(), [allocation_cause(month)], progress=progress)
 
 
 @flow(name="allocate-monthly-audits")

@@ -3,44 +3,40 @@
 One transaction decides the run and writes it down (the rungs taken, and one digest per person in
 the outbox); then the outbox is sent. A rerun on the same day finds every rung recorded and sends
 nothing; a run that died before sending leaves its digests pending for the next run.
+
+Orchestration only: the day's ladder is ``rules.chase``'s, the digests ``notifications.digest``'s,
+the rungs and the run's lock ``models.chase_store``'s.
 """
 
 from __future__ import annotations
 
-import hashlib
-import time
-from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
 from prefect import flow, get_run_logger, task
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from config.clock import today_in_london
 from config.settings import load_policy
-from flows.email_context import EmailContext, email_context, open_transport_for
+from flows.delivery import send_pending
 from flows.failures import EmailsLeftPending, retried_and_told
-from flows.memory import no_cyclic_gc
-from flows.outbox import SendReport, progress_logger, send_outbox
-from flows.pause_emails import apply_ended_pauses
+from flows.outbox import SendReport, progress_logger
 from models import chase_store, outbox_store
 from models.allocation_store import load_pauses
+from models.bulk import no_cyclic_gc
 from models.chase_store import Person
 from models.db import get_engine, session_scope
-from models.outbox_store import Outgoing
-from notifications.messages import STAGES, Digest, DigestItem
-from notifications.render import render_digest
+from notifications.digest import chase_digests, digest_outgoing, failure_line
+from notifications.email_context import EmailContext, email_context
+from notifications.messages import STAGES
+from notifications.pause_emails import apply_ended_pauses
 from notifications.settings import TransportSettings
-from rules.chase import APS, AUDITOR, LINE_MANAGER, ChasePlan, Notice, plan_chase
+from rules.chase import APS, ChasePlan, plan_chase
 from rules.policy import Policy
 from rules.schedule import chase_skip_reason
 from rules.values import parse_iso_date
-from rules.working_days import working_days_between
-
-ROLE_RANK = {AUDITOR: 0, LINE_MANAGER: 1, APS: 2}
 
 
 @dataclass
@@ -89,11 +85,9 @@ def plan_and_record(
     directory = chase_store.people(session)
     plan = plan_today(session, policy, today, directory)
     failures = outbox_store.unreported_failures(session)
-    failure_lines = tuple(
-        f"{row.kind} to {row.recipient} ({row.subject}): {row.last_error}" for row in failures
-    )
+    failure_lines = tuple(failure_line(row) for row in failures)
     pending = tuple(chase_store.pending_requests(session))
-    digests = _digests(plan, directory, today, base_url, failure_lines, pending)
+    digests = chase_digests(plan, directory, today, base_url, failure_lines, pending)
     summary = ChaseSummary(
         today.isoformat(),
         items_by_stage=plan.items_by_stage(),
@@ -102,129 +96,15 @@ def plan_and_record(
     )
     if dry_run:
         return summary
-    outgoing = [_outgoing(digest, staff_id, policy.name) for staff_id, digest in digests.items()]
+    outgoing = [digest_outgoing(d, staff_id, policy.name) for staff_id, d in digests.items()]
     keys = outbox_store.enqueue(session, outgoing)
     auditor_digest = {o.recipient: keys.get(o.key) for o in outgoing}
-    outbox_store.record_stages(session, _stage_rows(plan, directory, auditor_digest, today))
+    outbox_store.record_stages(
+        session, chase_store.stage_rows(plan, directory, auditor_digest, today)
+    )
     if any(d.role == APS for d in digests.values()):
         outbox_store.mark_reported(session, [row.id for row in failures if row.id is not None])
     return summary
-
-
-def _digests(
-    plan: ChasePlan,
-    directory: dict[str, Person],
-    today: date,
-    base_url: str,
-    failure_lines: tuple[str, ...],
-    pending: tuple[str, ...] = (),
-) -> dict[str, Digest]:
-    """One digest per person: someone with two roles (say, APS and auditor) still gets one
-    email, with every item of both."""
-    roles: dict[str, str] = {}
-    items: dict[str, dict[int, DigestItem]] = defaultdict(dict)
-    unrouted = {notice.audit.audit_id for notice in plan.unrouted}
-    for (staff_id, role), notices in plan.digests.items():
-        if ROLE_RANK[role] >= ROLE_RANK.get(roles.get(staff_id, AUDITOR), 0):
-            roles[staff_id] = role
-        for notice in notices:
-            items[staff_id][notice.audit.audit_id] = _item(
-                notice, directory, base_url, today, unrouted
-            )
-    if failure_lines or pending:
-        for staff_id in chase_store.aps_team(directory):
-            roles[staff_id] = APS
-            items.setdefault(staff_id, {})
-    return {
-        staff_id: Digest(
-            recipient_email=directory[staff_id].email,
-            recipient_name=directory[staff_id].name,
-            role=roles[staff_id],
-            run_date=today,
-            items=tuple(items[staff_id][k] for k in sorted(items[staff_id])),
-            failed_notifications=failure_lines if roles[staff_id] == APS else (),
-            pending_requests=pending if roles[staff_id] == APS else (),
-        )
-        for staff_id in sorted(items)
-        if staff_id in directory
-    }
-
-
-def _item(
-    notice: Notice, directory: dict[str, Person], base_url: str, today: date, unrouted: set[int]
-) -> DigestItem:
-    audit = notice.audit
-    auditor = directory.get(audit.auditor_id)
-    return DigestItem(
-        audit_id=audit.audit_id,
-        case_ref=audit.case_ref,
-        kind=audit.kind,
-        stage=notice.rung.stage,
-        due_on=audit.due_on,
-        original_due_on=audit.original_due_on,
-        auditor_id=audit.auditor_id,
-        auditor_name=auditor.name if auditor else audit.auditor_id,
-        auditor_team=(auditor.team or "") if auditor else "",
-        days_overdue=notice.days_overdue,
-        link=f"{base_url.rstrip('/')}/audits/{audit.audit_id}",
-        working_days_left=(
-            working_days_between(today, audit.due_on) if today < audit.due_on else None
-        ),
-        note="no line manager on record: only APS was told" if audit.audit_id in unrouted else "",
-    )
-
-
-def _outgoing(digest: Digest, staff_id: str, programme_name: str) -> Outgoing:
-    email = render_digest(digest, programme_name)
-    # The same items on the same day make the same key: a rerun cannot write a second copy.
-    content = ",".join(f"{i.audit_id}:{i.stage}:{i.due_on}" for i in digest.items)
-    content += "|" + "|".join(digest.failed_notifications + digest.pending_requests)
-    fingerprint = hashlib.sha256(content.encode()).hexdigest()[:16]
-    return Outgoing(
-        key=f"digest:{digest.run_date}:{staff_id}:{fingerprint}",
-        kind=f"digest:{digest.role}",
-        recipient=digest.recipient_email,
-        subject=email.subject,
-        text_body=email.text,
-        html_body=email.html,
-    )
-
-
-def _stage_rows(
-    plan: ChasePlan, directory: dict[str, Person], digest_ids: dict[str, int | None], today: date
-) -> list[dict[str, Any]]:
-    rows = []
-    for audit, step in plan.steps:
-        auditor = directory.get(audit.auditor_id)
-        sent_in = digest_ids.get(auditor.email) if auditor else None
-        for rung in step.superseded:
-            rows.append(_stage(audit.audit_id, audit.due_on, rung.key, "superseded", None, today))
-        if step.send is not None:
-            rows.append(_stage(audit.audit_id, audit.due_on, step.send.key, "sent", sent_in, today))
-    return rows
-
-
-def _stage(
-    audit_id: int, due_on: date, key: str, outcome: str, notification_id: int | None, today: date
-) -> dict[str, Any]:
-    return {
-        "audit_id": audit_id,
-        "due_on": due_on,
-        "stage": key,
-        "outcome": outcome,
-        "notification_id": notification_id,
-        "recorded_on": today,
-    }
-
-
-def take_chase_lock(session: Session) -> None:
-    """Let one chase run decide at a time. PostgreSQL: a transaction-scoped advisory lock (the
-    next run waits, then finds every rung recorded). SQLite: the session's write lock does it."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHASE_LOCK})
-
-
-CHASE_LOCK = 7_270_001
 
 
 def decide_run(
@@ -238,7 +118,7 @@ def decide_run(
     """Check the day, then plan and record the run in one transaction."""
     context = context or email_context(policy, settings=TransportSettings(base_url=base_url))
     with session_scope(engine, write_lock=not dry_run) as session, no_cyclic_gc():
-        take_chase_lock(session)
+        chase_store.take_chase_lock(session)
         # A pause that is over moves its audits' due dates (once) before their ladders are read,
         # and the auditors whose invitations show another date are sent updated ones.
         apply_ended_pauses(session, today, "chase-outstanding-audits", context)
@@ -263,9 +143,7 @@ def send_task() -> SendReport:
     """Send everything pending: the run's digests, and whatever an earlier change, run or
     lost event left behind (so nothing waits longer than one working day)."""
     progress = progress_logger(get_run_logger())
-    return send_outbox(
-        get_engine(), open_transport_for(load_policy()), time.sleep, progress=progress
-    )
+    return send_pending(get_engine(), load_policy(), progress=progress)
 
 
 @flow(name="chase-outstanding-audits", **retried_and_told())

@@ -10,6 +10,8 @@ outbox). What makes it go then:
   the emails of its cause (and only those);
 - at the latest, the next chase run, which first sends everything still pending.
 
+Whoever sends, sends with :func:`send_pending`.
+
 A rerun never sends an email twice: each row is claimed before it is sent.
 """
 
@@ -18,13 +20,14 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 
-from flows.email_context import open_transport_for
 from flows.events import emit_request_event
-from flows.outbox import SendReport, send_outbox
+from flows.outbox import ProgressHook, SendReport, send_outbox
+from notifications.email_context import open_transport_for
 from rules.policy import Policy
 
 log = logging.getLogger(__name__)
@@ -78,5 +81,20 @@ def deliver(engine: Engine, change: Change, policy: Policy) -> Delivery:
                 return Delivery(by_event=True)
         except Exception as error:  # noqa: BLE001 - the emails are safe; send them here instead
             log.warning("event %s.%s not emitted (%s): sending here", event.kind, event.what, error)
-    report = send_outbox(engine, open_transport_for(policy), time.sleep, causes=[change.cause])
-    return Delivery(by_event=False, report=report)
+    return Delivery(by_event=False, report=send_pending(engine, policy, [change.cause]))
+
+
+def send_pending(
+    engine: Engine,
+    policy: Policy,
+    causes: Collection[str] | None = None,
+    *,
+    progress: ProgressHook | None = None,
+) -> SendReport:
+    """Send what the outbox holds (only the emails of ``causes`` when given) over the transport
+    the settings name (``AUDITS_EMAIL_TRANSPORT``); what cannot go now stays pending for the
+    next run. Every flow, command and page sends this way; a run that must end Failed when
+    emails were left pending then calls ``EmailsLeftPending.raise_if_any`` on the report."""
+    return send_outbox(
+        engine, open_transport_for(policy), time.sleep, causes=causes, progress=progress
+    )

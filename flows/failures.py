@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
 from flows.outbox import SendReport
@@ -98,10 +97,10 @@ def _already_told(state: Any) -> bool:
 
 def _tell(flow_name: str, flow_run: Any, state: Any) -> None:
     from config.settings import load_policy
-    from flows.email_context import email_context, open_transport_for
-    from flows.outbox import send_outbox
-    from flows.run_failed_emails import write_run_failed_emails
+    from flows.delivery import send_pending
     from models.db import get_engine, in_transaction
+    from notifications.email_context import email_context
+    from notifications.run_failed_emails import write_run_failed_emails
 
     engine, policy = get_engine(), load_policy()
     context = email_context(policy)
@@ -111,4 +110,4 @@ def _tell(flow_name: str, flow_run: Any, state: Any) -> None:
             session, flow_name, flow_run, state.message or state.name, context
         ),
     )
-    send_outbox(engine, open_transport_for(policy), time.sleep, causes=[cause])
+    send_pending(engine, policy, [cause])

@@ -10,7 +10,6 @@ when the dead run was on this machine.
 
 from __future__ import annotations
 
-import base64
 import os
 import socket
 import time
@@ -27,7 +26,7 @@ from sqlmodel import Session
 from models import outbox_store as outbox
 from models.db import in_transaction
 from models.outbox import Notification
-from notifications.messages import Attachment, Email
+from notifications.outgoing import email_from_row
 from notifications.transports import (
     PermanentError,
     RetryableError,
@@ -82,41 +81,6 @@ def _process_exists(pid: int) -> bool:
     except PermissionError:
         return True
     return True
-
-
-def attachments_for_outbox(attachments: tuple[Attachment, ...]) -> list[dict[str, str]] | None:
-    """Attachments as the outbox keeps them (JSON)."""
-    if not attachments:
-        return None
-    return [
-        {
-            "filename": a.filename,
-            "content_type": a.content_type,
-            "content_b64": base64.b64encode(a.content).decode(),
-        }
-        for a in attachments
-    ]
-
-
-def outgoing(email: Email, key: str, kind: str) -> outbox.Outgoing:
-    """A rendered email as the outbox writes it, under its unique ``key``."""
-    return outbox.Outgoing(
-        key=key,
-        kind=kind,
-        recipient=email.to,
-        subject=email.subject,
-        text_body=email.text,
-        html_body=email.html,
-        attachments=attachments_for_outbox(email.attachments),
-    )
-
-
-def email_from_row(row: Notification) -> Email:
-    attachments = tuple(
-        Attachment(a["filename"], a["content_type"], base64.b64decode(a["content_b64"]))
-        for a in row.attachments or ()
-    )
-    return Email(row.recipient, row.subject, row.text_body, row.html_body, attachments, row.key)
 
 
 ProgressHook = Callable[[SendReport], None]

@@ -10,7 +10,6 @@ their emails in one transaction; one task sends.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -19,12 +18,13 @@ from prefect import flow, get_run_logger, task
 
 from config.clock import today_in_london
 from config.settings import load_policy
-from flows.email_context import email_context, open_transport_for
+from flows.delivery import send_pending
 from flows.failures import EmailsLeftPending, retried_and_told
-from flows.outbox import SendReport, progress_logger, send_outbox
-from flows.reaudit_emails import schedule_and_write
+from flows.outbox import SendReport, progress_logger
 from models.db import get_engine, in_transaction
-from models.programme import Audit
+from models.reaudit_store import reaudit_row
+from notifications.email_context import email_context
+from notifications.reaudit_emails import schedule_and_write
 from rules.values import parse_iso_date
 
 
@@ -33,17 +33,6 @@ class ReauditOutcome:
     date: str
     scheduled: list[dict[str, Any]] = field(default_factory=list)
     emails_sent: int = 0
-
-
-def reaudit_row(audit: Audit) -> dict[str, Any]:
-    return {
-        "audit_id": audit.id,
-        "parent_audit_id": audit.parent_audit_id,
-        "case_ref": audit.case_ref,
-        "auditor_id": audit.auditor_id,
-        "cycle": audit.cycle,
-        "due_on": audit.due_on.isoformat(),
-    }
 
 
 @task(name="schedule-missing-reaudits")
@@ -63,10 +52,7 @@ def schedule_task(today: date) -> list[dict[str, Any]]:
 def send_task(today: date) -> SendReport:
     cause = f"reaudits:{today.isoformat()}"
     progress = progress_logger(get_run_logger())
-    return send_outbox(
-        get_engine(), open_transport_for(load_policy()), time.sleep, causes=[cause],
-        progress=progress,
-    )  # fmt: skip
+    return send_pending(get_engine(), load_policy(), [cause], progress=progress)
 
 
 @flow(name="schedule-reaudit", **retried_and_told())

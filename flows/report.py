@@ -2,7 +2,8 @@
 artifact, and an email with the PDF to the programme's distribution list (attached, or with
 GOV.UK Notify a download link: the words say which).
 
-Thin: the store reads the figures, ``reports/`` renders them, the outbox sends. A rerun rewrites
+Thin: the store reads the figures, ``reports/`` renders them and writes their emails, the
+outbox sends. A rerun rewrites
 the files and the artifact but never emails anyone twice (the outbox key is per month and
 recipient).
 """
@@ -21,29 +22,23 @@ from sqlmodel import Session
 
 from config.clock import today_in_london
 from config.settings import load_policy
-from flows.email_context import open_transport_for
+from flows.delivery import send_pending
 from flows.failures import EmailsLeftPending
-from flows.outbox import SendReport, attachments_for_outbox, progress_logger, send_outbox
+from flows.outbox import SendReport, progress_logger
 from models import outbox_store
 from models.db import get_engine, session_scope
-from models.figures import Compliance, ReportFigures, figures_json
-from models.outbox_store import Outgoing
+from models.figures import ReportFigures, figures_json
 from models.report_store import report_figures
-from notifications.messages import Attachment, Notice
-from notifications.render import render_notice
 from notifications.settings import TransportSettings
-from notifications.transports import FileDelivery, file_delivery
-from reports.html import month_label, percent, render_report_html
+from notifications.transports import file_delivery
+from reports.emails import ReportNotEmailed, report_emails
+from reports.html import month_label, render_report_html
+from reports.markdown import artifact_markdown
 from reports.pdf import html_to_pdf
 from rules.months import month_of
 from rules.policy import Policy
 
 DEFAULT_OUT = Path("var/reports")
-
-
-class ReportNotEmailed(Exception):
-    """The transport in use cannot send the report's PDF (GOV.UK Notify's file limits): nobody
-    is emailed, so that a rerun by another transport still can; the files are written."""
 
 
 @dataclass(frozen=True)
@@ -74,91 +69,6 @@ def compile_report(engine: Engine, policy: Policy, month: str, out: Path) -> Com
     pdf_path.write_bytes(pdf)
     seconds = {"figures": read - started, "html": rendered - read, "pdf": done - rendered}
     return CompiledReport(figures, html_path, pdf_path, pdf, seconds)
-
-
-def artifact_markdown(figures: ReportFigures) -> str:
-    """The headline figures for the Prefect UI (the whole report is in the HTML and PDF)."""
-    a, r, m = figures.audits, figures.reaudits, figures.month_audits
-
-    rows = [
-        ("Audits since " + month_label(figures.first_month), a),
-        ("Re-audits", r),
-        (month_label(figures.month), m),
-    ]
-    table = "\n".join(
-        f"| {name} | {c.allocated:,} | {c.completed:,} | {c.released:,} | {percent(c.pct)} |"
-        for name, c in rows
-    )
-    pauses = "".join(
-        f"\n- Paused {p.starts_on:%d %b %Y} to {p.ends_on:%d %b %Y}: {p.reason}"
-        for p in figures.pauses
-    )
-    return (
-        f"# Highlight report {month_label(figures.month)}\n\n"
-        "| | Allocated | Completed | Released | Compliance |\n| --- | ---: | ---: | ---: | ---: |\n"
-        f"{table}\n\nInadequate this month: {percent(figures.inadequate_pct)} "
-        f"(last month {percent(figures.inadequate_pct_last_month)}).{pauses}\n"
-    )
-
-
-def report_emails(
-    figures: ReportFigures,
-    pdf: bytes,
-    distribution: tuple[str, ...],
-    base_url: str,
-    delivery: FileDelivery,
-) -> list[Outgoing]:
-    """One email per address on the distribution list, with the PDF as ``delivery`` sends it."""
-    label = month_label(figures.month)
-    attachment = Attachment(f"highlight-report-{figures.month}.pdf", "application/pdf", pdf)
-    problem = delivery.problem(attachment)
-    if problem and distribution:
-        raise ReportNotEmailed(f"the highlight report for {label} was not emailed: {problem}")
-    since = month_label(figures.first_month)
-    facts = (
-        ("Audit compliance", f"{_of(figures.audits)} since {since}"),
-        ("Re-audit compliance", _of(figures.reaudits)),
-    )
-    outgoing = []
-    for address in distribution:
-        notice = Notice(
-            address,
-            "",
-            f"Audit highlights report: {label}",
-            facts,
-            _where_the_pdf_is(label, delivery),
-            f"{base_url.rstrip('/')}/aps/dashboard?month={figures.month}",
-            f"See the programme dashboard for {label}",
-        )
-        email = render_notice(notice, figures.programme_name)
-        outgoing.append(
-            Outgoing(
-                key=f"report:{figures.month}:to:{address.lower()}",
-                kind="report",
-                recipient=address,
-                subject=email.subject,
-                text_body=email.text,
-                html_body=email.html,
-                attachments=attachments_for_outbox((attachment,)),
-            )
-        )
-    return outgoing
-
-
-def _where_the_pdf_is(label: str, delivery: FileDelivery) -> str:
-    if delivery.attaches_files:
-        return f"The audit highlights report for {label} is attached as a PDF."
-    # Notify puts the link where its template has ((link_to_file)), and keeps the file
-    # link_weeks weeks; it asks for the recipient's email address before the download.
-    return (
-        f"The audit highlights report for {label} is a PDF to download from the link in this "
-        f"email. The link works for {delivery.link_weeks} weeks and asks for your email address "
-        "before the download."
-    )
-
-
-def _of(compliance: Compliance) -> str:
-    return f"{percent(compliance.pct)} ({compliance.completed:,} of {compliance.allocated:,})"
 
 
 @task(name="compile-report")
@@ -199,13 +109,7 @@ def report_cause(month: str) -> str:
 @task(name="send-report")
 def _send(month: str) -> SendReport:
     progress = progress_logger(get_run_logger())
-    return send_outbox(
-        get_engine(),
-        open_transport_for(load_policy()),
-        time.sleep,
-        causes=[report_cause(month)],
-        progress=progress,
-    )
+    return send_pending(get_engine(), load_policy(), [report_cause(month)], progress=progress)
 
 
 @flow(name="compile-highlight-report")

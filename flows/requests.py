@@ -2,7 +2,7 @@
 flows, run when the matching events arrive (``extension.requested``, ``*.approved``, ...).
 
 The database is the source of truth: a request or decision and its emails are written in one
-transaction when it is recorded (``flows.request_emails``), and these flows only make the
+transaction when it is recorded (``notifications.request_emails``), and these flows only make the
 emails go at once. They write them first if they are missing (a change recorded by something
 that did not write them), which is a no-op otherwise. If an event is lost, the next chase run
 sends the emails, and its APS digest still lists the request.
@@ -10,18 +10,17 @@ sends the emails, and its APS digest still lists the request.
 
 from __future__ import annotations
 
-import time
-
 from prefect import flow, get_run_logger, task
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from config.settings import load_policy
-from flows.email_context import email_context, open_transport_for
+from flows.delivery import send_pending
 from flows.failures import EmailsLeftPending, retried_and_told
-from flows.outbox import ProgressHook, SendReport, progress_logger, send_outbox
-from flows.request_emails import write_decision_emails, write_request_emails
+from flows.outbox import ProgressHook, SendReport, progress_logger
 from models.db import get_engine, in_transaction
+from notifications.email_context import email_context
+from notifications.request_emails import write_decision_emails, write_request_emails
 from rules.policy import Policy
 
 
@@ -42,9 +41,7 @@ def write_and_send(
         return write_decision_emails(session, kind, request_id, context)
 
     cause = in_transaction(engine, write)
-    return send_outbox(
-        engine, open_transport_for(policy), time.sleep, causes=[cause], progress=progress
-    )
+    return send_pending(engine, policy, [cause], progress=progress)
 
 
 @task(name="write-and-send")

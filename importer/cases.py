@@ -4,7 +4,7 @@ Columns: ``case_ref, team, service_area, status, date_of_birth, cin, cp_category
 cse_risk, missing_episodes_6m``. The date of birth is kept only because the "CP under 5" cohort
 needs a child's age on the allocation date.
 
-A child's name is never stored (DESIGN §4, data minimisation). The file has no column for it;
+A child's name is never stored (docs/domain.md, "Data"). The file has no column for it;
 an export that carries one anyway is accepted, the column is never read into a value, never
 stored and never echoed in a message, and the result carries one notice naming the column(s)
 so that whoever runs the export can drop them. See ``importer`` for re-import semantics.

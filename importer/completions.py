@@ -50,6 +50,7 @@ from importer.csvfile import (
 )
 from importer.store import record_run
 from models.audit_store import complete_audit
+from models.base import saved_id
 from models.programme import Audit
 from rules.cohorts import COHORTS
 from rules.completion import (
@@ -140,7 +141,7 @@ def import_completions(
     for row, audit in todo:
         on, verdict = row.values["completed_on"], row.values["judgement"]
         done = complete_audit(
-            session, audit.id or 0, on, verdict, today, "import", details=row.details
+            session, saved_id(audit), on, verdict, today, "import", details=row.details
         )
         result.completed.append(done)
     result.rows, result.created = len(rows), len(todo)

@@ -10,10 +10,10 @@ from typing import Any
 from sqlalchemy import Select, not_, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from models.base import utcnow
-from models.bulk import as_date, insert_many, plain_rows
+from models.bulk import as_date, insert_many, plain_rows, table_of
 from models.cases import Case
 from models.people import Staff, StaffLeave, Team
 from models.programme import Audit, Cycle, Pause
@@ -41,8 +41,8 @@ def get_cycle(session: Session, month: str) -> Cycle | None:
 
 
 def load_pauses(session: Session) -> list[PauseSpell]:
-    columns = (Pause.starts_on, Pause.ends_on, Pause.reason, Pause.resumed_on)
-    rows = session.execute(select(*columns, Pause.id, Pause.applied_on))
+    columns = (col(Pause.starts_on), col(Pause.ends_on), col(Pause.reason), col(Pause.resumed_on))
+    rows = session.execute(select(*columns, col(Pause.id), col(Pause.applied_on)))
     return [PauseSpell(*row) for row in rows]
 
 
@@ -70,20 +70,20 @@ def load_allocation_inputs(
 
 def staff_facts(session: Session) -> list[StaffFacts]:
     query = select(
-        Staff.staff_id,
-        Staff.role,
-        Staff.team,
-        Team.service_area,
-        Staff.active,
-        Staff.in_latest_export,
-    ).outerjoin(Team, Team.name == Staff.team)
+        col(Staff.staff_id),
+        col(Staff.role),
+        col(Staff.team),
+        col(Team.service_area),
+        col(Staff.active),
+        col(Staff.in_latest_export),
+    ).outerjoin(Team, col(Team.name) == col(Staff.team))
     return [StaffFacts(*row) for row in session.connection().execute(query).all()]
 
 
-def _audits_between(first: str, last: str) -> Select[Any]:
+def _audits_between(first: str, last: str) -> Select[str, str]:
     """Audits that count as the case having been audited (withdrawn ones never happened)."""
-    return select(Audit.case_ref, Audit.cycle).where(
-        Audit.cycle >= first, Audit.cycle <= last, Audit.status != "withdrawn"
+    return select(col(Audit.case_ref), col(Audit.cycle)).where(
+        col(Audit.cycle) >= first, col(Audit.cycle) <= last, col(Audit.status) != "withdrawn"
     )
 
 
@@ -93,17 +93,19 @@ def _candidate_cases(session: Session, audited: set[str]) -> list[CaseFacts]:
     The rules decide eligibility (:func:`rules.eligibility.eligible_cases` checks every case
     again); leaving out the audited ones here only spares building facts that cannot be used.
     """
-    areas = dict(plain_rows(session, select(Team.name, Team.service_area)))
+    areas: dict[str, str] = dict(
+        plain_rows(session, select(col(Team.name), col(Team.service_area)))
+    )
     query = select(
-        Case.case_ref,
-        Case.team,
-        Case.date_of_birth,
-        Case.cin,
-        Case.cp_category,
-        Case.cla,
-        Case.cse_risk,
-        Case.missing_episodes_6m,
-    ).where(Case.status == "open", Case.in_latest_export)
+        col(Case.case_ref),
+        col(Case.team),
+        col(Case.date_of_birth),
+        col(Case.cin),
+        col(Case.cp_category),
+        col(Case.cla),
+        col(Case.cse_risk),
+        col(Case.missing_episodes_6m),
+    ).where(col(Case.status) == "open", col(Case.in_latest_export))
     rows = [row for row in plain_rows(session, query) if row[0] not in audited]
     return [
         CaseFacts(ref, team, areas[team], as_date(born), bool(cin), cp, bool(cla), cse, missing)
@@ -113,8 +115,8 @@ def _candidate_cases(session: Session, audited: set[str]) -> list[CaseFacts]:
 
 def _closed_or_missing_cases(session: Session) -> list[CaseFacts]:
     """Cases that are closed or left out of the latest export: only what their exclusion needs."""
-    query = select(Case.case_ref, Case.status, Case.in_latest_export).where(
-        or_(Case.status != "open", not_(Case.in_latest_export))
+    query = select(col(Case.case_ref), col(Case.status), col(Case.in_latest_export)).where(
+        or_(col(Case.status) != "open", not_(col(Case.in_latest_export)))
     )
     return [
         CaseFacts(ref, "", "", status=status, in_latest_export=bool(in_export))
@@ -123,10 +125,10 @@ def _closed_or_missing_cases(session: Session) -> list[CaseFacts]:
 
 
 def cycle_exemptions(session: Session, month: str) -> dict[str, str]:
-    query = select(ExemptionRequest.staff_id, ExemptionRequest.category).where(
-        ExemptionRequest.cycle == month,
-        ExemptionRequest.audit_id.is_(None),
-        ExemptionRequest.status == "approved",
+    query = select(col(ExemptionRequest.staff_id), col(ExemptionRequest.category)).where(
+        col(ExemptionRequest.cycle) == month,
+        col(ExemptionRequest.audit_id).is_(None),
+        col(ExemptionRequest.status) == "approved",
     )
     return dict(session.execute(query).all())
 
@@ -134,9 +136,9 @@ def cycle_exemptions(session: Session, month: str) -> dict[str, str]:
 def leave_in_window(
     session: Session, window: tuple[date, date]
 ) -> dict[str, list[tuple[date, date]]]:
-    query = select(StaffLeave.staff_id, StaffLeave.starts_on, StaffLeave.ends_on).where(
-        StaffLeave.starts_on <= window[1], StaffLeave.ends_on >= window[0]
-    )
+    query = select(
+        col(StaffLeave.staff_id), col(StaffLeave.starts_on), col(StaffLeave.ends_on)
+    ).where(col(StaffLeave.starts_on) <= window[1], col(StaffLeave.ends_on) >= window[0])
     spells: dict[str, list[tuple[date, date]]] = defaultdict(list)
     for staff_id, start, end in session.execute(query):
         spells[staff_id].append((start, end))
@@ -157,20 +159,20 @@ def claim_cycle(session: Session, month: str, theme: str, allocated_on: date, du
         "due_on": due_on,
         "allocated_at": utcnow(),
     }
-    planned = update(Cycle).where(Cycle.month == month, Cycle.status == "planned")
-    if session.execute(planned.values(**values)).rowcount == 1:
+    planned = update(Cycle).where(col(Cycle.month) == month, col(Cycle.status) == "planned")
+    if session.exec(planned.values(**values)).rowcount == 1:
         return True
     dialect = session.get_bind().dialect.name
     new = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(Cycle)
     created = session.execute(
         new.values(month=month, created_at=utcnow(), **values)
         .on_conflict_do_nothing()
-        .returning(Cycle.month)
+        .returning(col(Cycle.month))
     ).scalar_one_or_none()
     if created is not None:
         return True
     # Someone else made the cycle meanwhile: ours only if they left it planned.
-    return session.execute(planned.values(**values)).rowcount == 1
+    return session.exec(planned.values(**values)).rowcount == 1
 
 
 def record_allocation(
@@ -206,7 +208,7 @@ def record_allocation(
         }
         for p in plan.picks
     ]
-    insert_many(session, Audit.__table__, rows)
+    insert_many(session, table_of(Audit), rows)
     # The claim means that this transaction wrote every audit of the cycle but any re-audits
     # made before it, so a case's allocation audit is found by its reference.
     written = allocation_rows(session, plan.month)
@@ -240,7 +242,9 @@ def record_allocation(
         # Grouped by reason: a county can have tens of thousands of excluded cases.
         "excluded_cases_by_reason": excluded_cases,
     }
-    session.execute(update(Cycle).where(Cycle.month == plan.month).values(explanation=explanation))
+    session.execute(
+        update(Cycle).where(col(Cycle.month) == plan.month).values(explanation=explanation)
+    )
     session.add(
         TrailEntry(
             actor="allocate-monthly-audits",
@@ -254,7 +258,8 @@ def record_allocation(
 
 
 def cycle_audits(session: Session, month: str) -> list[Audit]:
-    return list(session.scalars(select(Audit).where(Audit.cycle == month).order_by(Audit.id)))
+    query = select(Audit).where(col(Audit.cycle) == month).order_by(col(Audit.id))
+    return list(session.scalars(query))
 
 
 #: The keys of each audit in ``audits allocate --json`` (a contract: councils' scripts read them).
@@ -274,17 +279,17 @@ def allocation_rows(session: Session, month: str) -> list[dict[str, Any]]:
     """A cycle's audits as ``audits allocate --json`` prints them."""
     query = (
         select(
-            Audit.id,
-            Audit.case_ref,
-            Audit.auditor_id,
-            Audit.auditor_team,
-            Audit.case_team,
-            Audit.cohort,
-            Audit.due_on,
-            Audit.kind,
+            col(Audit.id),
+            col(Audit.case_ref),
+            col(Audit.auditor_id),
+            col(Audit.auditor_team),
+            col(Audit.case_team),
+            col(Audit.cohort),
+            col(Audit.due_on),
+            col(Audit.kind),
         )
-        .where(Audit.cycle == month)
-        .order_by(Audit.id)
+        .where(col(Audit.cycle) == month)
+        .order_by(col(Audit.id))
     )
     rows = [dict(zip(ALLOCATION_COLUMNS, row, strict=True)) for row in plain_rows(session, query)]
     for row in rows:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Column, DateTime
 from sqlalchemy.types import TypeDecorator
@@ -43,3 +43,15 @@ def timestamp(nullable: bool = False) -> Any:
     if nullable:
         return Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     return Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class HasId(Protocol):
+    id: int | None
+
+
+def saved_id(row: HasId) -> int:
+    """The id of a row already written (flushed or read back); SQLModel types every id
+    ``int | None`` because a new row has none until it is written."""
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has no id: it has not been written")
+    return row.id

@@ -22,6 +22,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
 from models.base import utcnow
+from models.bulk import table_of
 from models.outbox import Notification, ReminderStage
 from models.programme import Audit
 
@@ -66,7 +67,7 @@ def enqueue(
             insert(Notification)
             .values(rows[start : start + ENQUEUE_CHUNK])
             .on_conflict_do_nothing(index_elements=["key"])
-            .returning(Notification.id, Notification.key)
+            .returning(col(Notification.id), col(Notification.key))
         )
         ids.update({key: row_id for row_id, key in session.execute(statement).all()})
     return ids
@@ -101,7 +102,7 @@ def claim(
         col(Notification.claimed_by).in_(list(dead_runs)),
     )
     claimable = (
-        select(Notification.id)
+        select(col(Notification.id))
         .where((col(Notification.status) == "pending") | taken_over)
         .where(col(Notification.id) > after_id, _of_causes(causes))
         .order_by(col(Notification.id))
@@ -169,9 +170,10 @@ def record_outcomes(session: Session, outcomes: Sequence[tuple[str, int, str]]) 
         if not rows:
             continue
         sent = outcome == "sent"
-        table = Notification.__table__.c  # Core, so that a list of rows runs as executemany
+        outbox = table_of(Notification)  # Core, so that a list of rows runs as executemany
+        table = outbox.c
         session.connection().execute(
-            update(Notification.__table__)
+            update(outbox)
             .where(table.id == bindparam("row_id"))
             .values(
                 status=status,
@@ -204,8 +206,11 @@ def unreported_failures(session: Session) -> list[Notification]:
     return list(
         session.scalars(
             select(Notification)
-            .where(Notification.status == "failed", Notification.failure_reported.is_(False))
-            .order_by(Notification.id)
+            .where(
+                col(Notification.status) == "failed",
+                col(Notification.failure_reported).is_(False),
+            )
+            .order_by(col(Notification.id))
         )
     )
 
@@ -214,7 +219,7 @@ def mark_reported(session: Session, notification_ids: Sequence[int]) -> None:
     if notification_ids:
         session.execute(
             update(Notification)
-            .where(Notification.id.in_(notification_ids))
+            .where(col(Notification.id).in_(notification_ids))
             .values(failure_reported=True)
             .execution_options(synchronize_session=False)
         )
@@ -231,7 +236,7 @@ def record_stages(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     # Rows as parameters (executemany, batched by SQLAlchemy), not one VALUES list: a run's
     # thousands of rows would overrun PostgreSQL's 65,535 bound parameters a statement.
     session.connection().execute(
-        insert(ReminderStage.__table__).on_conflict_do_nothing(),
+        insert(table_of(ReminderStage)).on_conflict_do_nothing(),
         [{**row, "created_at": now} for row in rows],
     )
 
@@ -239,9 +244,9 @@ def record_stages(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 def recorded_stages(session: Session) -> dict[tuple[int, date], set[str]]:
     """The rungs recorded for each outstanding audit, by (audit_id, due_on)."""
     query = (
-        select(ReminderStage.audit_id, ReminderStage.due_on, ReminderStage.stage)
-        .join(Audit, Audit.id == ReminderStage.audit_id)
-        .where(Audit.status == "allocated")
+        select(col(ReminderStage.audit_id), col(ReminderStage.due_on), col(ReminderStage.stage))
+        .join(Audit, col(Audit.id) == col(ReminderStage.audit_id))
+        .where(col(Audit.status) == "allocated")
     )
     recorded: dict[tuple[int, date], set[str]] = {}
     for audit_id, due_on, stage in session.execute(query).all():

@@ -1,4 +1,4 @@
-"""Applying a pause that is over to due dates, once (DESIGN §3, "Pauses").
+"""Applying a pause that is over to due dates, once (docs/domain.md, "Pauses").
 
 When a pause is over (its last day has passed), :func:`apply_ended_pauses` moves on the due dates
 of the audits outstanding and not yet overdue when it started by the working days actually
@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 from sqlmodel import Session, col
 
 from models.base import utcnow
-from models.bulk import insert_many
+from models.bulk import insert_many, table_of
 from models.programme import Audit, Pause
 from models.trail import TrailEntry
 from rules.pauses import PauseSpell, due_date_moves, is_over, moved_due_date, paused_working_days
@@ -87,7 +87,7 @@ def _apply(session: Session, pause: Pause, today: date, actor: str) -> Applied |
         .values(applied_on=today)
         .execution_options(synchronize_session=False)
     )
-    if session.execute(claim).rowcount != 1:  # type: ignore[attr-defined]
+    if session.exec(claim).rowcount != 1:
         return None  # another run applied it first
     session.refresh(pause)  # as it is now that this run holds it (a resume may have come first)
     paused = spell(pause)
@@ -154,7 +154,7 @@ def _move_due_dates(session: Session, paused: PauseSpell, actor: str) -> list[Du
         }
         trail += [_moved_entry(now, actor, audit_id, detail) for audit_id in ids]
         moves += [DueDateMove(audit_id, due_on, new) for audit_id in ids]
-    insert_many(session, TrailEntry.__table__, trail)  # type: ignore[attr-defined]
+    insert_many(session, table_of(TrailEntry), trail)
     return sorted(moves, key=lambda m: m.audit_id)
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import select, text
 from sqlmodel import Session, col
 
 from models.pause_apply import Applied, DueDateMove, apply_ended_pauses, pause_trail, spell
-from models.people import Staff
+from models.people import check_active_aps
 from models.programme import Pause
 from models.reaudit_moves import ReauditMove, move_paused_reaudits
 from rules.pauses import PauseError, check_new_pause, check_resume, paused_working_days, state
@@ -51,15 +51,6 @@ def pauses(session: Session) -> list[Pause]:
     return list(session.scalars(select(Pause).order_by(col(Pause.starts_on), col(Pause.id))))
 
 
-def check_aps(session: Session, staff_id: str) -> None:
-    """Refuse anyone but an active member of the APS team."""
-    person = session.get(Staff, staff_id)
-    if person is None:
-        raise PauseError(f"there is no member of staff {staff_id}")
-    if person.role != "aps" or not person.active:
-        raise PauseError(f"{staff_id} is not an active member of the APS team")
-
-
 def lock_pauses(session: Session, *, shared: bool = False) -> None:
     """PostgreSQL: take the pauses' transaction lock, exclusive to change pauses (two at once
     cannot both pass the overlap check), shared to read them for a decision that must not
@@ -85,7 +76,7 @@ def add_pause(
     (:func:`_follow_up`)."""
     lock_pauses(session)
     if by is not None:
-        check_aps(session, by)
+        check_active_aps(session, by, PauseError)
     existing = [spell(p) for p in pauses(session)]
     reason = check_new_pause(starts_on, ends_on, reason, existing)
     pause = Pause(
@@ -120,7 +111,7 @@ def resume(
     they went: a month freed by resuming early is allocated without them."""
     lock_pauses(session)
     if by is not None:
-        check_aps(session, by)
+        check_active_aps(session, by, PauseError)
     found = check_resume(on, [spell(p) for p in pauses(session)])
     pause = session.get(Pause, found.pause_id, with_for_update=True, populate_existing=True)
     assert pause is not None

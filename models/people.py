@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, Session, SQLModel
 
 from models.base import timestamp
+from rules.roles import is_active_aps
 
 ROLES = ("team_manager", "service_manager", "aps", "director")
 
@@ -61,3 +62,16 @@ class StaffLeave(SQLModel, table=True):
     # as for pauses.
     created_by: str = Field(max_length=40)
     created_at: datetime = timestamp()
+
+
+def check_active_aps(
+    session: Session, staff_id: str, refuse: type[ValueError], why: str = ""
+) -> Staff:
+    """The member of staff ``staff_id``, who must be an active member of the APS team
+    (``rules.roles``); otherwise the caller's error ``refuse``, its message ending ``why``."""
+    person = session.get(Staff, staff_id)
+    if person is None:
+        raise refuse(f"there is no member of staff {staff_id}")
+    if not is_active_aps(person):
+        raise refuse(f"{staff_id} is not an active member of the APS team{why}")
+    return person

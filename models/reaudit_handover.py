@@ -9,7 +9,7 @@ audits in the cycle first), in the allocation's transaction and before its email
 auditor is the one told. A re-audit nobody eligible can take stays where it is, and is listed.
 
 Only months being allocated are touched: once a month is allocated, releasing an audit is an
-exemption's job (DESIGN §3).
+exemption's job (docs/domain.md).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Moving re-audits out of months that will never be allocated (DESIGN §3, "Pauses").
+"""Moving re-audits out of months that will never be allocated (docs/domain.md, "Pauses").
 
 A re-audit is planned into a month when its audit is completed. A pause entered later, or
 entered after the fact, may cover that month's allocation day; a paused month is never
@@ -200,7 +200,7 @@ def _claim(
         )
         .execution_options(synchronize_session=False)
     )
-    return bool(session.execute(claim).rowcount == 1)  # type: ignore[attr-defined]
+    return session.exec(claim).rowcount == 1
 
 
 def _auditor(

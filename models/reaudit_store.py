@@ -179,3 +179,15 @@ def _insert_once(session: Session, row: dict[str, Any]) -> int | None:
     statement = new.values(**row).on_conflict_do_nothing().returning(col(Audit.id))
     new_id: int | None = session.execute(statement).scalar_one_or_none()
     return new_id
+
+
+def reaudit_row(audit: Audit) -> dict[str, Any]:
+    """A re-audit as the ``schedule-reaudit`` flow reports it."""
+    return {
+        "audit_id": audit.id,
+        "parent_audit_id": audit.parent_audit_id,
+        "case_ref": audit.case_ref,
+        "auditor_id": audit.auditor_id,
+        "cycle": audit.cycle,
+        "due_on": audit.due_on.isoformat(),
+    }

@@ -17,7 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
 
 from models.base import utcnow
-from models.people import Staff
+from models.people import check_active_aps
 from models.programme import Cycle, Recommendation, ThemeCommentary
 from models.trail import TrailEntry
 from rules.policy import Policy
@@ -30,16 +30,8 @@ from rules.recommendations import (
     renumbered,
 )
 
-
-def check_aps(session: Session, staff_id: str) -> None:
-    person = session.get(Staff, staff_id)
-    if person is None:
-        raise RecommendationError(f"there is no member of staff {staff_id}")
-    if person.role != "aps" or not person.active:
-        raise RecommendationError(
-            f"{staff_id} is not an active member of the APS team: only APS enter "
-            "recommendations and commentary"
-        )
+#: Why anyone else is refused, after "... is not an active member of the APS team".
+ONLY_APS = ": only APS enter recommendations and commentary"
 
 
 def _cycle(session: Session, month: str, policy: Policy, by: str) -> Cycle:
@@ -98,7 +90,7 @@ def recommend(
 ) -> tuple[Recommendation, str]:
     """Add a recommendation (at the end, or at ``number`` = n + 1) or replace number ``number``;
     returns it and ``"added"`` or ``"replaced"``."""
-    check_aps(session, by)
+    check_active_aps(session, by, RecommendationError, ONLY_APS)
     text = check_text(text, "the recommendation's text")
     _cycle(session, month, policy, by)
     existing = recommendations(session, month)
@@ -125,7 +117,7 @@ def remove_recommendation(
     session: Session, month: str, number: int, by: str, policy: Policy
 ) -> dict[int, int]:
     """Remove recommendation ``number``; those after it move up one. Returns old -> new."""
-    check_aps(session, by)
+    check_active_aps(session, by, RecommendationError, ONLY_APS)
     _cycle(session, month, policy, by)
     existing = recommendations(session, month)
     check_removal(month, number, len(existing))
@@ -154,7 +146,7 @@ def set_commentary(
 ) -> tuple[ThemeCommentary | None, str]:
     """Write (or, with ``text`` None, remove) the commentary on ``theme`` for ``month``;
     returns it and ``"added"``, ``"replaced"`` or ``"removed"``."""
-    check_aps(session, by)
+    check_active_aps(session, by, RecommendationError, ONLY_APS)
     theme = check_theme(theme)
     if text is not None:
         text = check_text(text, "the commentary")

@@ -8,10 +8,11 @@ only; the cumulative figures are ``models.report_store``'s.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from collections.abc import Sequence
+from typing import TypeVarTuple
 
-from sqlalchemy import and_, func, select
-from sqlmodel import Session
+from sqlalchemy import ColumnElement, Row, Select, and_, func, select
+from sqlmodel import Session, col
 
 from models.figures import (
     REFLECTION_QUESTIONS,
@@ -28,15 +29,17 @@ from rules.compliance import months_covered, no_judgements
 from rules.pauses import PauseSpell
 from rules.policy import JUDGEMENTS
 
-
-def _rows(session: Session, query: Any) -> list[Any]:
-    return list(session.connection().execute(query).all())
+Columns = TypeVarTuple("Columns")
 
 
-def _completed_in(month: str, kind: str | None = None) -> Any:
+def _rows(session: Session, query: Select[*Columns]) -> Sequence[Row[*Columns]]:
+    return session.connection().execute(query).all()
+
+
+def _completed_in(month: str, kind: str | None = None) -> ColumnElement[bool]:
     """The condition for the completed audits of cycle ``month`` (of ``kind`` if given)."""
-    condition = and_(Audit.cycle == month, Audit.status == "completed")
-    return condition if kind is None else and_(condition, Audit.kind == kind)
+    condition = and_(col(Audit.cycle) == month, col(Audit.status) == "completed")
+    return condition if kind is None else and_(condition, col(Audit.kind) == kind)
 
 
 # --- pauses --------------------------------------------------------------------------------------
@@ -44,9 +47,9 @@ def _completed_in(month: str, kind: str | None = None) -> Any:
 
 def pause_lines(session: Session, first: str, last: str) -> tuple[PauseLine, ...]:
     """The pauses that touch cycles ``first`` to ``last``, earliest first, with those cycles."""
-    query = select(Pause.starts_on, Pause.ends_on, Pause.reason, Pause.resumed_on).order_by(
-        Pause.starts_on, Pause.id
-    )
+    query = select(
+        col(Pause.starts_on), col(Pause.ends_on), col(Pause.reason), col(Pause.resumed_on)
+    ).order_by(col(Pause.starts_on), col(Pause.id))
     lines = []
     for row in _rows(session, query):
         spell = PauseSpell(*row)
@@ -85,26 +88,27 @@ def _theme_order(theme: str) -> tuple[int, str]:
 
 def _theme_judgements(session: Session, month: str) -> dict[str, dict[str, int]]:
     query = (
-        select(Audit.cohort, Audit.judgement, func.count())
-        .where(_completed_in(month, "audit"), Audit.judgement.is_not(None))
-        .group_by(Audit.cohort, Audit.judgement)
+        select(col(Audit.cohort), col(Audit.judgement), func.count())
+        .where(_completed_in(month, "audit"))
+        .group_by(col(Audit.cohort), col(Audit.judgement))
     )
     table: dict[str, dict[str, int]] = {}
     for cohort, judgement, count in _rows(session, query):
-        table.setdefault(cohort, no_judgements())[judgement] += count
+        if judgement is not None:  # an audit completed without one counts in no theme
+            table.setdefault(cohort, no_judgements())[judgement] += count
     return table
 
 
 def _descriptors(session: Session, month: str) -> dict[str, dict[str, tuple[str, ...]]]:
     query = (
-        select(ThemeFinding.theme, Audit.judgement, ThemeFinding.descriptor)
-        .join(Audit, Audit.id == ThemeFinding.audit_id)
-        .where(_completed_in(month, "audit"), Audit.judgement.is_not(None))
-        .order_by(ThemeFinding.id)
+        select(col(ThemeFinding.theme), col(Audit.judgement), col(ThemeFinding.descriptor))
+        .join(Audit, col(Audit.id) == col(ThemeFinding.audit_id))
+        .where(_completed_in(month, "audit"))
+        .order_by(col(ThemeFinding.id))
     )
     found: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for theme, judgement, descriptor in _rows(session, query):
-        if descriptor.strip():
+        if judgement is not None and descriptor.strip():
             found[theme][judgement].append(descriptor.strip())
     return {
         theme: {j: tuple(by_judgement[j]) for j in JUDGEMENTS if by_judgement.get(j)}
@@ -114,9 +118,9 @@ def _descriptors(session: Session, month: str) -> dict[str, dict[str, tuple[str,
 
 def _commentary(session: Session, month: str) -> dict[str, list[str]]:
     query = (
-        select(ThemeCommentary.theme, ThemeCommentary.text)
-        .where(ThemeCommentary.cycle == month)
-        .order_by(ThemeCommentary.id)
+        select(col(ThemeCommentary.theme), col(ThemeCommentary.text))
+        .where(col(ThemeCommentary.cycle) == month)
+        .order_by(col(ThemeCommentary.id))
     )
     found: dict[str, list[str]] = defaultdict(list)
     for theme, text in _rows(session, query):
@@ -133,10 +137,10 @@ def feedback_lines(
     """The feedback gathered in the month's completed audits and re-audits: (strengths,
     improvements), each in the order recorded."""
     query = (
-        select(Feedback.kind, Feedback.source, Feedback.text)
-        .join(Audit, Audit.id == Feedback.audit_id)
+        select(col(Feedback.kind), col(Feedback.source), col(Feedback.text))
+        .join(Audit, col(Audit.id) == col(Feedback.audit_id))
         .where(_completed_in(month))
-        .order_by(Feedback.id)
+        .order_by(col(Feedback.id))
     )
     kinds: dict[str, list[FeedbackLine]] = {"strength": [], "improvement": []}
     for kind, source, text in _rows(session, query):
@@ -150,9 +154,9 @@ def reflections(session: Session, month: str) -> dict[str, tuple[str, ...]]:
     columns = [getattr(Reflection, key) for key in REFLECTION_QUESTIONS]
     query = (
         select(*columns)
-        .join(Audit, Audit.id == Reflection.audit_id)
+        .join(Audit, col(Audit.id) == col(Reflection.audit_id))
         .where(_completed_in(month))
-        .order_by(Reflection.audit_id)
+        .order_by(col(Reflection.audit_id))
     )
     answers: dict[str, list[str]] = {key: [] for key in REFLECTION_QUESTIONS}
     for row in _rows(session, query):
@@ -164,8 +168,12 @@ def reflections(session: Session, month: str) -> dict[str, tuple[str, ...]]:
 
 def recommendations(session: Session, month: str) -> tuple[Recommendation, ...]:
     query = (
-        select(RecommendationRow.number, RecommendationRow.text, RecommendationRow.high_priority)
-        .where(RecommendationRow.cycle == month)
-        .order_by(RecommendationRow.number, RecommendationRow.id)
+        select(
+            col(RecommendationRow.number),
+            col(RecommendationRow.text),
+            col(RecommendationRow.high_priority),
+        )
+        .where(col(RecommendationRow.cycle) == month)
+        .order_by(col(RecommendationRow.number), col(RecommendationRow.id))
     )
     return tuple(Recommendation(n, text, bool(high)) for n, text, high in _rows(session, query))

@@ -1,4 +1,4 @@
-"""The highlight report's figures, read with a handful of aggregate queries (DESIGN §3).
+"""The highlight report's figures, read with a handful of aggregate queries (docs/domain.md).
 
 Cumulative figures run from the programme's first cycle (``[programme] first_cycle``, else the
 first cycle allocated) to the report's month. Audits are never loaded one by one: every count
@@ -17,8 +17,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, literal_column, select
-from sqlmodel import Session
+from sqlalchemy import ColumnElement, Label, SQLColumnExpression, and_, func, literal_column, select
+from sqlmodel import Session, col
 
 from models.figures import Compliance, ComplianceRow, ReportFigures
 from models.programme import Audit, Cycle
@@ -91,7 +91,9 @@ def first_month(session: Session, policy: Policy, month: str) -> str:
         first = _checked(policy.first_cycle)
     else:
         first = session.connection().scalar(
-            select(func.min(Cycle.month)).where(Cycle.status == "allocated", Cycle.month <= month)
+            select(func.min(col(Cycle.month))).where(
+                col(Cycle.status) == "allocated", col(Cycle.month) <= month
+            )
         )
     if first is None:
         return month
@@ -107,19 +109,19 @@ def _checked(month: str) -> str:
         raise ReportError(str(error)) from None
 
 
-def _in_cycles(session: Session, first: str, last: str) -> Any:
+def _in_cycles(session: Session, first: str, last: str) -> ColumnElement[bool]:
     """Audits of cycles ``first`` to ``last``. On SQLite the range is written ``+cycle`` so that
     the table is scanned: a report's range is nearly every audit, and reading them through the
     (cycle, case_ref, status) index costs a lookup per row, 2 to 3 times slower at a million."""
-    cycle: Any = Audit.cycle
+    cycle: SQLColumnExpression[str] = col(Audit.cycle)
     if session.get_bind().dialect.name == "sqlite":
         cycle = literal_column("+audit.cycle")
     return and_(cycle >= first, cycle <= last)
 
 
-def _on_time() -> Any:
+def _on_time() -> Label[bool]:
     """Completed by the (extended) due date; NULL with no completion date."""
-    return (Audit.completed_on <= Audit.due_on).label("on_time")
+    return (col(Audit.completed_on) <= col(Audit.due_on)).label("on_time")
 
 
 def _flag(value: Any) -> bool | None:
@@ -129,7 +131,13 @@ def _flag(value: Any) -> bool | None:
 def read_tally(session: Session, first: str, last: str) -> list[Tally]:
     """One GROUP BY over the audits of cycles ``first`` to ``last`` (cycle last, so SQLite does
     not walk the cycle index to group)."""
-    columns = (Audit.kind, Audit.status, Audit.judgement, _on_time(), Audit.cycle)
+    columns = (
+        col(Audit.kind),
+        col(Audit.status),
+        col(Audit.judgement),
+        _on_time(),
+        col(Audit.cycle),
+    )
     query = (
         select(*columns, func.count()).where(_in_cycles(session, first, last)).group_by(*columns)
     )
@@ -170,10 +178,10 @@ def compliance_rows(session: Session, first: str, last: str) -> tuple[Compliance
     """Audits of kind ``audit`` of cycles ``first`` to ``last`` by the auditor's service area
     and team (as they were at allocation), by :func:`rules.compliance.timeliness`: each area's
     teams, then the area's total."""
-    area, team, status = Audit.auditor_service_area, Audit.auditor_team, Audit.status
+    area, team, status = col(Audit.auditor_service_area), col(Audit.auditor_team), col(Audit.status)
     query = (
         select(area, team, status, _on_time(), func.count())
-        .where(Audit.kind == "audit", _in_cycles(session, first, last))
+        .where(col(Audit.kind) == "audit", _in_cycles(session, first, last))
         .group_by(area, team, status, "on_time")
     )
     areas: dict[str, dict[str, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from models.base import utcnow
 from models.people import Staff, Team
@@ -25,6 +25,7 @@ from rules.requests import (
     reallocated_due_date,
     reallocation_candidates,
 )
+from rules.roles import is_active_aps
 
 
 def _audit(session: Session, audit_id: int) -> Audit:
@@ -46,23 +47,21 @@ def _staff(session: Session, staff_id: str) -> Staff:
     return person
 
 
-def _is_aps(person: Staff) -> bool:
-    return person.role == "aps" and person.active
-
-
 def _open_request(session: Session, audit_id: int) -> str | None:
     for table, label in ((ExtensionRequest, "extension"), (ExemptionRequest, "exemption")):
         found = session.scalars(
-            select(table.id).where(table.audit_id == audit_id, table.status == "pending")
+            select(col(table.id)).where(
+                col(table.audit_id) == audit_id, col(table.status) == "pending"
+            )
         ).first()
         if found is not None:
             return f"{label} request {found}"
     return None
 
 
-def _required(text: str, what: str) -> str:
+def _required(text: str, what: str, field: str) -> str:
     if not text.strip():
-        raise RequestError(f"{what} is required")
+        raise RequestError(f"{what} is required", field=field)
     return text.strip()
 
 
@@ -106,14 +105,14 @@ def request_extension(
 ) -> ExtensionRequest:
     audit, person = _audit(session, audit_id), _staff(session, by)
     state = _state(audit)
-    late = check_request(state, by, _is_aps(person), _open_request(session, audit_id), on)
+    late = check_request(state, by, is_active_aps(person), _open_request(session, audit_id), on)
     check_extension_date(state, until, policy.max_extension_working_days)
     request = ExtensionRequest(
         audit_id=audit_id,
         requested_by=by,
         requested_on=on,
         requested_until=until,
-        reason=_required(reason, "a reason"),
+        reason=_required(reason, "a reason", "reason"),
         late=late,
     )
     _record_request(session, request, "extension", {"until": until.isoformat()})
@@ -125,7 +124,9 @@ def request_exemption(
 ) -> ExemptionRequest:
     audit, person = _audit(session, audit_id), _staff(session, by)
     check_exemption_category(category)
-    late = check_request(_state(audit), by, _is_aps(person), _open_request(session, audit_id), on)
+    late = check_request(
+        _state(audit), by, is_active_aps(person), _open_request(session, audit_id), on
+    )
     request = ExemptionRequest(
         audit_id=audit_id,
         staff_id=audit.auditor_id,
@@ -133,7 +134,7 @@ def request_exemption(
         requested_by=by,
         requested_on=on,
         category=category,
-        reason=_required(reason, "a reason"),
+        reason=_required(reason, "a reason", "reason"),
         late=late,
     )
     _record_request(session, request, "exemption", {"category": category})
@@ -160,10 +161,10 @@ def decide_extension(
         request.decided_on,
         request.requested_by,
         by,
-        _is_aps(_staff(session, by)),
+        is_active_aps(_staff(session, by)),
     )
     audit = _audit(session, request.audit_id)
-    note = _required(note, "a note")
+    note = _required(note, "a note", "note")
     if approve:
         _still_to_do(audit, f"extension request {request_id}")
         granted = until or request.requested_until
@@ -208,9 +209,9 @@ def decide_exemption(
         request.decided_on,
         request.requested_by,
         by,
-        _is_aps(_staff(session, by)),
+        is_active_aps(_staff(session, by)),
     )
-    note = _required(note, "a note")
+    note = _required(note, "a note", "note")
     if approve and request.audit_id is not None:
         audit = _audit(session, request.audit_id)
         _still_to_do(audit, f"exemption request {request_id}")
@@ -260,17 +261,17 @@ def _decided(
 
 def suggested_auditors(session: Session, audit: Audit) -> list[Candidate]:
     """Who could take the case of ``audit`` if it is released, best first."""
-    open_counts = dict(
+    open_counts: dict[str, int] = dict(
         session.execute(
-            select(Audit.auditor_id, func.count())
-            .where(Audit.cycle == audit.cycle, Audit.status == "allocated")
-            .group_by(Audit.auditor_id)
+            select(col(Audit.auditor_id), func.count())
+            .where(col(Audit.cycle) == audit.cycle, col(Audit.status) == "allocated")
+            .group_by(col(Audit.auditor_id))
         ).all()
     )
     rows = session.execute(
-        select(Staff.staff_id, Staff.team, Team.service_area)
-        .join(Team, Team.name == Staff.team)
-        .where(Staff.role == "team_manager", Staff.active, Staff.in_latest_export)
+        select(col(Staff.staff_id), col(Staff.team), col(Team.service_area))
+        .join(Team, col(Team.name) == col(Staff.team))
+        .where(col(Staff.role) == "team_manager", col(Staff.active), col(Staff.in_latest_export))
     ).all()
     candidates = [Candidate(s, t, a, open_counts.get(s, 0)) for s, t, a in rows]
     return reallocation_candidates(
@@ -284,7 +285,8 @@ def _reallocate(session: Session, audit: Audit, to: str, on: date) -> Audit:
         names = ", ".join(list(allowed)[:5]) or "none"
         raise RequestError(
             f"{to} cannot take audit {audit.id} (an active Team Manager outside "
-            f"the case's team {audit.case_team} is needed; suggested: {names})"
+            f"the case's team {audit.case_team} is needed; suggested: {names})",
+            field="reallocate_to",
         )
     chosen = allowed[to]
     due = reallocated_due_date(audit.due_on, on)

@@ -141,6 +141,8 @@ def _secret(value: SecretStr | None, block: str | None) -> str | None:
         return None
     from prefect.blocks.system import Secret
 
+    # Prefect's async_dispatch types load() as "Secret or coroutine" and hides the ``_sync``
+    # switch its wrapper takes (which makes it return the Secret): the stubs are wrong here.
     secret: Secret = Secret.load(block, _sync=True)  # type: ignore[assignment,call-arg]
     loaded = secret.get()
     if not isinstance(loaded, str) or is_placeholder(loaded):

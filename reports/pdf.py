@@ -13,4 +13,4 @@ for name in ("weasyprint", "fontTools"):
 
 def html_to_pdf(html: str) -> bytes:
     """A4 pages with page numbers (the page's @page rule); nothing is fetched from a network."""
-    return HTML(string=html, base_url=None).write_pdf()  # type: ignore[no-any-return]
+    return HTML(string=html, base_url=None).write_pdf()

@@ -1,6 +1,6 @@
 """Monthly allocation: which Team Manager audits which case, and why.
 
-The rules (DESIGN §3): every eligible auditor gets ``audits_per_auditor`` cases; cases come from
+The rules (docs/domain.md): each eligible auditor gets ``audits_per_auditor`` cases; cases come from
 the cycle's cohort first, then (by policy) from all open cases; never a case of the auditor's own
 team; never a case audited in the cycles before (see :mod:`rules.eligibility`); never a case
 twice in a cycle; auditors spread across service areas where the choice allows. The same inputs

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from rules.cohorts import COHORTS
+from rules.errors import RuleError
 from rules.policy import JUDGEMENTS
 
 FEEDBACK_SOURCES = ("parent", "child", "carer", "partner_agency")
@@ -24,7 +25,7 @@ REFLECTION_QUESTIONS = ("done_well", "challenges", "enough_tools", "do_different
 MAX_TEXT = 4000
 
 
-class CompletionError(ValueError):
+class CompletionError(RuleError):
     """The completion cannot be recorded; the message says why in one line."""
 
 
@@ -77,26 +78,30 @@ def completion_problems(
 def check_completion(
     audit_id: int, status: str, allocated_on: date, on: date, judgement: str, today: date
 ) -> None:
-    """Raise :class:`CompletionError` with the first problem of :func:`completion_problems`."""
+    """Raise :class:`CompletionError` with the first problem of :func:`completion_problems`
+    (about the argument ``on`` or ``judgement``, or about no argument: the audit's status)."""
     problems = completion_problems(audit_id, status, allocated_on, on, judgement, today)
     if problems:
-        raise CompletionError(problems[0][1])
+        what, message = problems[0]
+        raise CompletionError(message, field=None if what == "status" else what)
 
 
-def check_text(what: str, value: str) -> str:
-    """``value`` without surrounding spaces; refused when blank or too long."""
+def check_text(what: str, value: str, field: str) -> str:
+    """``value`` without surrounding spaces; refused (about ``field``) when blank or too long."""
     value = value.strip()
     if not value:
-        raise CompletionError(f"{what} is blank")
+        raise CompletionError(f"{what} is blank", field=field)
     if len(value) > MAX_TEXT:
-        raise CompletionError(f"{what} is longer than {MAX_TEXT} characters")
+        raise CompletionError(f"{what} is longer than {MAX_TEXT} characters", field=field)
     return value
 
 
 def check_theme(theme: str) -> str:
     theme = theme.strip().lower()
     if theme not in COHORTS:
-        raise CompletionError(f"unknown theme {theme!r} (one of {', '.join(COHORTS)})")
+        raise CompletionError(
+            f"unknown theme {theme!r} (one of {', '.join(COHORTS)})", field="findings"
+        )
     return theme
 
 
@@ -106,8 +111,10 @@ def check_findings(findings: Sequence[tuple[str, str]]) -> tuple[tuple[str, str]
     for theme, descriptor in findings:
         name = check_theme(theme)
         if name in checked:
-            raise CompletionError(f"theme {name} is given twice: one descriptor per theme")
-        checked[name] = check_text(f"the descriptor for {name}", descriptor)
+            raise CompletionError(
+                f"theme {name} is given twice: one descriptor per theme", field="findings"
+            )
+        checked[name] = check_text(f"the descriptor for {name}", descriptor, "findings")
     return tuple(checked.items())
 
 
@@ -115,13 +122,15 @@ def check_feedback(entry: FeedbackEntry) -> FeedbackEntry:
     source, kind = entry.source.strip().lower(), entry.kind.strip().lower()
     if source not in FEEDBACK_SOURCES:
         raise CompletionError(
-            f"feedback source must be one of {', '.join(FEEDBACK_SOURCES)}, not {source!r}"
+            f"feedback source must be one of {', '.join(FEEDBACK_SOURCES)}, not {source!r}",
+            field="feedback",
         )
     if kind not in FEEDBACK_KINDS:
         raise CompletionError(
-            f"feedback kind must be one of {', '.join(FEEDBACK_KINDS)}, not {kind!r}"
+            f"feedback kind must be one of {', '.join(FEEDBACK_KINDS)}, not {kind!r}",
+            field="feedback",
         )
-    return FeedbackEntry(source, kind, check_text(f"{source} feedback", entry.text))
+    return FeedbackEntry(source, kind, check_text(f"{source} feedback", entry.text, "feedback"))
 
 
 def reflection_from(answers: dict[str, str | None]) -> ReflectionAnswers | None:
@@ -133,9 +142,10 @@ def reflection_from(answers: dict[str, str | None]) -> ReflectionAnswers | None:
     missing = [q for q, text in given.items() if not text]
     if missing:
         raise CompletionError(
-            f"the reflection needs all four answers: {', '.join(missing)} missing"
+            f"the reflection needs all four answers: {', '.join(missing)} missing",
+            field="reflection",
         )
-    return ReflectionAnswers(*(check_text(q, given[q]) for q in REFLECTION_QUESTIONS))
+    return ReflectionAnswers(*(check_text(q, given[q], "reflection") for q in REFLECTION_QUESTIONS))
 
 
 def check_details(details: CompletionDetails) -> CompletionDetails:

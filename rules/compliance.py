@@ -1,4 +1,4 @@
-"""Compliance arithmetic of the highlight report (DESIGN §3 "Compliance").
+"""Compliance arithmetic of the highlight report (docs/domain.md, "Compliance").
 
 Per cents are whole, rounded half up, in integer arithmetic so that no float ever decides a
 report's figure: 1,298 of 1,632 is 80%, 361 of 456 is 79%, 1 of 8 (12.5%) is 13%.
@@ -76,7 +76,7 @@ def compliance(allocated: int, completed: int, released: int, on_time: int = 0) 
 
 
 def compliance_from_statuses(counts: Mapping[str, int], on_time: int = 0) -> ComplianceFields:
-    """Compliance from audits counted by status (``allocated``, ``completed``, ``exempted``,
+    """Compliance given the audits counted by status (``allocated``, ``completed``, ``exempted``,
     ``withdrawn``; a status not given counts 0)."""
     released = sum(counts.get(status, 0) for status in RELEASED_STATUSES)
     completed = counts.get("completed", 0)
@@ -106,7 +106,7 @@ def timeliness_of(status: str, on_time: bool | None) -> str:
 
 
 def compliance_row(counts: Mapping[str, int]) -> RowFields:
-    """A row of the compliance table from audits counted by :func:`timeliness`:
+    """A row of the compliance table given the audits counted by :func:`timeliness`:
     ``ComplianceRow(area, team, **compliance_row(counts))``."""
     on_time, late = counts.get("on_time", 0), counts.get("late", 0)
     outstanding = counts.get("outstanding", 0)

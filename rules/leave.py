@@ -1,7 +1,7 @@
 """Recorded leave of staff: what a leave record may say, who may record or remove it, and
 whether it clashes with another.
 
-DESIGN §3: eligible auditors are active Team Managers not on recorded leave. Allocation reads
+docs/domain.md: eligible auditors are active Team Managers not on recorded leave. Allocation reads
 leave through :mod:`rules.eligibility`; these rules decide what gets recorded in the first place.
 
 - A leave runs from ``starts_on`` to ``ends_on``, both days of leave.
@@ -21,6 +21,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from rules.errors import RuleError
+from rules.roles import is_active_aps
+
 MAX_REASON = 200
 #: The longest leave one record may hold: longer is almost always a mistyped year. (Leave longer
 #: than this is recorded as consecutive records.)
@@ -28,7 +31,7 @@ MAX_DAYS = 731
 MAX_STAFF_ID = 40
 
 
-class LeaveError(ValueError):
+class LeaveError(RuleError):
     """Leave that cannot be recorded or removed; the message says why in one line."""
 
 
@@ -72,22 +75,27 @@ def check_reason(text: str) -> str:
     """The reason, stripped: required, one line, at most ``MAX_REASON`` characters."""
     reason = text.strip()
     if not reason:
-        raise LeaveError("a reason is required")
+        raise LeaveError("a reason is required", field="reason")
     if not _printable(reason):
-        raise LeaveError("the reason must be one line of text (no line breaks or control codes)")
+        raise LeaveError(
+            "the reason must be one line of text (no line breaks or control codes)", field="reason"
+        )
     if len(reason) > MAX_REASON:
-        raise LeaveError(f"the reason is longer than {MAX_REASON} characters")
+        raise LeaveError(f"the reason is longer than {MAX_REASON} characters", field="reason")
     return reason
 
 
 def check_dates(starts_on: date, ends_on: date) -> None:
     if ends_on < starts_on:
-        raise LeaveError(f"the leave ends ({ends_on}) before it starts ({starts_on})")
+        raise LeaveError(
+            f"the leave ends ({ends_on}) before it starts ({starts_on})", field="ends_on"
+        )
     days = (ends_on - starts_on).days + 1
     if days > MAX_DAYS:
         raise LeaveError(
             f"{starts_on} to {ends_on} is {days} days, more than {MAX_DAYS}: check the dates "
-            "(longer leave is recorded as consecutive records)"
+            "(longer leave is recorded as consecutive records)",
+            field="ends_on",
         )
 
 
@@ -127,7 +135,7 @@ def _check_may_act(recorder: Recorder, staff_id: str, verb: str) -> None:
     who = recorder.staff_id
     if not recorder.active:
         raise LeaveError(f"{who} is marked inactive and cannot {verb} leave")
-    if recorder.role == "aps":
+    if is_active_aps(recorder):
         return
     if recorder.role != "team_manager":
         raise LeaveError(

@@ -3,7 +3,7 @@
 A pause runs from ``starts_on`` to ``ends_on`` (both paused), or to the day before ``resumed_on``
 when it is resumed early. When it is over, the audits that were outstanding and not yet overdue
 when it started have their due dates moved on by the working days actually paused (when the pause
-says so, as the policy did when it was made); those already overdue keep theirs (DESIGN §3). That
+says so, as the policy did when it was made); those already overdue keep theirs. That
 is done once, and :attr:`PauseSpell.applied_on` records it. Re-audits planned into a month whose
 allocation day the pause covers move to a later month: see :func:`rules.reaudits.cycle_after_pause`.
 """
@@ -14,13 +14,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from rules.errors import RuleError
 from rules.working_days import add_working_days, working_days_between
 
 MAX_REASON = 1000
 PLANNED, IN_FORCE, ENDED, CANCELLED = "planned", "in force", "ended", "cancelled"
 
 
-class PauseError(ValueError):
+class PauseError(RuleError):
     """A pause or resume the programme cannot take; the message says why in one line."""
 
 
@@ -77,19 +78,22 @@ def check_new_pause(
     """Refuse a pause that ends before it starts, has no reason, or overlaps another (as that one
     now runs: a pause resumed early frees the rest of its days). Returns the reason, trimmed."""
     if ends_on < starts_on:
-        raise PauseError(f"a pause must end after it starts: {ends_on} is before {starts_on}")
+        raise PauseError(
+            f"a pause must end after it starts: {ends_on} is before {starts_on}", field="ends_on"
+        )
     reason = reason.strip()
     if not reason:
-        raise PauseError("a reason is required")
+        raise PauseError("a reason is required", field="reason")
     if len(reason) > MAX_REASON:
-        raise PauseError(f"the reason is too long: {MAX_REASON} characters at most")
+        raise PauseError(f"the reason is too long: {MAX_REASON} characters at most", field="reason")
     for other in sorted(existing, key=lambda p: p.starts_on):
         if other.last_day < other.starts_on:
             continue  # cancelled: it pauses nothing
         if starts_on <= other.last_day and other.starts_on <= ends_on:
             raise PauseError(
                 f"it overlaps {other.name} ({other.starts_on} to {other.last_day}): "
-                "pauses may not overlap"
+                "pauses may not overlap",
+                field="starts_on",
             )
     return reason
 
@@ -135,7 +139,7 @@ def overdue_at_start(pause: PauseSpell, due_on: date) -> bool:
 def due_date_moves(
     pause: PauseSpell, allocated_on: date, status: str, completed_on: date | None, due_on: date
 ) -> bool:
-    """Whether the pause moves an audit's due date on (DESIGN §3): it was outstanding when the
+    """Whether the pause moves an audit's due date on (docs/domain.md): it was outstanding when the
     pause started (:func:`outstanding_at_start`) and not yet overdue (:func:`overdue_at_start`).
     An audit already overdue keeps its due date: it was late before the pause, and the pause
     only stops its chasing, which resumes after it.

@@ -1,6 +1,6 @@
 """Re-audits: whether a completed audit calls for one, in which cycle, and who does it.
 
-DESIGN §3: a judgement in ``reaudit_on`` schedules a re-audit for the cycle
+docs/domain.md: a judgement in ``reaudit_on`` schedules a re-audit for the cycle
 ``reaudit_after_months`` after the audit's own cycle, to the same auditor where still eligible,
 otherwise to another Team Manager by the allocation rules. Re-audits come on top of
 ``audits_per_auditor`` and are not bound by the 12-month rule. Re-audits planned into a cycle

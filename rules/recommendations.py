@@ -4,11 +4,12 @@ commentary on its practice themes (one per cohort)."""
 from __future__ import annotations
 
 from rules.cohorts import COHORTS
+from rules.errors import RuleError
 
 MAX_TEXT = 2000
 
 
-class RecommendationError(ValueError):
+class RecommendationError(RuleError):
     """A recommendation or commentary that cannot be recorded; the message says why."""
 
 
@@ -16,9 +17,11 @@ def check_text(text: str, what: str) -> str:
     """The text, trimmed; refused when blank or too long."""
     text = text.strip()
     if not text:
-        raise RecommendationError(f"{what} is required")
+        raise RecommendationError(f"{what} is required", field="text")
     if len(text) > MAX_TEXT:
-        raise RecommendationError(f"{what} is too long: {MAX_TEXT} characters at most")
+        raise RecommendationError(
+            f"{what} is too long: {MAX_TEXT} characters at most", field="text"
+        )
     return text
 
 
@@ -31,7 +34,8 @@ def place(month: str, number: int | None, count: int) -> tuple[int, bool]:
     if not 1 <= number <= count + 1:
         raise RecommendationError(
             f"recommendation number {number} is out of range: {month} has {count} "
-            f"(1 to {count} replaces one, {count + 1} adds one)"
+            f"(1 to {count} replaces one, {count + 1} adds one)",
+            field="number",
         )
     return number, number <= count
 
@@ -40,7 +44,8 @@ def check_removal(month: str, number: int, count: int) -> None:
     if not 1 <= number <= count:
         have = f"1 to {count}" if count else "none"
         raise RecommendationError(
-            f"{month} has no recommendation {number} (its recommendations: {have})"
+            f"{month} has no recommendation {number} (its recommendations: {have})",
+            field="number",
         )
 
 
@@ -51,5 +56,7 @@ def renumbered(numbers: list[int], removed: int) -> dict[int, int]:
 
 def check_theme(theme: str) -> str:
     if theme not in COHORTS:
-        raise RecommendationError(f"unknown practice theme {theme!r} (one of {', '.join(COHORTS)})")
+        raise RecommendationError(
+            f"unknown practice theme {theme!r} (one of {', '.join(COHORTS)})", field="theme"
+        )
     return theme

@@ -1,7 +1,8 @@
 """Extension and exemption requests, and the APS team's decisions: what is allowed.
 
-Each check raises :class:`RequestError` with one readable line; lateness and the extension limit
-are judged against the audit's due dates, never against today.
+Each check raises :class:`RequestError` with one readable line and the argument it refuses, if
+any (``rules.errors``); lateness and the extension limit are judged against the audit's due
+dates, never against today.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from rules.errors import RuleError
 from rules.working_days import (
     add_working_days,
     is_working_day,
@@ -24,7 +26,7 @@ MIN_WORKING_DAYS_LEFT = 5
 REALLOCATION_WORKING_DAYS = 10
 
 
-class RequestError(ValueError):
+class RequestError(RuleError):
     """The request or decision breaks a rule; the message says which, in one line."""
 
 
@@ -65,22 +67,28 @@ def check_request(
 def check_extension_date(audit: AuditState, until: date, max_working_days: int) -> None:
     latest = latest_extension(audit.original_due_on, max_working_days)
     if until <= audit.due_on:
-        raise RequestError(f"{until} is not after the audit's due date {audit.due_on}")
+        raise RequestError(
+            f"{until} is not after the audit's due date {audit.due_on}",
+            field="until",
+        )
     if until > latest:
         raise RequestError(
             f"{until} is more than {max_working_days} working days after the original due date "
-            f"{audit.original_due_on}: the latest date allowed is {latest}"
+            f"{audit.original_due_on}: the latest date allowed is {latest}",
+            field="until",
         )
     if not is_working_day(until):
         raise RequestError(
-            f"{until} is not a working day (the next one is {next_working_day(until)})"
+            f"{until} is not a working day (the next one is {next_working_day(until)})",
+            field="until",
         )
 
 
 def check_exemption_category(category: str) -> None:
     if category not in EXEMPTION_CATEGORIES:
         raise RequestError(
-            f"category must be one of {', '.join(EXEMPTION_CATEGORIES)}, not {category!r}"
+            f"category must be one of {', '.join(EXEMPTION_CATEGORIES)}, not {category!r}",
+            field="category",
         )
 
 

@@ -39,7 +39,7 @@ def allocation_skip_reason(today: date) -> str | None:
 
 def chase_skip_reason(today: date, pauses: Iterable[PauseSpell] = ()) -> str | None:
     """None when reminders go on ``today``; otherwise why not: not a working day, or the
-    programme is paused (DESIGN §3: nothing is chased on weekends, bank holidays or during a
+    programme is paused (docs/domain.md: nothing is chased on weekends, bank holidays or during a
     pause)."""
     if not is_working_day(today):
         name = bank_holidays(today.year).get(today)

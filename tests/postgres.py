@@ -25,7 +25,7 @@ from sqlalchemy.engine import make_url
 LOCAL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
-def _reachable(url: str) -> bool:
+def reachable(url: str) -> bool:
     try:
         with psycopg.connect(_libpq(url), connect_timeout=3):
             return True
@@ -51,7 +51,7 @@ def _pg_bin(name: str) -> str:
 
 
 @contextmanager
-def _own_server() -> Iterator[str]:
+def own_server() -> Iterator[str]:
     folder = Path(tempfile.mkdtemp(prefix="audits-pg-"))
     data, port = folder / "data", _free_port()
     as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
@@ -84,10 +84,10 @@ def postgres_server() -> Iterator[str]:
     given = os.environ.get("AUDITS_TEST_POSTGRES_URL")
     if given:
         yield given
-    elif _reachable(LOCAL):
+    elif reachable(LOCAL):
         yield LOCAL
     else:
-        with _own_server() as url:
+        with own_server() as url:
             yield url
 
 

@@ -1,7 +1,8 @@
 """The web app: ``create_app`` wires settings, the database and the pages together.
 
-Views are thin (read, call the request store, redirect); every POST checks its CSRF token and
-ends in a redirect (post-redirect-get), or re-renders its form with the GOV.UK error summary.
+Views are thin (read, call a store, redirect) and name what they need as typed dependencies
+(``web.deps``); every POST checks its CSRF token and ends in a redirect (post-redirect-get), or
+re-renders its form with the GOV.UK error summary, each message beside its field (``web.submit``).
 """
 
 from __future__ import annotations
@@ -20,9 +21,17 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from config.clock import today_in_london
 from rules.policy import Policy
-from web import views_aps, views_auditor, views_completion, views_programme, views_session
-from web.auth import Forbidden, NotSignedIn, load_user
+from web import (
+    views_aps,
+    views_auditor,
+    views_completion,
+    views_pauses,
+    views_recommendations,
+    views_session,
+)
+from web.auth import Forbidden, NotSignedIn
 from web.csrf import CsrfError
+from web.deps import AppParts, keep_parts, load_user
 from web.limits import FormRefused, LimitBody
 from web.render import GOVUK_FRONTEND, make_templates, page
 from web.security import security_headers
@@ -52,9 +61,7 @@ def create_app(
         openapi_url=None,
         dependencies=[Depends(load_user)],
     )
-    app.state.engine, app.state.policy, app.state.settings = engine, policy, settings
-    app.state.clock, app.state.templates = clock, make_templates()
-    app.state.secret_key = secret_key
+    keep_parts(app, AppParts(engine, policy, settings, secret_key, clock, make_templates()))
     app.middleware("http")(security_headers)
     app.add_middleware(
         SessionMiddleware,
@@ -67,7 +74,8 @@ def create_app(
     app.add_middleware(LimitBody)
     app.mount("/assets", StaticFiles(directory=assets / "assets"), name="assets")
     app.mount("/static", StaticFiles(directory=assets), name="static")
-    for module in (views_session, views_auditor, views_completion, views_aps, views_programme):
+    pages = (views_session, views_auditor, views_completion, views_aps, views_pauses)
+    for module in (*pages, views_recommendations):
         app.include_router(module.router)
     _add_error_pages(app)
     return app

@@ -76,15 +76,8 @@ def identify(request: Request, settings: WebSettings, session: Session) -> Staff
     return person
 
 
-def load_user(request: Request) -> None:
-    """App-wide dependency: who is signed in, once per request, for the views and the header."""
-    app = request.app
-    with Session(app.state.engine, expire_on_commit=False) as session:
-        request.state.user = identify(request, app.state.settings, session)
-
-
 def current_user(request: Request) -> Staff:
-    """The signed-in person (found by load_user), or NotSignedIn."""
+    """The signed-in person (found by ``web.deps.load_user``), or NotSignedIn."""
     user: Staff | None = getattr(request.state, "user", None)
     if user is None:
         raise NotSignedIn()

@@ -6,15 +6,16 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, String, cast, func, literal, null, select, union_all
-from sqlmodel import Session
+from sqlalchemy import Date, Select, String, cast, func, literal, null, select, union_all
+from sqlmodel import Session, col
 
 from models.people import Staff
 from models.programme import Audit
 from models.requests import ExemptionRequest, ExtensionRequest
 
 QUEUE_PAGE_SIZE = 50
-TABLES: dict[str, Any] = {"extension": ExtensionRequest, "exemption": ExemptionRequest}
+AnyRequest = ExtensionRequest | ExemptionRequest
+TABLES: dict[str, type[AnyRequest]] = {"extension": ExtensionRequest, "exemption": ExemptionRequest}
 
 
 @dataclass(frozen=True)
@@ -22,14 +23,14 @@ class RequestRow:
     """A request as the queue and the history tables show it."""
 
     kind: str  # "extension" or "exemption"
-    request: Any  # ExtensionRequest | ExemptionRequest
+    request: AnyRequest
     audit: Audit | None
     requested_by_name: str
     decided_by_name: str | None
 
     @property
     def asked(self) -> str:
-        if self.kind == "extension":
+        if isinstance(self.request, ExtensionRequest):
             until = self.request.requested_until
             return f"until {until.day} {until:%b %Y}"
         return self.request.category.replace("_", " ")
@@ -39,15 +40,15 @@ def names(session: Session, staff_ids: set[str]) -> dict[str, str]:
     if not staff_ids:
         return {}
     rows = session.execute(
-        select(Staff.staff_id, Staff.name).where(Staff.staff_id.in_(staff_ids))
+        select(col(Staff.staff_id), col(Staff.name)).where(col(Staff.staff_id).in_(staff_ids))
     ).all()
     return dict(rows)
 
 
-def _rows(session: Session, found: list[tuple[str, Any]]) -> list[RequestRow]:
+def _rows(session: Session, found: list[tuple[str, AnyRequest]]) -> list[RequestRow]:
     audit_ids = {r.audit_id for _, r in found if r.audit_id is not None}
     audits = (
-        {a.id: a for a in session.scalars(select(Audit).where(Audit.id.in_(audit_ids)))}
+        {a.id: a for a in session.scalars(select(Audit).where(col(Audit.id).in_(audit_ids)))}
         if audit_ids
         else {}
     )
@@ -86,21 +87,23 @@ class QueueRow:
         return (self.category or "").replace("_", " ")
 
 
-def _queue_side(kind: str) -> Any:
+def _queue_side(kind: str) -> Select[*tuple[Any, ...]]:
     table = TABLES[kind]
-    until = table.requested_until if kind == "extension" else cast(null(), Date)
-    category = table.category if kind == "exemption" else cast(null(), String)
+    until = (
+        col(table.requested_until) if issubclass(table, ExtensionRequest) else cast(null(), Date)
+    )
+    category = col(table.category) if issubclass(table, ExemptionRequest) else cast(null(), String)
     return select(
         literal(kind).label("kind"),
-        table.id.label("request_id"),
-        table.requested_on.label("requested_on"),
-        table.created_at.label("created_at"),
-        table.audit_id.label("audit_id"),
-        table.requested_by.label("requested_by"),
-        table.late.label("late"),
+        col(table.id).label("request_id"),
+        col(table.requested_on).label("requested_on"),
+        col(table.created_at).label("created_at"),
+        col(table.audit_id).label("audit_id"),
+        col(table.requested_by).label("requested_by"),
+        col(table.late).label("late"),
         until.label("requested_until"),
         category.label("category"),
-    ).where(table.status == "pending")
+    ).where(col(table.status) == "pending")
 
 
 def pending_queue(session: Session, page: int) -> tuple[list[QueueRow], int]:
@@ -111,7 +114,7 @@ def pending_queue(session: Session, page: int) -> tuple[list[QueueRow], int]:
     rows are joined to their audits and requesters."""
     total = sum(
         session.execute(
-            select(func.count()).select_from(table).where(table.status == "pending")
+            select(func.count()).select_from(table).where(col(table.status) == "pending")
         ).scalar_one()
         for table in TABLES.values()
     )
@@ -130,12 +133,12 @@ def pending_queue(session: Session, page: int) -> tuple[list[QueueRow], int]:
             keys.c.late,
             keys.c.requested_until,
             keys.c.category,
-            Audit.case_ref,
-            Audit.due_on,
-            Staff.name,
+            col(Audit.case_ref),
+            col(Audit.due_on),
+            col(Staff.name),
         )  # fmt: skip
-        .join(Audit, Audit.id == keys.c.audit_id)
-        .join(Staff, Staff.staff_id == keys.c.requested_by)
+        .join(Audit, col(Audit.id) == keys.c.audit_id)
+        .join(Staff, col(Staff.staff_id) == keys.c.requested_by)
         .order_by(keys.c.requested_on, keys.c.created_at, keys.c.request_id, keys.c.kind)
     ).all()
     return [QueueRow(*row) for row in rows], total
@@ -143,39 +146,43 @@ def pending_queue(session: Session, page: int) -> tuple[list[QueueRow], int]:
 
 def request_row(session: Session, kind: str, request_id: int) -> RequestRow | None:
     request = session.get(TABLES[kind], request_id)
-    return _rows(session, [(kind, request)])[0] if request is not None else None
+    if not isinstance(request, AnyRequest):  # not found (and narrowed from SQLModel)
+        return None
+    return _rows(session, [(kind, request)])[0]
 
 
 def history(session: Session, audit_ids: list[int]) -> dict[int, list[RequestRow]]:
     """Every request made about these audits, oldest first, by audit."""
-    found: list[tuple[str, Any]] = []
-    for kind, table in TABLES.items():
-        if audit_ids:
-            found += [
-                (kind, r)
-                for r in session.scalars(select(table).where(table.audit_id.in_(audit_ids)))
-            ]
+    if not audit_ids:
+        return {}
+    extensions = select(ExtensionRequest).where(col(ExtensionRequest.audit_id).in_(audit_ids))
+    exemptions = select(ExemptionRequest).where(col(ExemptionRequest.audit_id).in_(audit_ids))
+    found: list[tuple[str, AnyRequest]] = [
+        *(("extension", r) for r in session.scalars(extensions)),
+        *(("exemption", r) for r in session.scalars(exemptions)),
+    ]
     found.sort(key=lambda pair: (pair[1].created_at, pair[0], pair[1].id))
     by_audit: dict[int, list[RequestRow]] = {}
     for row in _rows(session, found):
-        by_audit.setdefault(row.request.audit_id, []).append(row)
+        if row.request.audit_id is not None:  # always: found by audit
+            by_audit.setdefault(row.request.audit_id, []).append(row)
     return by_audit
 
 
 def my_audits(session: Session, staff_id: str, cycles: int = 12) -> list[Audit]:
     """This person's audits in their latest ``cycles`` cycles, newest first."""
     recent = (
-        select(Audit.cycle)
-        .where(Audit.auditor_id == staff_id)
+        select(col(Audit.cycle))
+        .where(col(Audit.auditor_id) == staff_id)
         .distinct()
-        .order_by(Audit.cycle.desc())
+        .order_by(col(Audit.cycle).desc())
         .limit(cycles)
     ).subquery()
     return list(
         session.scalars(
             select(Audit)
-            .where(Audit.auditor_id == staff_id, Audit.cycle.in_(select(recent.c.cycle)))
-            .order_by(Audit.cycle.desc(), Audit.due_on, Audit.id)
+            .where(col(Audit.auditor_id) == staff_id, col(Audit.cycle).in_(select(recent.c.cycle)))
+            .order_by(col(Audit.cycle).desc(), col(Audit.due_on), col(Audit.id))
         )
     )
 
@@ -198,13 +205,13 @@ def dashboard_figures(session: Session, month: str, today: date, kind: str) -> l
     ``released``); ``overdue`` is still to do after its due date, as of ``today``."""
     rows = session.execute(
         select(
-            Audit.auditor_service_area,
-            Audit.status,
-            (Audit.due_on < today).label("past_due"),
+            col(Audit.auditor_service_area),
+            col(Audit.status),
+            (col(Audit.due_on) < today).label("past_due"),
             func.count(),
         )
-        .where(Audit.cycle == month, Audit.kind == kind)
-        .group_by(Audit.auditor_service_area, Audit.status, "past_due")
+        .where(col(Audit.cycle) == month, col(Audit.kind) == kind)
+        .group_by(col(Audit.auditor_service_area), col(Audit.status), "past_due")
     ).all()
     areas: dict[str, dict[str, int]] = {}
     for area, status, past_due, count in rows:
@@ -234,8 +241,9 @@ def pending_count(session: Session, month: str | None = None) -> int:
     """Requests waiting for a decision (about audits of ``month`` when given)."""
     total = 0
     for table in TABLES.values():
-        query = select(func.count()).select_from(table).where(table.status == "pending")
+        query = select(func.count()).select_from(table).where(col(table.status) == "pending")
         if month is not None:
-            query = query.join(Audit, Audit.id == table.audit_id).where(Audit.cycle == month)
+            on_audit = col(Audit.id) == col(table.audit_id)
+            query = query.join(Audit, on_audit).where(col(Audit.cycle) == month)
         total += session.execute(query).scalar_one()
     return total

@@ -12,7 +12,9 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
 
 from web.csrf import csrf_token
+from web.deps import app_parts
 from web.security import csp_nonce
+from web.submit import FLASH
 
 REPO = Path(__file__).resolve().parent.parent
 PAGES = REPO / "templates" / "web"
@@ -50,21 +52,16 @@ def make_templates() -> Jinja2Templates:
 def page(
     request: Request, template: str, context: dict[str, Any], status_code: int = 200
 ) -> HTMLResponse:
-    """Render ``template`` with the signed-in person, the CSRF token and any flash message."""
-    templates: Jinja2Templates = request.app.state.templates
-    flash = request.session.pop("flash", None)
+    """Render ``template`` with the signed-in person, the CSRF token and any confirmation left
+    by the last form (``web.submit``)."""
+    parts = app_parts(request)
     full = {
         "user": getattr(request.state, "user", None),
         "csrf_token": csrf_token(request),
         "cspNonce": csp_nonce(request),
-        "flash": flash,
-        "today": request.app.state.clock(),
-        "programme_name": request.app.state.policy.name,
+        "flash": request.session.pop(FLASH, None),
+        "today": parts.clock(),
+        "programme_name": parts.policy.name,
         **context,
     }
-    return templates.TemplateResponse(request, template, full, status_code=status_code)
-
-
-def flash(request: Request, message: str) -> None:
-    """A one-off confirmation shown on the next page (after post-redirect-get)."""
-    request.session["flash"] = message
+    return parts.templates.TemplateResponse(request, template, full, status_code=status_code)

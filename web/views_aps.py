@@ -4,33 +4,36 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from flows.delivery import Change, RequestEvent
-from flows.request_emails import write_decision_emails
 from models import request_store
-from models.people import Staff
 from models.programme import Cycle
-from rules.requests import RequestError, latest_extension
+from notifications.email_context import EmailContext
+from notifications.request_emails import write_decision_emails
+from rules.policy import Policy
+from rules.requests import latest_extension
 from web import queries
-from web.auth import require_aps, require_overview
-from web.changes import page_email_context, record_change
 from web.csrf import check_csrf
-from web.forms import (
-    Errors,
-    choice_field,
-    date_field,
-    date_parts,
-    rule_message,
-    summary,
-    text_field,
+from web.deps import (
+    ApsStaffDep,
+    EmailContextDep,
+    EngineDep,
+    OverviewStaffDep,
+    PolicyDep,
+    SubmitDep,
+    TodayDep,
 )
+from web.forms import Errors, choice_field, date_field, date_parts, summary, text_field
 from web.limits import FormRoute, PageNumber, RecordId
-from web.render import flash, page
+from web.render import page
+from web.submit import Done, FormPage, Posted, Submit, Values
 
 router = APIRouter(route_class=FormRoute)
 MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])\Z")  # ASCII digits; \Z: no trailing newline
@@ -38,24 +41,24 @@ MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])\Z")  # ASCII digits; \Z: no traili
 
 @router.get("/aps/requests", response_class=HTMLResponse)
 def queue(
-    request: Request, page_number: PageNumber = 1, _: Staff = Depends(require_aps)
+    request: Request, engine: EngineDep, _: ApsStaffDep, page_number: PageNumber = 1
 ) -> HTMLResponse:
     page_number = max(page_number, 1)
-    with Session(request.app.state.engine) as session:
+    with Session(engine) as session:
         rows, total = queries.pending_queue(session, page_number)
     pages = max(1, -(-total // queries.QUEUE_PAGE_SIZE))
     context = {"rows": rows, "total": total, "page_number": page_number, "pages": pages}
     return page(request, "queue.html", context)
 
 
-def _decision_context(session: Session, request: Request, kind: str, request_id: int) -> dict:
+def _decision_context(session: Session, policy: Policy, kind: str, request_id: int) -> dict:
     row = queries.request_row(session, kind, request_id)
     if row is None or row.audit is None:
         raise HTTPException(404)
     context: dict = {"row": row, "audit": row.audit, "kind": kind}
     if kind == "extension":
         context["latest"] = latest_extension(
-            row.audit.original_due_on, request.app.state.policy.max_extension_working_days
+            row.audit.original_due_on, policy.max_extension_working_days
         )
     else:
         candidates = request_store.suggested_auditors(session, row.audit)[:10]
@@ -66,31 +69,38 @@ def _decision_context(session: Session, request: Request, kind: str, request_id:
 
 def _decision_page(
     request: Request,
-    kind: str,
-    request_id: int,
+    engine: Engine,
+    policy: Policy,
+    which: tuple[str, int],
+    values: Values,
     errors: Errors,
-    values: dict[str, str],
     status: int = 200,
 ) -> HTMLResponse:
-    with Session(request.app.state.engine) as session:
-        context = _decision_context(session, request, kind, request_id)
+    kind, request_id = which
+    with Session(engine) as session:
+        context = _decision_context(session, policy, kind, request_id)
     context.update(errors=errors, error_list=summary(errors), values=values)
     return page(request, f"decide_{kind}.html", context, status)
 
 
 @router.get("/requests/extension/{request_id}", response_class=HTMLResponse)
 def extension_decision(
-    request: Request, request_id: RecordId, _: Staff = Depends(require_aps)
+    request: Request, request_id: RecordId, engine: EngineDep, policy: PolicyDep, _: ApsStaffDep
 ) -> HTMLResponse:
     values = {"decision": "", "note": "", **date_parts(None)}
-    return _decision_page(request, "extension", request_id, {}, values)
+    return _decision_page(request, engine, policy, ("extension", request_id), values, {})
 
 
 @router.post("/requests/extension/{request_id}", dependencies=[Depends(check_csrf)])
 def decide_extension(
     request: Request,
     request_id: RecordId,
-    user: Staff = Depends(require_aps),
+    user: ApsStaffDep,
+    engine: EngineDep,
+    policy: PolicyDep,
+    today: TodayDep,
+    emails: EmailContextDep,
+    submit: SubmitDep,
     decision: str = Form(""),
     until_day: str = Form("", alias="until-day"),
     until_month: str = Form("", alias="until-month"),
@@ -110,31 +120,40 @@ def decide_extension(
     if decision == "approve" and any(p.strip() for p in (until_day, until_month, until_year)):
         until = date_field(errors, "until", "the new due date", until_day, until_month, until_year)
     note = text_field(errors, "note", note, "Enter a note for the auditor and the record")
-    state = request.app.state
 
     def record(session: Session) -> Any:
         return request_store.decide_extension(
-            session, request_id, decision == "approve", until, note, user.staff_id,
-            state.clock(), state.policy,
-        )  # fmt: skip
+            session, request_id, decision == "approve", until, note, user.staff_id, today, policy
+        )
 
-    rule_field = "until-day" if until is not None else "decision"
-    return _decide(request, ("extension", request_id), errors, values, rule_field, record)
+    # Without a date of their own, the rules check the date asked for: then a refused date is
+    # a matter for the decision.
+    fields = {"note": "note", **({"until": "until-day"} if until is not None else {})}
+    which = ("extension", request_id)
+    form_page = partial(_decision_page, request, engine, policy, which)
+    return _decide(
+        submit, Posted(values, errors, "decision", fields), form_page, which, emails, record
+    )
 
 
 @router.get("/requests/exemption/{request_id}", response_class=HTMLResponse)
 def exemption_decision(
-    request: Request, request_id: RecordId, _: Staff = Depends(require_aps)
+    request: Request, request_id: RecordId, engine: EngineDep, policy: PolicyDep, _: ApsStaffDep
 ) -> HTMLResponse:
     values = {"decision": "", "note": "", "reallocate_to": ""}
-    return _decision_page(request, "exemption", request_id, {}, values)
+    return _decision_page(request, engine, policy, ("exemption", request_id), values, {})
 
 
 @router.post("/requests/exemption/{request_id}", dependencies=[Depends(check_csrf)])
 def decide_exemption(
     request: Request,
     request_id: RecordId,
-    user: Staff = Depends(require_aps),
+    user: ApsStaffDep,
+    engine: EngineDep,
+    policy: PolicyDep,
+    today: TodayDep,
+    emails: EmailContextDep,
+    submit: SubmitDep,
     decision: str = Form(""),
     reallocate_to: str = Form(""),
     note: str = Form(""),
@@ -149,59 +168,53 @@ def decide_exemption(
         errors["reallocate_to"] = "Select who takes the case"
     note = text_field(errors, "note", note, "Enter a note for the auditor and the record")
     to = reallocate_to if decision == "reallocate" else None
-    clock = request.app.state.clock
 
     def record(session: Session) -> Any:
         return request_store.decide_exemption(
-            session, request_id, decision != "reject", to, note, user.staff_id, clock()
+            session, request_id, decision != "reject", to, note, user.staff_id, today
         )
 
-    rule_field = "reallocate_to" if to is not None else "decision"
-    return _decide(request, ("exemption", request_id), errors, values, rule_field, record)
+    fields = {"reallocate_to": "reallocate_to", "note": "note"}
+    which = ("exemption", request_id)
+    form_page = partial(_decision_page, request, engine, policy, which)
+    return _decide(
+        submit, Posted(values, errors, "decision", fields), form_page, which, emails, record
+    )
 
 
 def _decide(
-    request: Request,
+    submit: Submit,
+    form: Posted,
+    form_page: FormPage,
     which: tuple[str, int],
-    errors: Errors,
-    values: dict[str, str],
-    rule_field: str,
+    emails: EmailContext,
     record: Callable[[Session], Any],
 ) -> Response:
-    """Record a decision and its emails (or re-render the form with what is wrong, such as
-    another APS member having decided first), then send them and go back to the queue."""
+    """Record a decision and its emails, then go back to the queue; or show the form again with
+    what is wrong (such as another APS member having decided first)."""
     kind, request_id = which
-    if errors:
-        return _decision_page(request, kind, request_id, errors, values, 400)
-    context = page_email_context(request)
 
     def work(session: Session) -> tuple[Any, Change]:
         decided = record(session)
-        cause = write_decision_emails(session, kind, request_id, context)
+        cause = write_decision_emails(session, kind, request_id, emails)
         event = RequestEvent(kind, decided.status, request_id, decided.audit_id)
         return decided, Change(cause, event)
 
-    try:
-        decided = record_change(request, work)
-    except RequestError as error:
-        # A rule about the chosen date or person belongs by that field; any other by the choice.
-        text = str(error)
-        about_field = any(words in text for words in ("date", "working day", "cannot take"))
-        field = rule_field if about_field else "decision"
-        return _decision_page(request, kind, request_id, {field: rule_message(error)}, values, 400)
-    outcome = f" ({decided.outcome})" if getattr(decided, "outcome", None) else ""
-    flash(request, f"{kind.capitalize()} request {request_id} {decided.status}{outcome}.")
-    return RedirectResponse("/aps/requests", status_code=303)
+    def then(decided: Any) -> Done:
+        outcome = f" ({decided.outcome})" if getattr(decided, "outcome", None) else ""
+        message = f"{kind.capitalize()} request {request_id} {decided.status}{outcome}."
+        return Done(message, "/aps/requests")
+
+    return submit(form, form_page, work, then)
 
 
 @router.get("/aps/dashboard", response_class=HTMLResponse)
 def dashboard(
-    request: Request, month: str = "", _: Staff = Depends(require_overview)
+    request: Request, engine: EngineDep, today: TodayDep, _: OverviewStaffDep, month: str = ""
 ) -> HTMLResponse:
-    today = request.app.state.clock()
     if not MONTH.match(month):
         month = f"{today:%Y-%m}"
-    with Session(request.app.state.engine) as session:
+    with Session(engine) as session:
         cycle = session.get(Cycle, month)
         audits = queries.dashboard_figures(session, month, today, "audit")
         reaudits = queries.dashboard_figures(session, month, today, "reaudit")

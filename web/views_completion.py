@@ -3,29 +3,36 @@ with the social worker, and feedback from the family and partners (never a child
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+from functools import partial
+
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from flows.delivery import Change
 from flows.events import deliver_events, emit_audit_completed
-from flows.reaudit_emails import schedule_and_write
 from models.audit_store import complete_audit
 from models.findings import FEEDBACK_KINDS, FEEDBACK_SOURCES
 from models.people import Staff
 from models.programme import Audit
+from notifications.email_context import EmailContext
+from notifications.reaudit_emails import schedule_and_write
 from rules.cohorts import cohort_title
-from rules.completion import CompletionDetails, CompletionError, FeedbackEntry, ReflectionAnswers
-from rules.policy import JUDGEMENTS
+from rules.completion import CompletionDetails, FeedbackEntry, ReflectionAnswers
+from rules.policy import JUDGEMENTS, Policy
 from rules.reaudits import reaudit_due
-from web.auth import audit_for, require_user
-from web.changes import page_email_context, record_change
+from web.auth import audit_for
 from web.csrf import check_csrf
-from web.forms import Errors, choice_field, date_field, date_parts, rule_message, summary
+from web.deps import CurrentStaffDep, EmailContextDep, EngineDep, PolicyDep, SubmitDep, TodayDep
+from web.forms import Errors, choice_field, date_field, date_parts, summary
 from web.forms import text_field as required_text
 from web.limits import FormRoute, RecordId
-from web.render import flash, page
+from web.render import page
+from web.submit import Done, FormPage, Posted, Submit, Values
 
 router = APIRouter(route_class=FormRoute)
 FEEDBACK_SLOTS = 3  # blank entries offered on the form; unused ones are ignored
@@ -36,11 +43,26 @@ JUDGEMENT_NAMES = {
     "requires_improvement": "Requires improvement",
     "inadequate": "Inadequate",
 }
+#: Where a completion rule's message goes: by the field it names (``rules.completion``); a rule
+#: about the audit as it stands, by the judgement.
+RULE_FIELDS = {
+    "on": "on-day",
+    "judgement": "judgement",
+    "findings": "finding",
+    "reflection": REFLECTION_FIELDS[0],
+}
 
 
 def _form_page(
-    request: Request, audit: Audit, errors: Errors, values: dict[str, str], status: int = 200
+    request: Request,
+    engine: Engine,
+    who: tuple[int, Staff],
+    values: Values,
+    errors: Errors,
+    status: int = 200,
 ) -> HTMLResponse:
+    with Session(engine) as session:
+        audit = audit_for(session, *who)
     context = {
         "audit": audit,
         "theme_title": cohort_title(audit.cohort),
@@ -57,60 +79,80 @@ def _form_page(
 
 @router.get("/audits/{audit_id}/complete", response_class=HTMLResponse)
 def completion_form(
-    request: Request, audit_id: RecordId, user: Staff = Depends(require_user)
+    request: Request, audit_id: RecordId, engine: EngineDep, today: TodayDep, user: CurrentStaffDep
 ) -> HTMLResponse:
-    with Session(request.app.state.engine) as session:
-        audit = audit_for(session, audit_id, user)
-    return _form_page(request, audit, {}, date_parts(request.app.state.clock()))
+    return _form_page(request, engine, (audit_id, user), date_parts(today), {})
 
 
 @router.post("/audits/{audit_id}/complete", dependencies=[Depends(check_csrf)])
 async def complete(
-    request: Request, audit_id: RecordId, user: Staff = Depends(require_user)
+    request: Request,
+    audit_id: RecordId,
+    user: CurrentStaffDep,
+    engine: EngineDep,
+    policy: PolicyDep,
+    today: TodayDep,
+    emails: EmailContextDep,
+    submit: SubmitDep,
 ) -> Response:
     # The feedback entries' fields are numbered, so the form is read whole rather than declared.
     form = await request.form()
     values = {key: str(value) for key, value in form.items() if key != "csrf_token"}
     values.update({k: values.get(f"on-{k}", "") for k in ("day", "month", "year")})
+    form_page = partial(_form_page, request, engine, (audit_id, user))
+    completion = _Completion(audit_id, user, policy, today, emails)
     # Recording touches the database: off the event loop.
-    return await run_in_threadpool(_record, request, audit_id, user, values)
+    return await run_in_threadpool(_record, submit, form_page, completion, values)
 
 
-def _record(request: Request, audit_id: int, user: Staff, values: dict[str, str]) -> Response:
+@dataclass(frozen=True)
+class _Completion:
+    """Who completes which audit, and what recording it needs."""
+
+    audit_id: int
+    user: Staff
+    policy: Policy
+    today: date
+    emails: EmailContext
+
+
+def _record(
+    submit: Submit, form_page: FormPage, completion: _Completion, values: dict[str, str]
+) -> Response:
     errors: Errors = {}
     on = date_field(errors, "on", "the date the audit was completed",
                     values["day"], values["month"], values["year"])  # fmt: skip
     judgement = choice_field(errors, "judgement", values.get("judgement", ""), JUDGEMENTS,
                              "Select the overall judgement")  # fmt: skip
+    descriptor = required_text(
+        errors, "finding", values.get("finding", ""), "Describe the practice for this theme"
+    )
     details = _details(errors, values)
-    state, context = request.app.state, page_email_context(request)
+    audit_id, policy, today = completion.audit_id, completion.policy, completion.today
     cause = f"completion:{audit_id}"
 
-    def work(session: Session) -> tuple[tuple[Audit, bool], Change | None]:
-        audit = audit_for(session, audit_id, user)
-        full = _with_finding(errors, values, audit, details)
-        if errors or on is None:
-            return (audit, False), None
-        today = state.clock()
-        complete_audit(session, audit_id, on, judgement, today, user.staff_id, details=full)
-        schedule_and_write(session, state.policy, today, context, cause)
-        return (audit, True), Change(cause)
+    def work(session: Session) -> tuple[Audit, Change]:
+        audit = audit_for(session, audit_id, completion.user)
+        assert on is not None  # no errors
+        full = CompletionDetails(
+            ((audit.cohort, descriptor),), details.reflection, details.feedback
+        )
+        complete_audit(
+            session, audit_id, on, judgement, today, completion.user.staff_id, details=full
+        )
+        schedule_and_write(session, policy, today, completion.emails, cause)
+        return audit, Change(cause)
 
-    try:
-        audit, done = record_change(request, work)
-    except CompletionError as error:
-        with Session(state.engine) as session:
-            audit = audit_for(session, audit_id, user)
-        return _form_page(request, audit, {"judgement": rule_message(error)}, values, 400)
-    if not done:
-        return _form_page(request, audit, errors, values, 400)
-    due = reaudit_due(audit.kind, "completed", judgement, request.app.state.policy.reaudits)
-    if emit_audit_completed(
-        audit_id, judgement, cycle=audit.cycle, kind=audit.kind, reaudit_due=due
-    ):
-        deliver_events()
-    flash(request, f"Audit of case {audit.case_ref} recorded as completed.")
-    return RedirectResponse(f"/audits/{audit_id}", status_code=303)
+    def then(audit: Audit) -> Done:
+        due = reaudit_due(audit.kind, "completed", judgement, policy.reaudits)
+        if emit_audit_completed(
+            audit_id, judgement, cycle=audit.cycle, kind=audit.kind, reaudit_due=due
+        ):
+            deliver_events()
+        return Done(f"Audit of case {audit.case_ref} recorded as completed.", f"/audits/{audit_id}")
+
+    form = Posted(values, errors, "judgement", RULE_FIELDS)
+    return submit(form, form_page, work, then)
 
 
 def _details(errors: Errors, values: dict[str, str]) -> CompletionDetails:
@@ -141,12 +183,3 @@ def _feedback(errors: Errors, values: dict[str, str], slot: int) -> FeedbackEntr
     )  # fmt: skip
     text = required_text(errors, f"{field}-text", values[f"{field}-text"], "Enter the feedback")
     return FeedbackEntry(source, kind, text)
-
-
-def _with_finding(
-    errors: Errors, values: dict[str, str], audit: Audit, details: CompletionDetails
-) -> CompletionDetails:
-    descriptor = required_text(
-        errors, "finding", values.get("finding", ""), "Describe the practice for this theme"
-    )
-    return CompletionDetails(((audit.cohort, descriptor),), details.reflection, details.feedback)

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col
 
 from config.signed_links import LinkError, read_token, target_path
 from models.db import session_scope
@@ -17,8 +18,10 @@ from models.session_store import end_session, start_session
 from rules.values import unstorable
 from web.auth import SESSION_ID_KEY, SESSION_KEY, Forbidden, current_user
 from web.csrf import check_csrf, renew_csrf_token
+from web.deps import EngineDep, SecretKeyDep, WebSettingsDep
 from web.limits import FormRoute
 from web.render import page
+from web.settings import WebSettings
 
 router = APIRouter(route_class=FormRoute)
 
@@ -44,14 +47,14 @@ def home(request: Request) -> Response:
     return RedirectResponse(HOME_BY_ROLE.get(user.role, "/my-audits"), status_code=303)
 
 
-def _sign_in_context(request: Request, next: str) -> dict[str, object]:
+def _sign_in_context(engine: Engine, settings: WebSettings, next: str) -> dict[str, object]:
     groups: list[tuple[str, list[Staff]]] = []
-    if request.app.state.settings.dev_login:
-        with Session(request.app.state.engine) as session:
+    if settings.dev_login:
+        with Session(engine) as session:
             staff = session.scalars(
                 select(Staff)
-                .where(Staff.active, Staff.in_latest_export)
-                .order_by(Staff.role, Staff.name)
+                .where(col(Staff.active), col(Staff.in_latest_export))
+                .order_by(col(Staff.role), col(Staff.name))
             ).all()
         groups = [
             (ROLE_NAMES.get(role, role), [s for s in staff if s.role == role]) for role in ROLES
@@ -60,22 +63,30 @@ def _sign_in_context(request: Request, next: str) -> dict[str, object]:
 
 
 @router.get("/sign-in", response_class=HTMLResponse)
-def sign_in_page(request: Request, next: str = "/") -> HTMLResponse:
-    return page(request, "sign_in.html", _sign_in_context(request, next))
+def sign_in_page(
+    request: Request, engine: EngineDep, settings: WebSettingsDep, next: str = "/"
+) -> HTMLResponse:
+    return page(request, "sign_in.html", _sign_in_context(engine, settings, next))
 
 
 @router.post("/sign-in", dependencies=[Depends(check_csrf)])
-def sign_in(request: Request, staff_id: str = Form(""), next: str = Form("/")) -> Response:
+def sign_in(
+    request: Request,
+    engine: EngineDep,
+    settings: WebSettingsDep,
+    staff_id: str = Form(""),
+    next: str = Form("/"),
+) -> Response:
     """Development sign-in only: a single sign-on proxy signs people in by its header."""
-    if not request.app.state.settings.dev_login:
+    if not settings.dev_login:
         raise HTTPException(404)
     known = bool(staff_id) and unstorable(staff_id) is None  # PostgreSQL cannot look up a NUL
-    with Session(request.app.state.engine) as session:
+    with Session(engine) as session:
         person = session.get(Staff, staff_id) if known else None
     if person is None or not person.active or not person.in_latest_export:
-        context = {**_sign_in_context(request, next), "error": "Choose who to sign in as"}
+        context = {**_sign_in_context(engine, settings, next), "error": "Choose who to sign in as"}
         return page(request, "sign_in.html", context, 400)
-    with session_scope(request.app.state.engine) as session:
+    with session_scope(engine) as session:
         end_session(session, request.session.get(SESSION_ID_KEY), datetime.now(UTC))
         session_id = start_session(session, person.staff_id, datetime.now(UTC))
     request.session.clear()
@@ -86,9 +97,9 @@ def sign_in(request: Request, staff_id: str = Form(""), next: str = Form("/")) -
 
 
 @router.post("/sign-out", dependencies=[Depends(check_csrf)])
-def sign_out(request: Request) -> Response:
+def sign_out(request: Request, engine: EngineDep) -> Response:
     """Ends the session on the server too: a copy of the cookie no longer signs anyone in."""
-    with session_scope(request.app.state.engine) as session:
+    with session_scope(engine) as session:
         end_session(session, request.session.get(SESSION_ID_KEY), datetime.now(UTC))
     request.session.clear()
     renew_csrf_token(request)
@@ -96,11 +107,13 @@ def sign_out(request: Request) -> Response:
 
 
 @router.get("/links/{token}", response_class=HTMLResponse)
-def follow_link(request: Request, token: str) -> Response:
+def follow_link(
+    request: Request, token: str, engine: EngineDep, secret_key: SecretKeyDep
+) -> Response:
     """A link from an email: checked, then used up by its own recipient, then followed."""
     now = datetime.now(UTC)
     try:
-        claims = read_token(token, now, request.app.state.secret_key)
+        claims = read_token(token, now, secret_key)
     except LinkError as error:
         return _bad_link(request, str(error))
     user = current_user(request)
@@ -110,7 +123,7 @@ def follow_link(request: Request, token: str) -> Response:
             "sent to, or find the audit from your own pages."
         )
     try:
-        with session_scope(request.app.state.engine, write_lock=True) as session:
+        with session_scope(engine, write_lock=True) as session:
             consume(session, claims, now)
     except LinkError as error:
         return _bad_link(request, str(error))

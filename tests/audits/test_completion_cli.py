@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from config.settings import load_policy
 from flows.allocate import allocate_cycle
@@ -28,9 +28,9 @@ def stored(db: Path, audit_id: int) -> tuple[Audit, list[ThemeFinding], Reflecti
         audit = session.get(Audit, audit_id)
         assert audit is not None
         findings = list(
-            session.scalars(select(ThemeFinding).where(ThemeFinding.audit_id == audit_id))
+            session.scalars(select(ThemeFinding).where(col(ThemeFinding.audit_id) == audit_id))
         )
-        feedback = list(session.scalars(select(Feedback).where(Feedback.audit_id == audit_id)))
+        feedback = list(session.scalars(select(Feedback).where(col(Feedback.audit_id) == audit_id)))
         result = (audit, findings, session.get(Reflection, audit_id), feedback)
     engine.dispose()
     return result

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlalchemy import Select, func, select
+from sqlmodel import Session, col
 
 from config.settings import REPO, load_policy
 from demo.history import FIRST, LAST, PAUSE, history_programme, replay
@@ -52,7 +52,10 @@ def _count(engine, *where) -> int:
 
 def test_the_pause_is_recorded_and_nothing_was_allocated_in_april_and_may(history) -> None:
     engine, figures = history
-    assert _count(engine, Audit.cycle.in_(["2020-04", "2020-05"]), Audit.kind == "audit") == 0
+    assert (
+        _count(engine, col(Audit.cycle).in_(["2020-04", "2020-05"]), col(Audit.kind) == "audit")
+        == 0
+    )
     with Session(engine) as session:
         pause = session.scalars(select(Pause)).one()
     assert (pause.starts_on.isoformat(), pause.applied_on is not None) == ("2020-03-24", True)
@@ -66,14 +69,16 @@ def test_the_reports_cumulative_figures_match_the_database(history) -> None:
     engine, figures = history
     released = ("exempted", "withdrawn")
     # Up to the report's month: re-audits of later cycles are already scheduled.
-    kind = (Audit.kind == "audit", Audit.cycle <= LAST)
+    kind = (col(Audit.kind) == "audit", col(Audit.cycle) <= LAST)
     assert figures.first_month == FIRST and figures.month == LAST
-    assert figures.audits.allocated == _count(engine, *kind, Audit.status.not_in(released))
-    assert figures.audits.released == _count(engine, *kind, Audit.status.in_(released)) > 0
-    assert figures.audits.completed == _count(engine, *kind, Audit.status == "completed")
-    reaudits = (Audit.kind == "reaudit", Audit.cycle <= LAST)
-    assert figures.reaudits.allocated == _count(engine, *reaudits, Audit.status.not_in(released))
-    assert _count(engine, Audit.kind == "reaudit", Audit.cycle > LAST) > 0
+    assert figures.audits.allocated == _count(engine, *kind, col(Audit.status).not_in(released))
+    assert figures.audits.released == _count(engine, *kind, col(Audit.status).in_(released)) > 0
+    assert figures.audits.completed == _count(engine, *kind, col(Audit.status) == "completed")
+    reaudits = (col(Audit.kind) == "reaudit", col(Audit.cycle) <= LAST)
+    assert figures.reaudits.allocated == _count(
+        engine, *reaudits, col(Audit.status).not_in(released)
+    )
+    assert _count(engine, col(Audit.kind) == "reaudit", col(Audit.cycle) > LAST) > 0
     assert figures.reaudits.allocated > 0 and figures.first_reaudit_month == "2019-02"
     assert 60 <= (figures.audits.pct or 0) <= 95
     months = list(figures.judgements_by_month)
@@ -91,8 +96,8 @@ def test_the_report_month_has_its_sections(history) -> None:
 RELEASED = ("exempted", "withdrawn")
 
 
-def _allocated_cycles() -> object:
-    return select(Cycle.month).where(Cycle.status == "allocated")
+def _allocated_cycles() -> Select[str]:
+    return select(col(Cycle.month)).where(col(Cycle.status) == "allocated")
 
 
 def test_no_audit_is_left_outstanding_in_a_month_never_allocated(history) -> None:
@@ -100,23 +105,25 @@ def test_no_audit_is_left_outstanding_in_a_month_never_allocated(history) -> Non
     with Session(engine) as session:
         pauses = load_pauses(session)
         waiting = session.execute(
-            select(Audit.id, Audit.cycle).where(
-                Audit.status == "allocated", Audit.cycle.not_in(_allocated_cycles())
+            select(col(Audit.id), col(Audit.cycle)).where(
+                col(Audit.status) == "allocated", col(Audit.cycle).not_in(_allocated_cycles())
             )
         ).all()
     assert waiting  # the re-audits planned into October and November 2020
     assert all(cycle > LAST for _, cycle in waiting), waiting
     assert not [c for _, c in waiting if pause_on(allocation_date(c), pauses)]
     # Up to the report's month every audit and re-audit is in a month that was allocated.
-    assert _count(engine, Audit.cycle <= LAST, Audit.cycle.not_in(_allocated_cycles())) == 0
+    assert (
+        _count(engine, col(Audit.cycle) <= LAST, col(Audit.cycle).not_in(_allocated_cycles())) == 0
+    )
 
 
 def test_reaudits_planned_into_april_and_may_moved_to_june_once(history) -> None:
     engine, _ = history
     with Session(engine) as session:
-        moves = session.scalars(select(TrailEntry).where(TrailEntry.action == "reaudit.moved"))
+        moves = session.scalars(select(TrailEntry).where(col(TrailEntry.action) == "reaudit.moved"))
         details = {m.subject_id: m.detail or {} for m in moves}
-        june = set(session.scalars(select(Audit.id).where(Audit.cycle == "2020-06")))
+        june = set(session.scalars(select(col(Audit.id)).where(col(Audit.cycle) == "2020-06")))
     assert details, "the pause was entered after April's and May's re-audits were planned"
     assert {(d["from_cycle"], d["to_cycle"]) for d in details.values()} <= {
         ("2020-04", "2020-06"),
@@ -128,10 +135,10 @@ def test_reaudits_planned_into_april_and_may_moved_to_june_once(history) -> None
 
 def test_the_reports_reaudit_figures_count_allocated_months_only(history) -> None:
     engine, figures = history
-    reaudits = (Audit.kind == "reaudit", Audit.cycle >= FIRST, Audit.cycle <= LAST)
-    in_allocated = Audit.cycle.in_(_allocated_cycles())
-    allocated = _count(engine, *reaudits, in_allocated, Audit.status.not_in(RELEASED))
-    completed = _count(engine, *reaudits, in_allocated, Audit.status == "completed")
+    reaudits = (col(Audit.kind) == "reaudit", col(Audit.cycle) >= FIRST, col(Audit.cycle) <= LAST)
+    in_allocated = col(Audit.cycle).in_(_allocated_cycles())
+    allocated = _count(engine, *reaudits, in_allocated, col(Audit.status).not_in(RELEASED))
+    completed = _count(engine, *reaudits, in_allocated, col(Audit.status) == "completed")
     assert (figures.reaudits.allocated, figures.reaudits.completed) == (allocated, completed)
     assert figures.reaudits.pct == whole_percent(completed, allocated)
     assert figures.reaudit_judgements_by_month["2020-04"] == dict.fromkeys(
@@ -144,10 +151,12 @@ def test_audits_overdue_when_the_pause_began_kept_their_due_dates(history) -> No
     first_day = PAUSE[0]
     with Session(engine) as session:
         moved = session.scalars(
-            select(TrailEntry.detail).where(TrailEntry.action == "audit.due_date_moved")
+            select(col(TrailEntry.detail)).where(col(TrailEntry.action) == "audit.due_date_moved")
         ).all()
         february_late = session.scalars(
-            select(Audit.due_on).where(Audit.cycle == "2020-02", Audit.status == "allocated")
+            select(col(Audit.due_on)).where(
+                col(Audit.cycle) == "2020-02", col(Audit.status) == "allocated"
+            )
         ).all()
     assert moved and all(d is not None and d["from"] >= first_day.isoformat() for d in moved)
     assert february_late and max(february_late) < first_day  # overdue then: never moved

@@ -30,7 +30,7 @@ def ok(db: Path, *args: str) -> Any:
 def written(db: Path) -> dict[str, EmailMessage]:
     """Every .eml in the outbox folder, by file name."""
     return {
-        path.name: email.message_from_bytes(path.read_bytes(), policy=email.policy.default)  # type: ignore[misc]
+        path.name: email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
         for path in sorted(folder(db).glob("*.eml"))
     }
 
@@ -42,9 +42,11 @@ def new_since(db: Path, before: dict[str, EmailMessage]) -> list[EmailMessage]:
 def invite(message: EmailMessage) -> tuple[str, str, int]:
     """The attached invitation's METHOD, UID and SEQUENCE."""
     [part] = [p for p in message.iter_attachments() if p.get_content_type() == "text/calendar"]
-    calendar = Calendar.from_ical(part.get_payload(decode=True))
+    payload = part.get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    calendar = Calendar.from_ical(payload)
     [event] = calendar.walk("VEVENT")
-    return str(calendar["METHOD"]), str(event["UID"]), int(event["SEQUENCE"])
+    return str(calendar["METHOD"]), str(event["UID"]), int(event.decoded("SEQUENCE"))
 
 
 def email_of(db: Path, *, staff_id: str = "", role: str = "") -> set[str]:

@@ -11,6 +11,7 @@ import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -110,7 +111,7 @@ class Served:
             deployment_id=FlowRunFilterDeploymentId(any_=[self.deployments[name].id])
         )
         runs = client.read_flow_runs(flow_run_filter=of_it)
-        return [run for run in runs if run.created >= self.started]
+        return [run for run in runs if run.created is not None and run.created >= self.started]
 
     def finished_run(self, client: SyncPrefectClient, name: str, **parameters: Any) -> Any:
         """Wait for the run of ``name`` with these parameters to finish; return it."""
@@ -145,22 +146,23 @@ def served(
         fresh = wait_for(
             "the served deployments",
             lambda: (
-                len(d := [x for x in deployments_named(client, names) if x.updated >= started])
+                d
+                if len(d := [x for x in deployments_named(client, names) if x.updated >= started])
                 == len(names)
-                and d
+                else None
             ),
         )
         by_name = {deployment.name: deployment for deployment in fresh}
+
+        def triggers(automation: str) -> list[Any]:
+            return [
+                a
+                for a in client.read_automations_by_name(automation)
+                if getattr(a.actions[0], "deployment_id", None) in {d.id for d in by_name.values()}
+            ]
+
         for automation in ("extension-or-exemption-requested", "audit-completed-needing-reaudit"):
-            wait_for(
-                f"the {automation} trigger",
-                lambda automation=automation: [
-                    a
-                    for a in client.read_automations_by_name(automation)
-                    if getattr(a.actions[0], "deployment_id", None)
-                    in {d.id for d in by_name.values()}
-                ],
-            )
+            wait_for(f"the {automation} trigger", partial(triggers, automation))
     yield Served(db, env, prefect_api, started, by_name, process)
     if process.poll() is None:
         process.send_signal(signal.SIGINT)

@@ -122,7 +122,7 @@ def test_two_workers_chasing_at_once_send_every_email_once(
     # The runs really were spread over the two workers, one each at a time (--limit 1).
     runs = {str(run.id) for run in first + second}
     ran_by = wait_for(
-        "the workers' events", lambda: (w := workers_of(client, runs)) and len(w) == 4 and w
+        "the workers' events", lambda: w if len(w := workers_of(client, runs)) == 4 else None
     )
     assert set(ran_by.values()) == {"worker-a", "worker-b"}, ran_by
 

@@ -52,12 +52,17 @@ class Received:
 
     def part(self, subtype: str) -> str:
         """The text of the ``text/<subtype>`` body part (``plain`` or ``html``)."""
-        body = self.message.get_body((subtype,))
-        assert body is not None, f"no text/{subtype} part in {self.subject!r}"
-        return str(body.get_content())  # type: ignore[attr-defined]
+        return body_text(self.message, subtype)
 
     def attachments(self) -> list[EmailMessage]:
-        return list(self.message.iter_attachments())  # type: ignore[arg-type]
+        return list(self.message.iter_attachments())
+
+
+def body_text(message: EmailMessage, subtype: str) -> str:
+    """The text of the ``text/<subtype>`` body part (``plain`` or ``html``) of ``message``."""
+    body = message.get_body((subtype,))
+    assert body is not None, f"no text/{subtype} part in {message['Subject']!r}"
+    return str(body.get_content())
 
 
 def parse(raw: bytes) -> EmailMessage:

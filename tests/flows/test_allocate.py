@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from flows.allocate import AllocationOutcome, allocate_cycle
 from models import (
@@ -49,7 +49,9 @@ def council(engine: Engine, tmp_path: Path) -> Engine:
 def eligible_managers(engine: Engine) -> list[Staff]:
     with Session(engine) as session:
         return list(
-            session.scalars(select(Staff).where(Staff.role == "team_manager", Staff.active))
+            session.scalars(
+                select(Staff).where(col(Staff.role) == "team_manager", col(Staff.active))
+            )
         )
 
 
@@ -60,7 +62,7 @@ def test_allocates_every_eligible_manager_a_case_from_another_team(council: Engi
     assert len(audits) == len(managers) == len(outcome.audits) > 0
     assert {a.auditor_id for a in audits} == {m.staff_id for m in managers}
     with Session(council) as session:
-        team_of_case = dict(session.execute(select(Case.case_ref, Case.team)).all())
+        team_of_case = dict(session.execute(select(col(Case.case_ref), col(Case.team))).all())
     for audit in audits:
         assert audit.case_team == team_of_case[audit.case_ref] != audit.auditor_team
         assert audit.allocated_on == date(2026, 11, 2)  # Sunday 1st, so Monday 2nd
@@ -107,9 +109,9 @@ def test_allocating_again_changes_nothing(council: Engine) -> None:
 
 def test_explanation_covers_every_allocation_and_exclusion(council: Engine) -> None:
     with session_scope(council) as session:
-        session.execute(update(Case).where(Case.case_ref == "C100000").values(status="closed"))
+        session.execute(update(Case).where(col(Case.case_ref) == "C100000").values(status="closed"))
         session.execute(
-            update(Case).where(Case.case_ref == "C100001").values(in_latest_export=False)
+            update(Case).where(col(Case.case_ref) == "C100001").values(in_latest_export=False)
         )
     outcome = allocate(council, "2026-11", "cin")
     with Session(council) as session:
@@ -117,7 +119,7 @@ def test_explanation_covers_every_allocation_and_exclusion(council: Engine) -> N
         assert cycle is not None
         explained = store.explanation(cycle)
         trail = session.scalars(
-            select(TrailEntry).where(TrailEntry.action == "cycle.allocated")
+            select(TrailEntry).where(col(TrailEntry.action) == "cycle.allocated")
         ).all()
     assert [a["audit_id"] for a in explained["allocations"]] == [
         a["audit_id"] for a in outcome.audits
@@ -161,7 +163,9 @@ def test_withdrawn_audits_do_not_count_as_audited(council: Engine) -> None:
     november = allocate(council, "2026-11", "all").audits
     withdrawn = november[0]["case_ref"]
     with session_scope(council) as session:
-        session.execute(update(Audit).where(Audit.case_ref == withdrawn).values(status="withdrawn"))
+        session.execute(
+            update(Audit).where(col(Audit.case_ref) == withdrawn).values(status="withdrawn")
+        )
         inputs = store.load_allocation_inputs(
             session, "2026-12", (date(2026, 12, 1), date(2026, 12, 31)), 11
         )
@@ -237,8 +241,10 @@ def test_nothing_is_allocated_during_a_pause(council: Engine) -> None:
 
 def test_a_case_already_in_the_cycle_is_not_allocated_again(council: Engine) -> None:
     with session_scope(council) as session:
-        case = session.scalars(select(Case).where(Case.status == "open", Case.cin)).first()
-        manager = session.scalars(select(Staff).where(Staff.role == "team_manager")).first()
+        case = session.scalars(
+            select(Case).where(col(Case.status) == "open", col(Case.cin))
+        ).first()
+        manager = session.scalars(select(Staff).where(col(Staff.role) == "team_manager")).first()
         assert case is not None and manager is not None
         session.add(Cycle(month="2026-11", theme="cin"))
         session.flush()
@@ -267,7 +273,7 @@ def test_a_case_already_in_the_cycle_is_not_allocated_again(council: Engine) -> 
 def test_the_store_reads_exactly_what_the_rules_would_choose_from(council: Engine) -> None:
     allocate(council, "2026-11", "all")
     with session_scope(council) as session:
-        session.execute(update(Case).where(Case.case_ref == "C100003").values(status="closed"))
+        session.execute(update(Case).where(col(Case.case_ref) == "C100003").values(status="closed"))
         inputs = store.load_allocation_inputs(
             session, "2026-12", (date(2026, 12, 1), date(2026, 12, 31)), 11
         )

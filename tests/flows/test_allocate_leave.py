@@ -1,4 +1,4 @@
-"""Allocation and re-audits honour recorded leave (DESIGN §3), on SQLite and PostgreSQL.
+"""Allocation and re-audits honour recorded leave (docs/domain.md), on SQLite and PostgreSQL.
 
 Leave is recorded through the leave store, as ``audits leave add`` does; months are allocated
 through ``allocate_cycle``, the allocation flow's whole job.
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from flows.allocate import allocate_cycle
 from models import allocation_store as store
@@ -114,7 +114,7 @@ def check_a_reaudit_is_handed_over_when_its_auditor_records_leave(engine: Engine
     )
     with Session(engine) as session:
         [entry] = session.scalars(
-            select(TrailEntry).where(TrailEntry.action == "reaudit.handed_over")
+            select(TrailEntry).where(col(TrailEntry.action) == "reaudit.handed_over")
         ).all()
     assert (entry.subject_id, entry.detail) == (
         str(first.id),

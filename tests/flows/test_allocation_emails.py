@@ -14,11 +14,12 @@ from icalendar import Calendar
 from sqlalchemy.engine import Engine
 
 from config.signed_links import read_token
-from flows.allocation_emails import allocation_cause, link_ttl, write_allocation_emails
-from flows.email_context import EmailContext
 from flows.outbox import SendReport, send_outbox
+from models.base import saved_id
 from models.chase_store import Person
 from models.db import session_scope
+from notifications.allocation_emails import allocation_cause, link_ttl, write_allocation_emails
+from notifications.email_context import EmailContext
 from notifications.transports import SmtpTransport
 from tests.flows.council import POLICY
 from tests.flows.smtp_server import SmtpServer
@@ -106,7 +107,7 @@ def test_each_auditor_gets_one_email_with_a_calendar_invitation(
         assert str(event["UID"]) == f"audit-{audit.id}@example.gov.uk"
         assert audit.case_ref in str(event["SUMMARY"])
         assert link(audit) in str(event["DESCRIPTION"]) and str(event["URL"]) == link(audit)
-        assert_request_links(message.part("plain"), message.part("html"), audit.id or 0, auditor)
+        assert_request_links(message.part("plain"), message.part("html"), saved_id(audit), auditor)
     assert_no_child_names(mail.messages)
 
     # Enqueuing again (the next allocation run, signing new links) writes nothing: the key

@@ -36,11 +36,11 @@ MONTH = "2026-11"
 #: Allocates the month and writes its emails in one transaction, then, with "send", sends them;
 #: with "die", kills itself right after the commit.
 ALLOCATE = """
-import os, signal, sys, time
+import os, signal, sys
 from flows.allocate import allocate_and_write
-from flows.allocation_emails import allocation_cause
-from flows.email_context import email_context, open_transport_for
-from flows.outbox import SendReport, send_outbox
+from flows.delivery import send_pending
+from notifications.allocation_emails import allocation_cause
+from notifications.email_context import email_context
 from models.db import in_transaction, make_engine
 from config.settings import load_policy
 engine, policy = make_engine(sys.argv[1]), load_policy()
@@ -48,7 +48,7 @@ context = email_context(policy)
 in_transaction(engine, lambda s: allocate_and_write(s, policy, sys.argv[2], "all", context))
 if sys.argv[3] == "die":
     os.kill(os.getpid(), signal.SIGKILL)
-send_outbox(engine, open_transport_for(policy), time.sleep, causes=[allocation_cause(sys.argv[2])])
+send_pending(engine, policy, [allocation_cause(sys.argv[2])])
 """
 
 
@@ -167,8 +167,8 @@ def test_a_claim_held_by_a_live_run_elsewhere_is_named_then_taken_over_when_its_
     council: Engine, relay: SmtpServer
 ) -> None:
     from flows.allocate import allocate_and_write
-    from flows.email_context import EmailContext
     from models.db import in_transaction
+    from notifications.email_context import EmailContext
     from tests.flows.council import POLICY
 
     context = EmailContext("https://audits.test", SENDER, "P", "s" * 40, outbox_store.utcnow())

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from prefect.states import State
 from sqlalchemy.engine import Engine
 
 from config.settings import get_settings
@@ -16,6 +17,7 @@ from flows.requests import apply_decision
 from models import chase_store, outbox_store
 from models.db import get_engine, session_scope
 from tests.flows.council import seed_council
+from tests.flows.smtp_server import body_text
 
 
 @pytest.fixture
@@ -32,7 +34,7 @@ def settings(
     get_engine.cache_clear()
 
 
-def run_failing(deployment: bool) -> object:
+def run_failing(deployment: bool) -> State:
     """``apply-decision`` for a request that does not exist (it fails), as a deployment's run
     or by hand, with no retries left."""
     from prefect.client.orchestration import get_client
@@ -46,7 +48,9 @@ def run_failing(deployment: bool) -> object:
             flow_id = client.create_flow_from_name("apply-decision")
             deployment_id = client.create_deployment(flow_id=flow_id, name="on-decision-test")
             flow_run = client.create_flow_run_from_deployment(deployment_id, parameters=parameters)
-    return run_flow(flow, flow_run=flow_run, parameters=parameters, return_type="state")
+    state = run_flow(flow, flow_run=flow_run, parameters=parameters, return_type="state")
+    assert isinstance(state, State)
+    return state
 
 
 @pytest.mark.prefect
@@ -54,7 +58,7 @@ def test_a_deployments_run_that_fails_for_good_emails_each_aps_member_once(
     prefect_server: None, engine: Engine, settings: Path
 ) -> None:
     state = run_failing(deployment=True)
-    assert state.is_failed()  # type: ignore[attr-defined]
+    assert state.is_failed()
     with session_scope(engine) as session:
         rows = outbox_store.notifications(session)
         aps = {
@@ -66,10 +70,10 @@ def test_a_deployments_run_that_fails_for_good_emails_each_aps_member_once(
     assert {row.status for row in rows} == {"sent"}  # sent at once (the outbox transport)
     assert all(row.kind == "run-failed" for row in rows)
     [path, *_] = sorted(settings.glob("*.eml"))
-    message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)  # type: ignore[misc]
+    message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
     # Unfolded as a mail client shows it (a long subject is folded onto the next line).
     assert " ".join(message["Subject"].split()).startswith("Failed: the apply-decision run")
-    body = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    body = body_text(message, "plain")
     assert "there is no extension request 424242" in body and "Prefect UI" in body
 
 
@@ -78,6 +82,6 @@ def test_a_run_started_by_hand_emails_nobody(
     prefect_server: None, engine: Engine, settings: Path
 ) -> None:
     state = run_failing(deployment=False)
-    assert state.is_failed()  # type: ignore[attr-defined]
+    assert state.is_failed()
     with session_scope(engine) as session:
         assert outbox_store.notifications(session) == []

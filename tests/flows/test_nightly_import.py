@@ -15,10 +15,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from config.settings import get_settings
-from flows.nightly_import import import_drop_folder, nightly_case_import
+from flows.nightly_import import nightly_case_import
+from importer.drop_folder import import_drop_folder
 from models.cases import Case
 from models.db import get_engine
 from models.people import Staff
+from tests.flows.smtp_server import body_text
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 TODAY = date(2026, 6, 30)
@@ -181,7 +183,7 @@ def test_a_file_meeting_an_unexpected_error_waits_in_the_folder(
     folder = tmp_path / "drop"
     waiting = drop(folder, "cases.csv")
     drop(folder, "staff.csv", example="staff.csv")
-    monkeypatch.setattr("flows.nightly_import.import_cases", broken)
+    monkeypatch.setattr("importer.drop_folder.import_cases", broken)
     staff, cases = import_drop_folder(engine, folder, TODAY, NOW).files
     assert staff.ok and "S004" in staff_ids(engine)
     assert (cases.ok, cases.error, cases.moved_to) == (False, "RuntimeError", None)
@@ -276,10 +278,10 @@ def test_a_refused_file_fails_the_run_and_tells_aps_once(
         "avery.example@example.gov.uk",
         "casey.example@example.gov.uk",
     ]
-    text = messages[0].get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    text = body_text(messages[0], "plain")
     assert "late-cases.csv (cases): refused with 2 problems" in text
     assert str(failed) in text and f"{failed}.errors.txt" in text
-    html = messages[0].get_body(("html",)).get_content()  # type: ignore[union-attr]
+    html = body_text(messages[0], "html")
     assert "refused with 2 problems" in html and f"{failed}.errors.txt" in html
     for message in messages:
         assert "late-cases.csv" in message["Subject"]
@@ -295,7 +297,7 @@ def test_a_refused_file_fails_the_run_and_tells_aps_once(
 
 def outbox_messages(folder: Path) -> list[email.message.EmailMessage]:
     return [
-        email.message_from_bytes(p.read_bytes(), policy=email.policy.default)  # type: ignore[misc]
+        email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
         for p in sorted(folder.glob("*.eml"))
     ]
 

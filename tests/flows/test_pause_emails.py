@@ -11,15 +11,15 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from flows.allocate import allocate_cycle
-from flows.email_context import EmailContext
-from flows.outbox import email_from_row
-from flows.pause_emails import apply_ended_pauses, record_pause, record_resume
 from models import outbox_store
 from models.db import session_scope
 from models.programme import Audit
+from notifications.email_context import EmailContext
+from notifications.outgoing import email_from_row
+from notifications.pause_emails import apply_ended_pauses, record_pause, record_resume
 from tests.flows.council import POLICY, seed_council
 
 NOW = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)
@@ -45,14 +45,14 @@ def emails_of(engine: Engine, cause: str) -> list[outbox_store.Notification]:
 
 def outstanding(engine: Engine) -> list[int]:
     with Session(engine) as session:
-        return list(session.scalars(select(Audit.id).where(Audit.status == "allocated")))
+        return list(session.scalars(select(col(Audit.id)).where(col(Audit.status) == "allocated")))
 
 
 def invite_of(row: outbox_store.Notification) -> tuple[str, int, date]:
     [attachment] = email_from_row(row).attachments
     calendar = Calendar.from_ical(attachment.content)
     [event] = calendar.walk("VEVENT")
-    return str(calendar["METHOD"]), int(event["SEQUENCE"]), event.decoded("DTSTART").date()
+    return str(calendar["METHOD"]), int(event.decoded("SEQUENCE")), event.decoded("DTSTART").date()
 
 
 def test_a_pause_tells_each_auditor_once_and_a_resume_tells_them_again(council: Engine) -> None:
@@ -81,7 +81,9 @@ def test_a_pause_tells_each_auditor_once_and_a_resume_tells_them_again(council: 
     assert len(applied.moves) == len(told)
     assert emails_of(council, f"pause:{applied.pause_id}:applied") == []  # they knew already
     with Session(council) as session:
-        dates = set(session.scalars(select(Audit.due_on).where(Audit.status == "allocated")))
+        dates = set(
+            session.scalars(select(col(Audit.due_on)).where(col(Audit.status) == "allocated"))
+        )
     assert dates == {date(2026, 12, 3)}
 
 

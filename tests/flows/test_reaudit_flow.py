@@ -12,12 +12,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from config.settings import get_settings
 from flows.allocate import AllocationOutcome, allocate_cycle
 from flows.chase import decide_run, plan_today
 from flows.reaudits import ReauditOutcome, schedule_reaudit
+from models.base import saved_id
 from models.db import get_engine, session_scope
 from models.outbox import Notification
 from models.programme import Audit, Cycle
@@ -142,7 +143,7 @@ def test_reaudits_are_chased_like_audits(council: Engine) -> None:
     with session_scope(council) as session:
         plan = plan_today(session, POLICY, five_before)
     stages = {audit.audit_id: step.send.stage for audit, step in plan.steps if step.send}
-    assert stages[reaudit.id or 0] == "due_in_5"
+    assert stages[saved_id(reaudit)] == "due_in_5"
     # February's audits and the re-audit alike (November's, never done, are being escalated).
     due_in_5 = Counter(stages.values())["due_in_5"]
     assert due_in_5 == len(audits(council, cycle="2027-02")) + 1
@@ -150,8 +151,8 @@ def test_reaudits_are_chased_like_audits(council: Engine) -> None:
     with Session(council) as session:
         [digest] = session.scalars(
             select(Notification).where(
-                Notification.kind == "digest:auditor",
-                Notification.text_body.contains(reaudit.case_ref),  # type: ignore[attr-defined]
+                col(Notification.kind) == "digest:auditor",
+                col(Notification.text_body).contains(reaudit.case_ref),
             )
         ).all()
     assert f"Re-audit: case {reaudit.case_ref}" in digest.text_body
@@ -191,7 +192,7 @@ def test_the_flow_schedules_missing_reaudits_once_and_tells_an_allocated_month(
     assert outcome.emails_sent >= 1
     with Session(app_database) as session:
         sent = session.scalars(
-            select(Notification).where(Notification.key == f"allocation:{row['audit_id']}")
+            select(Notification).where(col(Notification.key) == f"allocation:{row['audit_id']}")
         ).one()
         reaudit = session.get(Audit, row["audit_id"])
     assert sent.subject.startswith("Re-audit allocated") and sent.status == "sent"

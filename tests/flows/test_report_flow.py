@@ -80,7 +80,7 @@ def test_the_flow_writes_the_report_keeps_an_artifact_and_emails_it_once(
         "director@example.gov.uk",
     ]
     for message in sent:
-        attached = [part for part in message.iter_attachments()]  # type: ignore[attr-defined]
+        attached = [part for part in message.iter_attachments()]
         assert [a.get_filename() for a in attached] == ["highlight-report-2026-06.pdf"]
         assert attached[0].get_content() == pdf
 

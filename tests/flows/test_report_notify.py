@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from config.settings import get_settings
-from flows.report import ReportNotEmailed, report_emails
 from models.db import get_engine, make_engine, migrate
 from notifications.file_delivery import NOTIFY_MAX_FILE_BYTES, FileDelivery
+from reports.emails import ReportNotEmailed, report_emails
 from tests.flows.test_report_flow import PROGRAMME
 from tests.models.test_report_store import build_programme
 from tests.notifications.fake_notify import (

@@ -15,14 +15,20 @@ from sqlalchemy.engine import Engine
 from config.settings import get_settings
 from config.signed_links import read_token
 from flows.allocate import allocate_cycle
-from flows.email_context import EmailContext
 from flows.outbox import send_outbox
-from flows.request_emails import request_notices, write_decision_emails, write_request_emails
 from flows.requests import handle_request
 from models import chase_store, outbox_store, request_store
+from models.base import saved_id
 from models.db import get_engine, session_scope
+from notifications.email_context import EmailContext
+from notifications.request_emails import (
+    request_notices,
+    write_decision_emails,
+    write_request_emails,
+)
 from notifications.transports import OutboxDirTransport
 from tests.flows.council import POLICY, seed_council
+from tests.flows.smtp_server import body_text
 from tests.web.test_links import SECRET, tokens_in
 
 REASON = "Sensitive narrative that must never be emailed"
@@ -52,7 +58,7 @@ def aps_members(engine: Engine) -> list[str]:
 def sent_messages(engine: Engine, folder: Path) -> list[email.message.EmailMessage]:
     send_outbox(engine, lambda: OutboxDirTransport(folder, "audits@example.gov.uk"), lambda s: None)
     return [
-        email.message_from_bytes(p.read_bytes(), policy=email.policy.default)  # type: ignore[misc]
+        email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
         for p in sorted(folder.glob("*.eml"))
     ]
 
@@ -65,15 +71,15 @@ def test_each_aps_member_is_asked_to_decide_without_the_reason(
         request = request_store.request_extension(
             session, audit_id, date(2026, 12, 4), REASON, auditor, date(2026, 12, 1), POLICY
         )
-        notices = request_notices(session, "extension", request.id or 0, CONTEXT)
-        cause = write_request_emails(session, "extension", request.id or 0, CONTEXT)
+        notices = request_notices(session, "extension", saved_id(request), CONTEXT)
+        cause = write_request_emails(session, "extension", saved_id(request), CONTEXT)
     assert cause == f"extension-request:{request.id}:requested"
     assert len(notices) == len(aps_members(council)) > 0
     with session_scope(council) as session:  # again, as a triggered flow does: nothing new
-        assert write_request_emails(session, "extension", request.id or 0, CONTEXT) == cause
+        assert write_request_emails(session, "extension", saved_id(request), CONTEXT) == cause
     messages = sent_messages(council, tmp_path / "out")
     assert len(messages) == len(notices)  # the second enqueue wrote nothing
-    body = messages[0].get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    body = body_text(messages[0], "plain")
     assert messages[0]["Subject"].startswith(f"Decide: late extension request {request.id}")
     assert REASON not in messages[0].as_string()
     # Each APS member's link is signed for them: decide this extension request, for 30 days.
@@ -81,8 +87,8 @@ def test_each_aps_member_is_asked_to_decide_without_the_reason(
         directory = chase_store.people(session)
     signed_for = []
     for message in messages:
-        text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
-        html = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
+        text = body_text(message, "plain")
+        html = body_text(message, "html")
         [token] = tokens_in(text)
         assert tokens_in(html) == [token] and f"https://audits.test/links/{token}" in text
         claims = read_token(token, NOW, SECRET)
@@ -108,10 +114,12 @@ def test_the_auditor_hears_the_decision_and_a_new_auditor_gets_the_case(
         to = request_store.suggested_auditors(session, released)[0].staff_id
     with session_scope(council, write_lock=True) as session:
         request_store.decide_exemption(
-            session, request.id or 0, True, to, REASON, aps, date(2026, 11, 11)
+            session, saved_id(request), True, to, REASON, aps, date(2026, 11, 11)
         )
-        cause = write_decision_emails(session, "exemption", request.id or 0, CONTEXT)
-        new_id = session.get(type(request), request.id).reallocated_audit_id  # type: ignore[union-attr]
+        cause = write_decision_emails(session, "exemption", saved_id(request), CONTEXT)
+        decided = session.get(type(request), saved_id(request))
+        assert decided is not None
+        new_id = decided.reallocated_audit_id
         directory = chase_store.people(session)
     with session_scope(council) as session:
         rows = outbox_store.notifications(session, cause=cause)
@@ -145,7 +153,9 @@ def test_the_auditor_hears_the_decision_and_a_new_auditor_gets_the_case(
 def invite_of(message: email.message.EmailMessage) -> Calendar:
     [attachment] = list(message.iter_attachments())
     assert attachment.get_content_type() == "text/calendar"
-    return Calendar.from_ical(attachment.get_payload(decode=True))
+    payload = attachment.get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    return Calendar.from_ical(payload)
 
 
 def test_an_approved_extension_moves_the_auditors_calendar_slot(
@@ -158,10 +168,10 @@ def test_an_approved_extension_moves_the_auditors_calendar_slot(
             session, audit_id, date(2026, 12, 4), REASON, auditor, date(2026, 11, 20), POLICY
         )
         request_store.decide_extension(
-            session, request.id or 0, True, None, REASON, aps, date(2026, 11, 23), POLICY
+            session, saved_id(request), True, None, REASON, aps, date(2026, 11, 23), POLICY
         )
-        write_decision_emails(session, "extension", request.id or 0, CONTEXT)
-        write_decision_emails(session, "extension", request.id or 0, CONTEXT)  # no second
+        write_decision_emails(session, "extension", saved_id(request), CONTEXT)
+        write_decision_emails(session, "extension", saved_id(request), CONTEXT)  # no second
         email_of = chase_store.people(session)[auditor].email
     [message] = sent_messages(council, tmp_path / "out")
     assert message["To"] == email_of
@@ -199,7 +209,7 @@ def test_a_request_emits_its_event_and_the_flow_tells_aps(
         request = request_store.request_extension(
             session, audit_id, date(2026, 12, 4), REASON, auditor, date(2026, 11, 20), POLICY
         )
-    assert emit_request_event("extension", "requested", request.id or 0, audit_id)
+    assert emit_request_event("extension", "requested", saved_id(request), audit_id)
 
     found = []
     with get_client(sync_client=True) as client:
@@ -214,7 +224,7 @@ def test_a_request_emits_its_event_and_the_flow_tells_aps(
             time.sleep(0.25)
     assert found and found[0].resource["audits.audit-id"] == str(audit_id)
 
-    result = handle_request("extension", request.id or 0)
+    result = handle_request("extension", saved_id(request))
     assert result["emails_sent"] == len(aps_members(council))
     assert len(list((tmp_path / "outbox").glob("*.eml"))) == result["emails_sent"]
     get_settings.cache_clear()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -75,7 +76,7 @@ def test_a_scheduled_allocation_that_failed_is_retried_for_the_day_it_was_schedu
 
     from prefect.client.orchestration import get_client
     from prefect.flow_engine import run_flow
-    from prefect.states import Scheduled
+    from prefect.states import Scheduled, State
 
     from config.settings import get_settings
     from models.db import get_engine, make_engine, migrate
@@ -94,7 +95,7 @@ def test_a_scheduled_allocation_that_failed_is_retried_for_the_day_it_was_schedu
             deployment, state=Scheduled(scheduled_time=due)
         )
     flow = scheduled_allocation.with_options(retries=1, retry_delay_seconds=5)
-    states: list[object] = []
+    states: list[Any] = []
     worker = threading.Thread(
         target=lambda: states.append(run_flow(flow, flow_run=run, return_type="state"))
     )
@@ -109,8 +110,8 @@ def test_a_scheduled_allocation_that_failed_is_retried_for_the_day_it_was_schedu
     seed_council(engine, tmp_path, cases=200)
     worker.join(120)
     [state] = states
-    assert state.is_completed(), state  # type: ignore[attr-defined]
-    result = state.result()  # type: ignore[attr-defined]
+    assert isinstance(state, State) and state.is_completed(), state
+    result = state.result()
     assert (result["day"], result["month"]) == ("2026-11-02", "2026-11")
     assert result["allocated"] > 0
     get_settings.cache_clear()

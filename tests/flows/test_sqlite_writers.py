@@ -38,13 +38,12 @@ sys.exit(failures)
 """
 
 FLOWS_LOOP = """
-import sqlite3, sys, time
+import sqlite3, sys
 from datetime import date, timedelta
 from config.settings import load_policy
 from models.db import get_engine
 from flows.chase import decide_run
-from flows.email_context import open_transport_for
-from flows.outbox import send_outbox
+from flows.delivery import send_pending
 from flows.requests import write_and_send
 db, engine, policy = sys.argv[1], get_engine(), load_policy()
 for round in range(50):
@@ -53,7 +52,7 @@ for round in range(50):
     ).fetchall():
         write_and_send(engine, policy, "extension", request_id, status != "pending")
     decide_run(engine, policy, date(2026, 11, 2) + timedelta(days=round % 28), "https://x")
-    send_outbox(engine, open_transport_for(policy), time.sleep)
+    send_pending(engine, policy)
 """
 
 
@@ -80,7 +79,7 @@ def test_the_cli_and_the_flows_writing_at_once_never_fail(db: Path, tmp_path: Pa
 
     cli = start(CLI_LOOP, db, tmp_path / "outbox")
     flows = start(FLOWS_LOOP, db, tmp_path / "outbox")
-    cli_errors, flow_errors = cli.communicate(600)[1], flows.communicate(600)[1]
+    cli_errors, flow_errors = cli.communicate(timeout=600)[1], flows.communicate(timeout=600)[1]
     assert "database is locked" not in cli_errors + flow_errors
     assert (cli.returncode, flows.returncode) == (0, 0), cli_errors[-2000:] + flow_errors[-2000:]
     with sqlite3.connect(db) as connection:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from config.settings import load_policy
 from flows.allocate import allocate_cycle
@@ -61,16 +61,20 @@ def test_the_example_file_is_imported(council: Engine) -> None:
     poor = audits["C100051"].id
     with Session(council) as session:
         findings = session.scalars(
-            select(ThemeFinding).where(ThemeFinding.audit_id == poor).order_by(ThemeFinding.id)
+            select(ThemeFinding)
+            .where(col(ThemeFinding.audit_id) == poor)
+            .order_by(col(ThemeFinding.id))
         ).all()
         reflection = session.get(Reflection, poor)
-        feedback = session.scalars(select(Feedback).order_by(Feedback.id)).all()
+        feedback = session.scalars(select(Feedback).order_by(col(Feedback.id))).all()
         themes_of_c100003 = session.scalars(
-            select(ThemeFinding.theme).where(ThemeFinding.audit_id == audits["C100003"].id)
+            select(col(ThemeFinding.theme)).where(
+                col(ThemeFinding.audit_id) == audits["C100003"].id
+            )
         ).all()
         nothing_for_c100021 = session.get(Reflection, audits["C100021"].id)
         run_row = session.scalars(select(ImportRun)).all()[-1]
-        entry = session.scalars(select(TrailEntry).order_by(TrailEntry.id.desc())).first()  # type: ignore[union-attr]
+        entry = session.scalars(select(TrailEntry).order_by(col(TrailEntry.id).desc())).first()
     assert [f.theme for f in findings] == ["missing", "cse", "missing_and_cse"]
     assert reflection is not None and reflection.enough_tools.startswith("No: no access")
     assert [(f.source, f.kind) for f in feedback] == [
@@ -201,7 +205,9 @@ def test_audit_id_picks_the_audit_and_must_match(council: Engine, tmp_path: Path
 
 def test_a_released_audit_cannot_be_completed(council: Engine, tmp_path: Path) -> None:
     with session_scope(council) as session:
-        session.execute(update(Audit).where(Audit.case_ref == "C100049").values(status="withdrawn"))
+        session.execute(
+            update(Audit).where(col(Audit.case_ref) == "C100049").values(status="withdrawn")
+        )
     [problem] = failure(
         council, import_completions, write(tmp_path, "c.csv", [HEADER, GOOD]), "c.csv"
     )

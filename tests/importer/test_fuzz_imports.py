@@ -23,9 +23,9 @@ from sqlmodel import Session
 
 from config.settings import load_policy
 from flows.allocate import allocate_cycle
-from flows.nightly_import import import_drop_folder
 from importer import ImportFailed, import_cases, import_staff
 from importer.completions import import_completions
+from importer.drop_folder import import_drop_folder
 from models.db import make_engine, migrate, session_scope
 from tests.importer.helpers import dump
 from tests.postgres import fresh_database

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from importer import ImportFailed
 from importer.leave import import_leave
@@ -38,7 +38,7 @@ def people(engine: Engine, tmp_path: Path) -> Engine:
 
 def leave(engine: Engine) -> list[tuple[str, date, date, str, str]]:
     with Session(engine) as session:
-        rows = session.scalars(select(StaffLeave).order_by(StaffLeave.id))
+        rows = session.scalars(select(StaffLeave).order_by(col(StaffLeave.id)))
         return [(r.staff_id, r.starts_on, r.ends_on, r.reason, r.created_by) for r in rows]
 
 
@@ -53,10 +53,12 @@ def test_a_good_file_is_imported_with_a_trail_entry_per_leave(
         ("TM001", date(2026, 11, 7), date(2026, 11, 13), "annual leave", "import"),
     ]
     with Session(people) as session:
-        [import_run] = session.scalars(select(ImportRun).where(ImportRun.kind == "leave")).all()
+        [import_run] = session.scalars(
+            select(ImportRun).where(col(ImportRun.kind) == "leave")
+        ).all()
         actions = [
             (e.action, e.subject_id, (e.detail or {}).get("import_run"))
-            for e in session.scalars(select(TrailEntry).order_by(TrailEntry.id))
+            for e in session.scalars(select(TrailEntry).order_by(col(TrailEntry.id)))
             if e.action in ("import.leave", "leave.recorded")
         ]
     assert actions == [

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from importer import ImportFailed, import_staff
 from models import ImportRun, Staff, Team, TrailEntry
@@ -415,9 +415,15 @@ def test_a_reimport_updates_marks_missing_and_restores(engine: Engine, tmp_path:
         None,
     )
     with Session(engine) as session:
-        actions = session.execute(select(TrailEntry.action).order_by(TrailEntry.id)).scalars().all()
+        actions = (
+            session.execute(select(col(TrailEntry.action)).order_by(col(TrailEntry.id)))
+            .scalars()
+            .all()
+        )
         runs = (
-            session.execute(select(ImportRun.marked_missing).order_by(ImportRun.id)).scalars().all()
+            session.execute(select(col(ImportRun.marked_missing)).order_by(col(ImportRun.id)))
+            .scalars()
+            .all()
         )
     assert actions == ["import.staff"] * 4
     assert runs == [0, 1, 0, 0]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from models.audit_store import complete_audit
 from models.db import session_scope
@@ -54,11 +54,11 @@ def test_a_completion_stores_findings_reflection_and_feedback(council: Engine) -
         "requires_improvement",
     )
     with Session(council) as session:
-        findings = session.scalars(select(ThemeFinding).order_by(ThemeFinding.id)).all()
+        findings = session.scalars(select(ThemeFinding).order_by(col(ThemeFinding.id))).all()
         reflection = session.get(Reflection, 1)
-        feedback = session.scalars(select(Feedback).order_by(Feedback.id)).all()
+        feedback = session.scalars(select(Feedback).order_by(col(Feedback.id))).all()
         [entry] = session.scalars(
-            select(TrailEntry).where(TrailEntry.action == "audit.completed")
+            select(TrailEntry).where(col(TrailEntry.action) == "audit.completed")
         ).all()
     assert [(f.audit_id, f.theme, f.descriptor) for f in findings] == [
         (1, "cin", "Visits on time, plan progressing"),

@@ -11,6 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from models.base import utcnow
+from models.bulk import table_of
 from models.db import alembic_config, current_revision, make_engine, migrate
 from models.people import Staff
 
@@ -20,7 +21,7 @@ def _database_at_0006(url: str) -> Engine:
     migrate(engine, "0006")
     with engine.begin() as connection:
         connection.execute(
-            Staff.__table__.insert().values(
+            table_of(Staff).insert().values(
                 staff_id="TM1", name="A Manager", email="a@example.gov.uk", role="team_manager",
                 active=True, in_latest_export=True, created_at=_now(), updated_at=_now(),
             )

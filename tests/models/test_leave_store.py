@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from models import leave_store
 from models.db import session_scope
@@ -37,8 +37,8 @@ def trail(engine: Engine) -> list[tuple[str, str, str, dict]]:
     with Session(engine) as session:
         entries = session.scalars(
             select(TrailEntry)
-            .where(TrailEntry.subject_type == "staff_leave")
-            .order_by(TrailEntry.id)
+            .where(col(TrailEntry.subject_type) == "staff_leave")
+            .order_by(col(TrailEntry.id))
         )
         return [(e.actor, e.action, e.subject_id, e.detail or {}) for e in entries]
 

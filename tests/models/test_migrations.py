@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
 import models
+from models.bulk import table_of
 from models.db import current_revision, make_engine, migrate
 
 
@@ -36,7 +37,7 @@ def _check_trail_is_append_only(engine: Engine) -> None:
         with pytest.raises(Exception, match="append-only"), engine.begin() as connection:
             connection.execute(text(statement))
     with Session(engine) as session:
-        entry = session.exec(models.TrailEntry.__table__.select()).one()  # type: ignore[call-overload]
+        entry = session.execute(table_of(models.TrailEntry).select()).one()
         assert entry.actor == "aps1"
 
 

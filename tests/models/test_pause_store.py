@@ -15,11 +15,12 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from flows.allocate import allocate_cycle
 from flows.chase import decide_run, plan_today
 from models import pause_store, request_store
+from models.base import saved_id
 from models.db import make_engine, session_scope
 from models.people import Staff
 from models.programme import Audit, Pause
@@ -76,13 +77,15 @@ def apply(engine: Engine, today: str) -> list[pause_store.Applied]:
 
 def due_dates(engine: Engine) -> dict[int, tuple[date, date]]:
     with Session(engine) as session:
-        rows = session.execute(select(Audit.id, Audit.due_on, Audit.original_due_on)).all()
+        rows = session.execute(
+            select(col(Audit.id), col(Audit.due_on), col(Audit.original_due_on))
+        ).all()
     return {audit_id: (due, original) for audit_id, due, original in rows}
 
 
 def actions(engine: Engine) -> list[str]:
     with Session(engine) as session:
-        return list(session.scalars(select(TrailEntry.action).order_by(TrailEntry.id)))
+        return list(session.scalars(select(col(TrailEntry.action)).order_by(col(TrailEntry.id))))
 
 
 def test_a_pause_moves_due_dates_once_when_it_is_over(council: Engine) -> None:
@@ -106,7 +109,7 @@ def test_a_pause_moves_due_dates_once_when_it_is_over(council: Engine) -> None:
         assert stored is not None
         assert (stored.applied_on, stored.moved_working_days) == (day("Mon 2026-11-23"), 5)
         moves = session.scalars(
-            select(TrailEntry).where(TrailEntry.action == "audit.due_date_moved")
+            select(TrailEntry).where(col(TrailEntry.action) == "audit.due_date_moved")
         ).all()
     assert len(moves) == len(before)
     assert {m.subject_id for m in moves} == {str(i) for i in before}
@@ -130,7 +133,7 @@ def test_an_extension_after_a_pause_counts_its_limit_from_the_moved_date(council
     add(council, "Mon 2026-11-16", "Fri 2026-11-20")
     apply(council, "Mon 2026-11-23")
     with Session(council) as session:
-        audit = session.scalars(select(Audit).order_by(Audit.id)).first()
+        audit = session.scalars(select(Audit).order_by(col(Audit.id))).first()
         assert audit is not None and audit.id is not None
         audit_id, auditor = audit.id, audit.auditor_id
     assert POLICY.max_extension_working_days == 10
@@ -187,7 +190,7 @@ def test_an_applied_pause_cannot_be_shortened_afterwards(council: Engine) -> Non
 
 def test_only_audits_outstanding_at_its_start_move(council: Engine) -> None:
     with session_scope(council) as session:
-        audits = session.scalars(select(Audit).order_by(Audit.id)).all()
+        audits = session.scalars(select(Audit).order_by(col(Audit.id))).all()
         before, during, released = audits[0], audits[1], audits[2]
         before.status, before.completed_on = "completed", day("Fri 2026-11-13")
         during.status, during.completed_on = "completed", day("Wed 2026-11-18")
@@ -219,11 +222,11 @@ def test_an_audit_already_overdue_when_the_pause_starts_keeps_its_due_date(
         "extended": (day("Fri 2026-11-20"), day("Fri 2026-11-13")),
     }
     with session_scope(council) as session:
-        audits = session.scalars(select(Audit).order_by(Audit.id)).all()
-        ids = {}
+        audits = session.scalars(select(Audit).order_by(col(Audit.id))).all()
+        ids: dict[str, int] = {}
         for audit, (label, (due, original)) in zip(audits, dates.items(), strict=False):
             audit.due_on, audit.original_due_on = due, original
-            ids[label] = audit.id
+            ids[label] = saved_id(audit)
     add(council, "Mon 2026-11-16", "Fri 2026-11-20")
     [applied] = apply(council, "Mon 2026-11-23")
     now = due_dates(council)
@@ -238,7 +241,9 @@ def test_an_audit_already_overdue_when_the_pause_starts_keeps_its_due_date(
     )
     with Session(council) as session:
         moved = session.scalars(
-            select(TrailEntry.subject_id).where(TrailEntry.action == "audit.due_date_moved")
+            select(col(TrailEntry.subject_id)).where(
+                col(TrailEntry.action) == "audit.due_date_moved"
+            )
         ).all()
     assert str(ids["overdue"]) not in moved and len(moved) == len(now) - 1
 
@@ -321,7 +326,7 @@ def test_a_dry_run_of_the_chase_applies_nothing(council: Engine) -> None:
     decide_run(council, POLICY, day("Sat 2026-11-28"), BASE_URL, dry_run=True)  # skipped day
     assert set(due_dates(council).values()) == {(DUE, DUE)}
     with Session(council) as session:
-        assert session.scalars(select(Pause.applied_on)).one() is None
+        assert session.scalars(select(col(Pause.applied_on))).one() is None
 
 
 def _apply_in_thread(url: str, results: list[Any], wait: Any) -> None:

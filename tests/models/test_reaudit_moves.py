@@ -17,11 +17,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from flows.allocate import allocate_cycle
 from models import pause_store, reaudit_store
 from models.audit_store import complete_audit
+from models.base import saved_id
 from models.db import make_engine, session_scope
 from models.people import Staff
 from models.programme import Audit, Cycle, Pause
@@ -48,10 +49,10 @@ def planned(engine: Engine, folder: Path) -> Engine:
     with session_scope(engine, write_lock=True) as session:
         allocate_cycle(session, POLICY, "2026-11", "all")
     with session_scope(engine, write_lock=True) as session:
-        ids = session.scalars(select(Audit.id).order_by(Audit.id).limit(3)).all()
+        audits = session.scalars(select(Audit).order_by(col(Audit.id)).limit(3)).all()
         poor = ("inadequate", "requires_improvement", "inadequate")
-        for audit_id, judgement in zip(ids, poor, strict=True):
-            complete_audit(session, audit_id, NOV_20, judgement, NOV_20)
+        for audit, judgement in zip(audits, poor, strict=True):
+            complete_audit(session, saved_id(audit), NOV_20, judgement, NOV_20)
     with session_scope(engine, write_lock=True) as session:
         made = reaudit_store.schedule_reaudits(session, POLICY, NOV_20)
     assert [a.cycle for a in made] == ["2027-02"] * 3
@@ -60,7 +61,7 @@ def planned(engine: Engine, folder: Path) -> Engine:
 
 def reaudits(engine: Engine) -> list[Audit]:
     with Session(engine) as session:
-        query = select(Audit).where(Audit.kind == "reaudit").order_by(Audit.id)
+        query = select(Audit).where(col(Audit.kind) == "reaudit").order_by(col(Audit.id))
         return list(session.scalars(query))
 
 
@@ -86,8 +87,8 @@ def reconcile(engine: Engine, today: Any) -> reaudit_store.Reconciled:
 
 def moved_trail(engine: Engine) -> list[TrailEntry]:
     with Session(engine) as session:
-        query = select(TrailEntry).where(TrailEntry.action == "reaudit.moved")
-        return list(session.scalars(query.order_by(TrailEntry.id)))
+        query = select(TrailEntry).where(col(TrailEntry.action) == "reaudit.moved")
+        return list(session.scalars(query.order_by(col(TrailEntry.id))))
 
 
 def test_a_pause_entered_after_reaudits_were_planned_moves_them_on(council: Engine) -> None:
@@ -95,7 +96,7 @@ def test_a_pause_entered_after_reaudits_were_planned_moves_them_on(council: Engi
     effects = add_pause(council, NOV_24)
     assert effects.applied == []  # not over yet: no due date moves
     assert effects.reaudits_moved == [
-        ReauditMove(a.id or 0, "2027-02", "2027-03", FEB_26, MAR_31, a.auditor_id, a.auditor_id,
+        ReauditMove(saved_id(a), "2027-02", "2027-03", FEB_26, MAR_31, a.auditor_id, a.auditor_id,
                     cycle_allocated=False)
         for a in before
     ]  # fmt: skip
@@ -136,7 +137,7 @@ def test_march_is_allocated_with_the_moved_reaudits(council: Engine) -> None:
         outcome = allocate_cycle(session, POLICY, "2027-03", None)
     assert outcome.audits and not outcome.already_allocated
     with Session(council) as session:
-        march = session.scalars(select(Audit).where(Audit.cycle == "2027-03")).all()
+        march = session.scalars(select(Audit).where(col(Audit.cycle) == "2027-03")).all()
     moved = {a.case_ref for a in march if a.kind == "reaudit"}
     assert len(moved) == 3
     assert not moved & {a.case_ref for a in march if a.kind == "audit"}  # never twice a cycle
@@ -166,7 +167,7 @@ def test_a_moved_reaudit_whose_auditor_is_no_longer_eligible_goes_to_another(
     first = reaudits(council)[0]
     with session_scope(council) as session:
         session.execute(
-            update(Staff).where(Staff.staff_id == first.auditor_id).values(active=False)
+            update(Staff).where(col(Staff.staff_id) == first.auditor_id).values(active=False)
         )
     effects = add_pause(council, NOV_24)
     move = next(m for m in effects.reaudits_moved if m.audit_id == first.id)
@@ -184,7 +185,7 @@ def test_a_moved_reaudit_whose_auditor_is_no_longer_eligible_goes_to_another(
 def test_released_reaudits_stay_where_they_are(council: Engine) -> None:
     first = reaudits(council)[0]
     with session_scope(council) as session:
-        session.execute(update(Audit).where(Audit.id == first.id).values(status="withdrawn"))
+        session.execute(update(Audit).where(col(Audit.id) == first.id).values(status="withdrawn"))
     effects = add_pause(council, NOV_24)
     assert first.id not in {m.audit_id for m in effects.reaudits_moved}
     assert [a.cycle for a in reaudits(council)] == ["2027-02", "2027-03", "2027-03"]
@@ -221,7 +222,9 @@ def test_one_reconciliation_moves_and_creates(council: Engine) -> None:
     pause_recorded_before_the_rule(council)
     with session_scope(council, write_lock=True) as session:
         audit_id = session.scalars(
-            select(Audit.id).where(Audit.status == "allocated", Audit.cycle == "2026-11")
+            select(col(Audit.id)).where(
+                col(Audit.status) == "allocated", col(Audit.cycle) == "2026-11"
+            )
         ).first()
         assert audit_id is not None
         on = day("Mon 2026-11-30")

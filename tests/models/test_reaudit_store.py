@@ -16,11 +16,12 @@ import pytest
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from flows.allocate import allocate_cycle
 from models import reaudit_store, request_store
 from models.audit_store import complete_audit
+from models.base import saved_id
 from models.db import session_scope
 from models.people import Staff
 from models.programme import Audit, Cycle
@@ -46,9 +47,9 @@ def council(engine: Engine, tmp_path: Path) -> Engine:
 
 
 def audits(engine: Engine, kind: str = "audit", cycle: str | None = None) -> list[Audit]:
-    query = select(Audit).where(Audit.kind == kind).order_by(Audit.id)
+    query = select(Audit).where(col(Audit.kind) == kind).order_by(col(Audit.id))
     if cycle is not None:
-        query = query.where(Audit.cycle == cycle)
+        query = query.where(col(Audit.cycle) == cycle)
     with Session(engine) as session:
         return list(session.scalars(query))
 
@@ -58,7 +59,7 @@ def complete(engine: Engine, judgements: list[str], on: date = NOV_20) -> list[A
     chosen = audits(engine, cycle="2026-11")[: len(judgements)]
     with session_scope(engine) as session:
         return [
-            complete_audit(session, audit.id or 0, on, judgement, on)
+            complete_audit(session, saved_id(audit), on, judgement, on)
             for audit, judgement in zip(chosen, judgements, strict=True)
         ]
 
@@ -100,7 +101,7 @@ def test_a_poor_judgement_schedules_a_reaudit_three_months_on_for_the_same_audit
             None,
         )
         trail = list(
-            session.scalars(select(TrailEntry).where(TrailEntry.action == "reaudit.scheduled"))
+            session.scalars(select(TrailEntry).where(col(TrailEntry.action) == "reaudit.scheduled"))
         )
     assert [t.detail["parent_audit_id"] for t in trail if t.detail] == [
         inadequate.id,
@@ -125,7 +126,7 @@ def test_an_auditor_who_left_is_replaced_by_the_allocation_rules(
     [parent] = complete(council, ["inadequate"])
     with session_scope(council) as session:
         session.execute(
-            update(Staff).where(Staff.staff_id == parent.auditor_id).values({gone: False})
+            update(Staff).where(col(Staff.staff_id) == parent.auditor_id).values({gone: False})
         )
     [reaudit] = schedule(council)
     with Session(council) as session:
@@ -144,7 +145,7 @@ def test_reaudits_of_one_cycle_are_spread_over_the_fewest_loaded(council: Engine
     parents = complete(council, ["inadequate", "inadequate"])
     with session_scope(council) as session:
         gone = [p.auditor_id for p in parents]
-        session.execute(update(Staff).where(Staff.staff_id.in_(gone)).values(active=False))  # type: ignore[attr-defined]
+        session.execute(update(Staff).where(col(Staff.staff_id).in_(gone)).values(active=False))
     made = schedule(council)
     assert len({a.auditor_id for a in made}) == 2
 
@@ -157,10 +158,10 @@ def test_a_reaudit_released_by_an_exemption_is_reallocated_and_never_remade(
     aps = "APS01"
     with session_scope(council, write_lock=True) as session:
         request = request_store.request_exemption(
-            session, reaudit.id or 0, "leave", "long leave", reaudit.auditor_id, NOV_20
+            session, saved_id(reaudit), "leave", "long leave", reaudit.auditor_id, NOV_20
         )
         to = request_store.suggested_auditors(session, reaudit)[0].staff_id
-        request_store.decide_exemption(session, request.id or 0, True, to, "ok", aps, NOV_20)
+        request_store.decide_exemption(session, saved_id(request), True, to, "ok", aps, NOV_20)
     released, successor = audits(council, "reaudit")
     assert (released.status, successor.status) == ("exempted", "allocated")
     assert successor.parent_audit_id == parent.id and successor.auditor_id == to
@@ -168,9 +169,9 @@ def test_a_reaudit_released_by_an_exemption_is_reallocated_and_never_remade(
     # Withdrawn instead: the parent's re-audit was made and released on purpose; not remade.
     with session_scope(council, write_lock=True) as session:
         request = request_store.request_exemption(
-            session, successor.id or 0, "other", "case closed", to, NOV_20
+            session, saved_id(successor), "other", "case closed", to, NOV_20
         )
-        request_store.decide_exemption(session, request.id or 0, True, None, "ok", aps, NOV_20)
+        request_store.decide_exemption(session, saved_id(request), True, None, "ok", aps, NOV_20)
     assert schedule(council) == []
     assert [a.status for a in audits(council, "reaudit")] == ["exempted", "withdrawn"]
 
@@ -194,10 +195,10 @@ def test_the_database_refuses_a_second_live_reaudit(council: Engine) -> None:
 def test_no_eligible_team_manager_leaves_it_for_the_next_run(council: Engine) -> None:
     complete(council, ["inadequate"])
     with session_scope(council) as session:
-        session.execute(update(Staff).where(Staff.role == "team_manager").values(active=False))
+        session.execute(update(Staff).where(col(Staff.role) == "team_manager").values(active=False))
     assert schedule(council) == []
     with session_scope(council) as session:
-        session.execute(update(Staff).where(Staff.role == "team_manager").values(active=True))
+        session.execute(update(Staff).where(col(Staff.role) == "team_manager").values(active=True))
     assert len(schedule(council)) == 1
 
 
@@ -214,7 +215,7 @@ def run_concurrently(engine: Engine, runs: int) -> list[list[int]]:
 
     def one() -> None:
         try:
-            results.append([a.id or 0 for a in schedule(engine)])
+            results.append([saved_id(a) for a in schedule(engine)])
         except BaseException as error:  # reported below, not lost in the thread
             errors.append(error)
 

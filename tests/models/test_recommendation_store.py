@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from flows.allocate import allocate_cycle
 from models import recommendation_store as store
@@ -49,8 +49,8 @@ def trail(engine: Engine, prefix: str) -> list[TrailEntry]:
         return list(
             session.scalars(
                 select(TrailEntry)
-                .where(TrailEntry.action.startswith(prefix))  # type: ignore[attr-defined]
-                .order_by(TrailEntry.id)
+                .where(col(TrailEntry.action).startswith(prefix))
+                .order_by(col(TrailEntry.id))
             )
         )
 
@@ -134,7 +134,7 @@ def test_a_month_with_no_cycle_gets_a_planned_one_that_allocation_takes_over(
         cycle = session.get(Cycle, "2026-12")
         assert cycle is not None and cycle.status == "allocated"
         allocated = session.execute(
-            select(func.count()).select_from(Audit).where(Audit.cycle == "2026-12")
+            select(func.count()).select_from(Audit).where(col(Audit.cycle) == "2026-12")
         ).scalar_one()
     assert allocated == len(outcome.audits)
     assert listed(council, "2026-12") == [(1, "Plan ahead", False)]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
 from notifications.file_delivery import NOTIFY_MAX_FILE_BYTES, FileDelivery
 from notifications.messages import Attachment, Email
@@ -216,7 +216,7 @@ def test_the_capability_matches_what_each_transport_does(tmp_path: Path) -> None
     """What the rendering side is told is what the transport in use does with a file."""
     outbox = TransportSettings(email_transport="outbox", outbox_dir=tmp_path)
     smtp = TransportSettings(email_transport="smtp")
-    notify_settings = TransportSettings(email_transport="notify", notify_api_key=API_KEY)
+    notify_settings = TransportSettings(email_transport="notify", notify_api_key=SecretStr(API_KEY))
     for settings in (outbox, smtp, notify_settings):
         transport = transport_from_settings(settings, {"default": DEFAULT_TEMPLATE})
         assert file_delivery(settings).attaches_files is transport.attaches_files

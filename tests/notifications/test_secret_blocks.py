@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from prefect.blocks.system import Secret
+from pydantic import SecretStr
 
 from notifications.settings import TransportSettings
 from notifications.transports import NotifyTransport, SmtpTransport, transport_from_settings
@@ -14,8 +15,8 @@ SERVICE, SECRET = "26785a09-ab16-4eb0-8407-a37497a57506", "3d844edf-8d35-48ac-97
 
 @pytest.mark.prefect
 def test_passwords_and_keys_are_read_from_secret_blocks(prefect_server: None) -> None:
-    Secret(value="s3cure-relay-passw0rd").save("smtp-relay-password", overwrite=True)
-    Secret(value=f"audits-{SERVICE}-{SECRET}").save("notify-api-key", overwrite=True)
+    Secret(value=SecretStr("s3cure-relay-passw0rd")).save("smtp-relay-password", overwrite=True)
+    Secret(value=SecretStr(f"audits-{SERVICE}-{SECRET}")).save("notify-api-key", overwrite=True)
 
     smtp = transport_from_settings(
         TransportSettings(
@@ -32,7 +33,7 @@ def test_passwords_and_keys_are_read_from_secret_blocks(prefect_server: None) ->
     )
     assert isinstance(notify, NotifyTransport)
 
-    Secret(value="changeme").save("placeholder", overwrite=True)
+    Secret(value=SecretStr("changeme")).save("placeholder", overwrite=True)
     with pytest.raises(ValueError, match="does not hold a usable secret"):
         transport_from_settings(
             TransportSettings(

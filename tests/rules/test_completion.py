@@ -87,5 +87,10 @@ def test_a_reflection_is_all_four_answers_or_none() -> None:
     assert reflection_from({"done_well": " ", "challenges": None}) is None
     with pytest.raises(CompletionError, match="challenges, enough_tools missing"):
         reflection_from({"done_well": "a", "do_differently": "d"})
-    full = {"done_well": "a", "challenges": "b", "enough_tools": "c", "do_differently": "d"}
+    full: dict[str, str | None] = {
+        "done_well": "a",
+        "challenges": "b",
+        "enough_tools": "c",
+        "do_differently": "d",
+    }
     assert reflection_from(full) == ReflectionAnswers("a", "b", "c", "d")

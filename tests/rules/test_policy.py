@@ -1,4 +1,4 @@
-"""The programme policy: programme.toml, its defaults (DESIGN §3) and the checks on it."""
+"""The programme policy: programme.toml, its defaults (docs/domain.md) and the checks on it."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def programme() -> dict[str, Any]:
 
 
 def assert_design_defaults(policy: Policy) -> None:
-    """The defaults DESIGN §3 gives for every number of the programme."""
+    """The defaults docs/domain.md gives for every number of the programme."""
     assert policy.allocation.audits_per_auditor == 1
     assert policy.allocation.fill_from_all_open_cases is True
     assert policy.allocation.exclusion_cycles == 11
@@ -184,6 +184,7 @@ def test_settings_other_than_the_defaults() -> None:
 
 def test_policy_is_immutable() -> None:
     policy = policy_from_dict({})
+    # The assignments mypy refuses (frozen dataclasses) are the point: refused at run time too.
     with pytest.raises(AttributeError):
         policy.max_extension_working_days = 20  # type: ignore[misc]
     with pytest.raises(AttributeError):

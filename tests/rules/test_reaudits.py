@@ -51,7 +51,7 @@ def test_the_policy_says_which_judgements() -> None:
 
 
 # (audit's cycle, completed on, scheduled on, months after, pauses) -> the re-audit's cycle
-CYCLES = [
+CYCLES: list[tuple[str, str, str, int, list[PauseSpell], str]] = [
     # Three months after the audit's own cycle (February is allocated on Mon 1 Feb 2027).
     ("2026-11", "Fri 2026-11-20", "Fri 2026-11-20", 3, [], "2027-02"),
     ("2026-11", "Fri 2026-11-20", "Fri 2026-11-20", 1, [], "2026-12"),

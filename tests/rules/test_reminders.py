@@ -86,7 +86,7 @@ def test_each_rung_falls_on_the_right_working_day(due: str, expected: dict[str, 
 
 @pytest.mark.parametrize(("due", "expected"), LADDERS, ids=[due for due, _ in LADDERS])
 def test_on_each_rung_s_day_that_rung_is_sent(due: str, expected: dict[str, str]) -> None:
-    due_on, recorded = day(due), set()
+    due_on, recorded = day(due), set[str]()
     for key, label in expected.items():
         step = next_step(due_on, day(label), recorded, POLICY)
         assert step.send is not None and step.send.key == key and not step.superseded

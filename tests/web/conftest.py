@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from models.db import make_engine
 from models.people import Staff
@@ -40,12 +40,14 @@ def people(web_engine: Engine) -> dict[str, str]:
     Manager and a Director; and ``audit``, the auditor's November audit, due 30 November."""
     with Session(web_engine) as session:
         audit = session.scalars(
-            select(Audit).where(Audit.cycle == "2026-11").order_by(Audit.id)
+            select(Audit).where(col(Audit.cycle) == "2026-11").order_by(col(Audit.id))
         ).first()
         assert audit is not None
         ids = {
             role: session.scalars(
-                select(Staff.staff_id).where(Staff.role == role).order_by(Staff.staff_id)
+                select(col(Staff.staff_id))
+                .where(col(Staff.role) == role)
+                .order_by(col(Staff.staff_id))
             ).all()
             for role in ("team_manager", "aps", "service_manager", "director")
         }

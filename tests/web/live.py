@@ -37,8 +37,8 @@ SECRET = "test-secret-key-for-the-web-tests-0123456789"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-def dev_settings(**overrides: object) -> WebSettings:
-    return WebSettings(dev_login=True, secure_cookies=False, **overrides)  # type: ignore[arg-type]
+def dev_settings(**overrides: Any) -> WebSettings:
+    return WebSettings(dev_login=True, secure_cookies=False, **overrides)
 
 
 with warnings.catch_warnings():

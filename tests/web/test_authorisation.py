@@ -13,9 +13,10 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from models import request_store
+from models.base import saved_id
 from models.db import session_scope
 from models.programme import Audit
 from models.requests import ExemptionRequest, ExtensionRequest
@@ -83,22 +84,23 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[
     engine = make_engine(f"sqlite:///{council_template(tmp_path_factory.mktemp('matrix'))}")
     with session_scope(engine, write_lock=True) as session:
         auditor = session.scalars(
-            select(Audit.auditor_id).group_by(Audit.auditor_id).having(func.count() >= 2)
+            select(col(Audit.auditor_id)).group_by(col(Audit.auditor_id)).having(func.count() >= 2)
         ).first()
         assert auditor is not None, "the council needs an auditor with two audits"
-        audits = session.scalars(
-            select(Audit.id)
-            .where(Audit.auditor_id == auditor, Audit.cycle == "2026-11")
-            .order_by(Audit.id)
+        november = session.scalars(
+            select(Audit)
+            .where(col(Audit.auditor_id) == auditor, col(Audit.cycle) == "2026-11")
+            .order_by(col(Audit.id))
         ).all()
-        audits += session.scalars(
-            select(Audit.id).where(Audit.auditor_id == auditor, Audit.cycle == "2026-10")
+        october = session.scalars(
+            select(Audit).where(col(Audit.auditor_id) == auditor, col(Audit.cycle) == "2026-10")
         ).all()
+        audits = [saved_id(audit) for audit in [*november, *october]]
         on = date(2026, 11, 9)
         extension = request_store.request_extension(
             session, audits[0], date(2026, 12, 3), "leave", auditor, on, POLICY
         )
-        elsewhere = session.scalars(select(Audit).where(Audit.auditor_id != auditor)).first()
+        elsewhere = session.scalars(select(Audit).where(col(Audit.auditor_id) != auditor)).first()
         assert elsewhere is not None and elsewhere.id is not None
         exemption = request_store.request_exemption(
             session, elsewhere.id, "sickness", "off sick", elsewhere.auditor_id, on
@@ -122,9 +124,9 @@ def _people(engine: Engine, auditor: str) -> dict[str, str]:
 
         def first(role: str, *excluding: str) -> str:
             found = session.scalars(
-                select(Staff.staff_id)
-                .where(Staff.role == role, Staff.staff_id.not_in(excluding))
-                .order_by(Staff.staff_id)
+                select(col(Staff.staff_id))
+                .where(col(Staff.role) == role, col(Staff.staff_id).not_in(excluding))
+                .order_by(col(Staff.staff_id))
             ).first()
             assert found is not None
             return found
@@ -154,7 +156,7 @@ def _counts(engine: Engine) -> tuple[int, ...]:
             for table in (ExtensionRequest, ExemptionRequest, TrailEntry)
         ) + (
             session.execute(
-                select(func.count()).select_from(Audit).where(Audit.status != "allocated")
+                select(func.count()).select_from(Audit).where(col(Audit.status) != "allocated")
             ).scalar_one(),
         )
 

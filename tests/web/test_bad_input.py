@@ -10,7 +10,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from models import request_store
 from models.db import session_scope
@@ -29,9 +29,9 @@ def _state(engine: Engine) -> tuple[object, ...]:
             for t in (ExtensionRequest, ExemptionRequest, TrailEntry, Audit)
         )
         audits = session.execute(
-            select(Audit.id, Audit.status, Audit.due_on).order_by(Audit.id)
+            select(col(Audit.id), col(Audit.status), col(Audit.due_on)).order_by(col(Audit.id))
         ).all()
-        pending = session.scalars(select(ExtensionRequest.status)).all()
+        pending = session.scalars(select(col(ExtensionRequest.status))).all()
     return (*counts, tuple(audits), tuple(pending))
 
 
@@ -144,7 +144,7 @@ def test_nobody_decides_their_own_request(base_url, web_engine, people) -> None:
     form = {"until-day": "3", "until-month": "12", "until-year": "2026", "reason": "x"}
     post_form(aps, f"/audits/{people['audit']}/extension", form)
     with Session(web_engine) as session:
-        request_id = session.scalars(select(ExtensionRequest.id)).one()
+        request_id = session.scalars(select(col(ExtensionRequest.id))).one()
     before = _state(web_engine)
     response = post_form(
         aps, f"/requests/extension/{request_id}", {"decision": "approve", "note": "x"}
@@ -209,7 +209,7 @@ def test_two_aps_members_decide_at_once(base_url, web_engine, people, pending) -
         request = session.get(ExtensionRequest, pending)
         decisions = session.scalars(
             select(TrailEntry).where(
-                TrailEntry.action.in_(["extension.approved", "extension.rejected"])
+                col(TrailEntry.action).in_(["extension.approved", "extension.rejected"])
             )
         ).all()
     assert request is not None and len(decisions) == 1

@@ -26,7 +26,7 @@ AUDITS = Path(sys.executable).parent / "audits"
 
 
 @pytest.fixture(scope="module")
-def browser() -> Browser:
+def browser() -> Iterator[Browser]:
     with chromium() as launched:
         yield launched
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from models.findings import Feedback, Reflection, ThemeFinding
 from models.programme import Audit
@@ -30,7 +30,7 @@ def _stored(engine, audit_id: int) -> tuple[object, ...]:
         assert audit is not None
         counts = tuple(
             session.execute(
-                select(func.count()).select_from(t).where(t.audit_id == audit_id)
+                select(func.count()).select_from(t).where(col(t.audit_id) == audit_id)
             ).scalar_one()
             for t in (ThemeFinding, Reflection, Feedback)
         )
@@ -49,7 +49,7 @@ def test_the_auditor_records_a_completion_with_its_details(base_url, web_engine,
     assert (findings, reflections, feedback) == (1, 1, 2)
     with Session(web_engine) as session:
         finding = session.scalars(
-            select(ThemeFinding).where(ThemeFinding.audit_id == audit_id)
+            select(ThemeFinding).where(col(ThemeFinding.audit_id) == audit_id)
         ).one()
         audit = session.get(Audit, audit_id)
         assert audit is not None and finding.theme == audit.cohort
@@ -63,18 +63,21 @@ def test_bad_completions_re_render_and_change_nothing(base_url, web_engine, peop
     audit_id = int(people["audit"])
     auditor = signed_in(base_url, people["auditor"])
     before = _stored(web_engine, audit_id)
-    cases = [
-        ({**GOOD, "judgement": ""}, "Select the overall judgement"),
-        ({**GOOD, "on-day": "31", "on-month": "2"}, "must be a real date"),
-        ({**GOOD, "on-day": "20", "on-month": "12"}, "is in the future"),
-        ({**GOOD, "challenges": ""}, "Answer all 4 reflection questions"),
-        ({**GOOD, "feedback-1-source": ""}, "Select who gave feedback 1"),
-        ({**GOOD, "finding": ""}, "Describe the practice for this theme"),
+    cases = [  # (form, message, the field it is shown by)
+        ({**GOOD, "judgement": ""}, "Select the overall judgement", "judgement"),
+        ({**GOOD, "on-day": "31", "on-month": "2"}, "must be a real date", "on-day"),
+        # A rule (rules.completion) about the date: by the date, like the form's own checks.
+        ({**GOOD, "on-day": "20", "on-month": "12"}, "is in the future", "on-day"),
+        ({**GOOD, "challenges": ""}, "Answer all 4 reflection questions", "challenges"),
+        ({**GOOD, "feedback-1-source": ""}, "Select who gave feedback 1", "feedback-1-source"),
+        ({**GOOD, "finding": ""}, "Describe the practice for this theme", "finding"),
     ]
-    for form, message in cases:
+    for form, message, field in cases:
         response = post_form(auditor, f"/audits/{audit_id}/complete", form)
         assert response.status_code == 400, message
-        assert 'class="govuk-error-summary"' in response.text and message in response.text
+        summary = response.text.split('class="govuk-error-summary"')[1].split("</ul>")[0]
+        assert summary.count("<li>") == 1, summary  # the one problem, linked to its field
+        assert f'href="#{field}"' in summary and message in summary, summary
         assert _stored(web_engine, audit_id) == before
 
 

@@ -27,6 +27,7 @@ from sqlmodel import Session, col, select
 
 from flows.allocate import allocate_cycle
 from models import request_store
+from models.base import saved_id
 from models.db import make_engine, migrate, session_scope
 from models.people import Staff
 from models.programme import Audit
@@ -112,7 +113,7 @@ def _prepare(engine: Engine) -> tuple[dict[str, list[str]], dict[str, str]]:
             session, second.id, date(2026, 12, 3), "leave", second.auditor_id, TODAY, POLICY
         )
         exemption = request_store.request_exemption(
-            session, audits[2].id or 0, "leave", "away", audits[2].auditor_id, TODAY
+            session, saved_id(audits[2]), "leave", "away", audits[2].auditor_id, TODAY
         )
     ids = {
         "audit": [str(a.id) for a in audits[:3]],

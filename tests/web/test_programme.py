@@ -12,7 +12,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from models import pause_store
 from models.db import session_scope
@@ -36,9 +36,15 @@ def _state(engine: Engine) -> tuple[Any, ...]:
             session.execute(select(func.count()).select_from(t)).scalar_one()
             for t in (Pause, Recommendation, ThemeCommentary, TrailEntry)
         )
-        dues = session.execute(select(Audit.id, Audit.due_on).order_by(Audit.id)).all()
+        dues = session.execute(
+            select(col(Audit.id), col(Audit.due_on)).order_by(col(Audit.id))
+        ).all()
         recs = session.execute(
-            select(Recommendation.number, Recommendation.text, Recommendation.high_priority)
+            select(
+                col(Recommendation.number),
+                col(Recommendation.text),
+                col(Recommendation.high_priority),
+            )
         ).all()
     return (*counts, tuple(dues), tuple(recs))
 
@@ -53,7 +59,7 @@ def _error_page(response: httpx.Response, *messages: str) -> None:
 
 def _due_dates(engine: Engine, cycle: str = "2026-11") -> set[date]:
     with Session(engine) as session:
-        return set(session.scalars(select(Audit.due_on).where(Audit.cycle == cycle)))
+        return set(session.scalars(select(col(Audit.due_on)).where(col(Audit.cycle) == cycle)))
 
 
 def test_aps_pauses_the_programme(base_url, web_engine, people) -> None:
@@ -152,8 +158,10 @@ def test_recommendations_and_commentary(base_url, web_engine, people) -> None:
     page = aps.get(REC).text
     assert "Commentary on Children in Need (CiN) added." in page and "Visits late" in page
     with Session(web_engine) as session:
-        recs = session.execute(select(Recommendation.number, Recommendation.text)).all()
-        notes = session.execute(select(ThemeCommentary.theme, ThemeCommentary.created_by)).all()
+        recs = session.execute(select(col(Recommendation.number), col(Recommendation.text))).all()
+        notes = session.execute(
+            select(col(ThemeCommentary.theme), col(ThemeCommentary.created_by))
+        ).all()
     assert recs == [(1, "Oversight with rationale")]
     assert notes == [("cin", people["aps"])]
     _post(aps, f"{REC}/commentary", {"theme": "cin", "remove": "yes"})

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TypeVar
 
+import httpx
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel, col
 
+from models.base import saved_id
 from models.programme import Audit
 from models.requests import ExemptionRequest, ExtensionRequest
 from models.trail import TrailEntry
-from tests.web.live import post_form, signed_in
+from tests.web.live import csrf_of, post_form, signed_in
+
+Row = TypeVar("Row", bound=SQLModel)
 
 DEC_4 = {"until-day": "4", "until-month": "12", "until-year": "2026"}
 
@@ -23,7 +28,7 @@ def _audit(engine: Engine, audit_id: str | int) -> Audit:
         return audit
 
 
-def _one(engine: Engine, table: type) -> object:
+def _one(engine: Engine, table: type[Row]) -> Row:
     with Session(engine) as session:
         rows = session.scalars(select(table)).all()
         assert len(rows) == 1, rows
@@ -63,7 +68,7 @@ def test_auditor_asks_for_an_extension_and_aps_approves_another_date(
     mine = auditor.get("/my-audits").text
     assert "7 Dec 2026" in mine and "(approved until 7 Dec 2026)" in mine
     with Session(web_engine) as session:
-        actions = session.scalars(select(TrailEntry.action).order_by(TrailEntry.id)).all()
+        actions = session.scalars(select(col(TrailEntry.action)).order_by(col(TrailEntry.id))).all()
     assert actions[-2:] == ["extension.requested", "extension.approved"]
 
 
@@ -99,9 +104,12 @@ def test_exemption_reallocated_to_a_suggested_auditor(base_url, web_engine, peop
     assert _audit(web_engine, audit_id).status == "exempted"
     with Session(web_engine) as session:
         new = session.scalars(
-            select(Audit).where(Audit.case_ref == audit.case_ref, Audit.cycle == audit.cycle,
-                                Audit.id != audit.id)
-        ).one()  # fmt: skip
+            select(Audit).where(
+                col(Audit.case_ref) == audit.case_ref,
+                col(Audit.cycle) == audit.cycle,
+                col(Audit.id) != audit.id,
+            )
+        ).one()
     assert new.auditor_id == suggested and new.due_on == date(2026, 11, 30)
     assert new.case_ref in signed_in(base_url, suggested).get("/my-audits").text
 
@@ -119,7 +127,7 @@ def test_exemption_withdrawn_and_one_rejected(base_url, web_engine, people) -> N
     post_form(auditor, f"/audits/{people['audit']}/exemption", {"category": "leave", "reason": "y"})
     with Session(web_engine) as session:
         second = session.scalars(
-            select(ExemptionRequest).where(ExemptionRequest.status == "pending")
+            select(ExemptionRequest).where(col(ExemptionRequest.status) == "pending")
         ).one()
     response = post_form(
         aps, f"/requests/exemption/{second.id}", {"decision": "withdraw", "note": "Not needed"}
@@ -135,7 +143,9 @@ def test_a_request_after_the_due_date_is_marked_late_in_the_queue(
 ) -> None:
     with Session(web_engine) as session:
         october = session.scalars(
-            select(Audit).where(Audit.cycle == "2026-10", Audit.auditor_id == people["auditor"])
+            select(Audit).where(
+                col(Audit.cycle) == "2026-10", col(Audit.auditor_id) == people["auditor"]
+            )
         ).one()
     auditor = signed_in(base_url, people["auditor"])
     response = post_form(
@@ -149,9 +159,49 @@ def test_a_request_after_the_due_date_is_marked_late_in_the_queue(
     assert "Late" in row.split("</tr>")[0]
 
 
+def _beside(response: httpx.Response, message: str, href: str, field: str | None) -> None:
+    """Refused (400) with ``message`` in the summary, linked to ``#href``, and beside ``field``
+    (None: the page shows no form)."""
+    assert response.status_code == 400, response.text[-500:]
+    summary = response.text.split('class="govuk-error-summary"')[1].split("</ul>")[0]
+    assert summary.count("<li>") == 1 and f'href="#{href}"' in summary and message in summary
+    if field is None:
+        return
+    beside = response.text.split(f'id="{field}-error"')[1].split("</p>")[0]
+    assert message in beside
+
+
+def test_a_broken_rule_is_shown_beside_the_field_it_is_about(base_url, web_engine, people) -> None:
+    """By the field the rule names (``RuleError.field``); a rule about the record as it stands,
+    by the form's main question."""
+    audit_id = people["audit"]
+    auditor = signed_in(base_url, people["auditor"])
+    saturday = {"until-day": "5", "until-month": "12", "until-year": "2026", "reason": "Leave"}
+    response = post_form(auditor, f"/audits/{audit_id}/extension", saturday)
+    _beside(response, "2026-12-05 is not a working day", "until-day", "until")
+    assert 'value="5"' in response.text and ">Leave</textarea>" in response.text
+    made = post_form(auditor, f"/audits/{audit_id}/extension", {**DEC_4, "reason": "Leave"})
+    assert made.status_code == 303
+    request = _one(web_engine, ExtensionRequest)
+    again = {"category": "other", "reason": "Another"}
+    response = post_form(auditor, f"/audits/{audit_id}/exemption", again)
+    _beside(response, "already has an open request", "category", "category")
+
+    aps = signed_in(base_url, people["aps"])
+    path = f"/requests/extension/{request.id}"
+    too_late = {"decision": "approve", "until-day": "15", "until-month": "12",
+                "until-year": "2026", "note": "Agreed"}  # fmt: skip
+    _beside(post_form(aps, path, too_late), "is more than 10 working days", "until-day", "until")
+    assert post_form(aps, path, {"decision": "reject", "note": "No"}).status_code == 303
+    token = csrf_of(aps.get("/aps/requests").text)  # the decision page has no form now
+    response = aps.post(path, data={"decision": "approve", "note": "Yes", "csrf_token": token})
+    _beside(response, "was already rejected by", "decision", None)  # the decision is shown
+    assert _one(web_engine, ExtensionRequest).status == "rejected"
+
+
 def _counts(engine: Engine) -> tuple[int, int, int]:
     with Session(engine) as session:
-        return tuple(  # type: ignore[return-value]
+        return tuple(
             session.execute(select(func.count()).select_from(t)).scalar_one()
             for t in (ExtensionRequest, ExemptionRequest, TrailEntry)
         )
@@ -168,17 +218,18 @@ def test_the_queue_is_oldest_first_and_paged(base_url, web_engine, people, monke
     days = [date(2026, 11, 6), date(2026, 11, 2), date(2026, 11, 4)]
     made: list[tuple[date, int, str]] = []  # (day, order made, "kind-id")
     with session_scope(web_engine, write_lock=True) as session:
-        audits = session.scalars(select(Audit).order_by(Audit.id)).all()
+        audits = session.scalars(select(Audit).order_by(col(Audit.id))).all()
         for n, audit in enumerate(audits):
             on = days[n % 3]
+            request: ExemptionRequest | ExtensionRequest
             if n % 2:
                 request = request_store.request_exemption(
-                    session, audit.id, "leave", "x", audit.auditor_id, on
+                    session, saved_id(audit), "leave", "x", audit.auditor_id, on
                 )
             else:
                 until = date(2026, 12, 1) if audit.cycle == "2026-11" else date(2026, 11, 12)
                 request = request_store.request_extension(
-                    session, audit.id, until, "x", audit.auditor_id, on, POLICY
+                    session, saved_id(audit), until, "x", audit.auditor_id, on, POLICY
                 )
             kind = "exemption" if n % 2 else "extension"
             made.append((on, n, f"{kind}-{request.id}"))
@@ -197,11 +248,16 @@ def test_the_dashboard_counts_the_cycle(base_url, web_engine, people) -> None:
 
     with session_scope(web_engine, write_lock=True) as session:
         november = session.scalars(
-            select(Audit).where(Audit.cycle == "2026-11").order_by(Audit.id)
+            select(Audit).where(col(Audit.cycle) == "2026-11").order_by(col(Audit.id))
         ).all()
-        october = session.scalars(select(Audit).where(Audit.cycle == "2026-10")).all()
+        october = session.scalars(select(Audit).where(col(Audit.cycle) == "2026-10")).all()
         complete_audit(
-            session, november[0].id, date(2026, 11, 9), "good", today=date(2026, 11, 9), actor="t"
+            session,
+            saved_id(november[0]),
+            date(2026, 11, 9),
+            "good",
+            today=date(2026, 11, 9),
+            actor="t",
         )
     director = signed_in(base_url, people["director"])
     page = director.get("/aps/dashboard").text

@@ -4,7 +4,7 @@ Revision ID: 0001
 Revises:
 Create Date: 2026-11-26
 
-Every entity of the design (DESIGN §4), and triggers that keep the audit trail append-only.
+Every entity (docs/domain.md, "Data"), and triggers that keep the audit trail append-only.
 """
 
 from collections.abc import Sequence

@@ -10,10 +10,10 @@ from datetime import date
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from flows.allocation_emails import write_allocation_emails
-from flows.email_context import EmailContext
 from models.programme import Audit, Cycle
 from models.reaudit_store import reconcile_reaudits
+from notifications.allocation_emails import write_allocation_emails
+from notifications.email_context import EmailContext
 from rules.policy import Policy
 
 

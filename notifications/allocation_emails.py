@@ -14,13 +14,13 @@ from sqlalchemy import update
 from sqlmodel import Session, col
 
 from config.signed_links import make_link
-from flows.email_context import EmailContext
-from flows.outbox import outgoing
 from models import chase_store, outbox_store
 from models.people import Staff
 from models.programme import Audit
+from notifications.email_context import EmailContext
 from notifications.invite import LONDON
 from notifications.messages import AllocationNotice
+from notifications.outgoing import outgoing
 from notifications.render import render_allocation
 from rules.cohorts import COHORTS, cohort_title
 from rules.reminders import audit_slot
@@ -55,7 +55,7 @@ def write_for(
     new = [(audit, person) for audit, person in pairs if _key(audit.id) not in written]
     emails = [_outgoing(allocation_notice(a, p, context), context) for a, p in new]
     outbox_store.enqueue(session, emails, cause)
-    # Each auditor has now been told the due date (see flows/calendar_emails.py).
+    # Each auditor has now been told the due date (see notifications/calendar_emails.py).
     ids = [audit.id for audit, _ in new]
     for start in range(0, len(ids), 1000):
         session.execute(

@@ -6,11 +6,11 @@ from typing import Any
 
 from sqlmodel import Session
 
-from flows.email_context import EmailContext
-from flows.outbox import outgoing
 from models import chase_store, outbox_store
+from notifications.email_context import EmailContext
 from notifications.invite import human_date
 from notifications.messages import Notice
+from notifications.outgoing import outgoing
 from notifications.render import render_notice
 
 

@@ -17,13 +17,13 @@ from datetime import date
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from flows.allocation_emails import allocation_notice
-from flows.email_context import EmailContext
-from flows.outbox import outgoing
 from models import outbox_store
 from models.people import Staff
 from models.programme import Audit
+from notifications.allocation_emails import allocation_notice
+from notifications.email_context import EmailContext
 from notifications.messages import Attachment, Notice
+from notifications.outgoing import outgoing
 from notifications.render import invite_attachment, render_notice
 
 #: What an update's email says: (subject, message) for the audit and the due date it now shows.

@@ -18,16 +18,16 @@ from typing import Any
 from sqlmodel import Session
 
 from config.signed_links import make_link
-from flows.allocation_emails import write_for
-from flows.calendar_emails import next_invitation
-from flows.email_context import EmailContext
-from flows.outbox import outgoing
 from models import chase_store, outbox_store
 from models.people import Staff
 from models.programme import Audit
 from models.requests import ExemptionRequest, ExtensionRequest
+from notifications.allocation_emails import write_for
+from notifications.calendar_emails import next_invitation
+from notifications.email_context import EmailContext
 from notifications.invite import human_date
 from notifications.messages import Attachment, Notice
+from notifications.outgoing import outgoing
 from notifications.render import render_notice
 
 KINDS: dict[str, Any] = {"extension": ExtensionRequest, "exemption": ExemptionRequest}

@@ -17,14 +17,14 @@ from datetime import date
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from flows.allocation_emails import write_for
-from flows.calendar_emails import Words, write_invitation_updates
-from flows.email_context import EmailContext
 from models import pause_store
 from models.pause_apply import Applied, spell
 from models.pause_store import Effects
 from models.people import Staff
 from models.programme import Audit, Pause
+from notifications.allocation_emails import write_for
+from notifications.calendar_emails import Words, write_invitation_updates
+from notifications.email_context import EmailContext
 from notifications.invite import human_date
 from rules.pauses import PauseSpell, due_date_moves, moved_due_date, paused_working_days
 from rules.policy import Policy

@@ -1,0 +1,32 @@
+"""The highlight report's headline figures in Markdown, for the Prefect UI's artifact (the whole
+report is in the HTML and PDF)."""
+
+from __future__ import annotations
+
+from models.figures import ReportFigures
+from reports.html import month_label, percent
+
+
+def artifact_markdown(figures: ReportFigures) -> str:
+    """The headline figures for the Prefect UI (the whole report is in the HTML and PDF)."""
+    a, r, m = figures.audits, figures.reaudits, figures.month_audits
+
+    rows = [
+        ("Audits since " + month_label(figures.first_month), a),
+        ("Re-audits", r),
+        (month_label(figures.month), m),
+    ]
+    table = "\n".join(
+        f"| {name} | {c.allocated:,} | {c.completed:,} | {c.released:,} | {percent(c.pct)} |"
+        for name, c in rows
+    )
+    pauses = "".join(
+        f"\n- Paused {p.starts_on:%d %b %Y} to {p.ends_on:%d %b %Y}: {p.reason}"
+        for p in figures.pauses
+    )
+    return (
+        f"# Highlight report {month_label(figures.month)}\n\n"
+        "| | Allocated | Completed | Released | Compliance |\n| --- | ---: | ---: | ---: | ---: |\n"
+        f"{table}\n\nInadequate this month: {percent(figures.inadequate_pct)} "
+        f"(last month {percent(figures.inadequate_pct_last_month)}).{pauses}\n"
+    )
