@@ -127,21 +127,24 @@ def migrated_postgres(postgres_server_url: str) -> Iterator[str]:
 
 
 @pytest.fixture
-def postgres_url(request: pytest.FixtureRequest, postgres_server_url: str) -> Iterator[str]:
-    """A database of its own on a real PostgreSQL server: empty, or, for a test that also asks
-    for ``pg_engine``, that engine's migrated database."""
-    wanted = "pg_engine" in request.fixturenames
-    template = request.getfixturevalue("migrated_postgres") if wanted else None
-    with fresh_database(postgres_server_url, template) as url:
-        yield url
+def pg_engine(postgres_server_url: str, migrated_postgres: str) -> Iterator[Engine]:
+    """A migrated database of its own on a real PostgreSQL server."""
+    with fresh_database(postgres_server_url, template=migrated_postgres) as url:
+        engine = make_engine(url)
+        yield engine
+        engine.dispose()
 
 
 @pytest.fixture
-def pg_engine(postgres_url: str) -> Iterator[Engine]:
-    """A migrated database of its own on a real PostgreSQL server (at ``postgres_url``)."""
-    engine = make_engine(postgres_url)
-    yield engine
-    engine.dispose()
+def postgres_url(request: pytest.FixtureRequest, postgres_server_url: str) -> Iterator[str]:
+    """An empty database of its own on a real PostgreSQL server; for a test that also asks for
+    ``pg_engine``, that engine's (migrated) database."""
+    if "pg_engine" in request.fixturenames:
+        engine: Engine = request.getfixturevalue("pg_engine")
+        yield engine.url.render_as_string(hide_password=False)
+        return
+    with fresh_database(postgres_server_url) as url:
+        yield url
 
 
 @pytest.fixture
