@@ -49,11 +49,16 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# apt-get waits up to ten minutes for another apt or dpkg (an unattended upgrade) to finish,
+# instead of failing at once on the lock.
+APT_WAIT := -o DPkg::Lock::Timeout=600
+
 # The PDF of the highlight report is laid out by WeasyPrint, which needs Pango (a system library).
 system-libs:
 	@ldconfig -p | grep -q libpangoft2-1.0 || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; }
+	  $$SUDO apt-get $(APT_WAIT) update -qq && \
+	  $$SUDO apt-get $(APT_WAIT) install -y -qq libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; }
 	@ldconfig -p | grep -q libpangoft2-1.0 || { echo "could not install Pango (apt-get install libpangoft2-1.0-0)"; exit 1; }
 
 # The web tests drive Debian's Chromium through Playwright (Playwright's own browser download
@@ -61,12 +66,13 @@ system-libs:
 browser:
 	@command -v chromium >/dev/null || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	  $$SUDO apt-get $(APT_WAIT) update -qq && $$SUDO apt-get $(APT_WAIT) install -y -qq chromium >/dev/null; }
 	@command -v chromium >/dev/null || { echo "could not install chromium (apt-get install chromium)"; exit 1; }
 
+# The tests on every core (pytest-xdist; see tests/conftest.py), then the 20 slowest.
 unit: install system-libs browser
 	mkdir -p var/prefect-test
-	PREFECT_HOME=$(CURDIR)/var/prefect-test $(BIN)/pytest
+	PREFECT_HOME=$(CURDIR)/var/prefect-test $(BIN)/pytest -n auto --dist loadfile --durations=20
 
 test: lint unit
 

@@ -2,7 +2,8 @@
 
 Which server: ``AUDITS_TEST_POSTGRES_URL`` if set; else the local one at 127.0.0.1:5432 (user
 ``postgres``, trust auth); else one started here in a temporary folder (as the ``postgres`` user
-when run as root, since PostgreSQL refuses to run as root). Each test gets a database of its own.
+when run as root, since PostgreSQL refuses to run as root). Each test gets a database of its own
+(a copy of one migrated once, or an empty one).
 """
 
 from __future__ import annotations
@@ -91,12 +92,14 @@ def postgres_server() -> Iterator[str]:
 
 
 @contextmanager
-def fresh_database(server_url: str) -> Iterator[str]:
-    """A new empty database on ``server_url``'s server, dropped afterwards."""
+def fresh_database(server_url: str, template: str | None = None) -> Iterator[str]:
+    """A new database on ``server_url``'s server, dropped afterwards: empty, or a copy of the
+    database named ``template`` (which nothing may be connected to meanwhile)."""
     name = f"audits_test_{uuid.uuid4().hex[:12]}"
     admin = _libpq(server_url)
+    copy_of = f' TEMPLATE "{template}"' if template else ""
     with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"{copy_of}')
     try:
         yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
     finally:

@@ -1,7 +1,11 @@
-"""The ``audits`` command as operators run it: the installed script, in a subprocess.
+"""The ``audits`` command as operators run it: mostly ``audits.cli.main`` in this process (a
+subprocess costs a second or more of imports); the installed script in a subprocess where only
+a process of its own shows the behaviour: the module's init, imports and allocation (on the
+session's Prefect harness), what a command imports, and that an answered allocation starts no
+Prefect server.
 
-Allocation starts Prefect's ephemeral server (10-15 s cold), so it runs once for the module
-(``allocated``); every allocation, list and explain test reads that one database.
+Allocation runs once for the module (``allocated``); every allocation, list and explain test
+reads that one database.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.audits.cli_support import command_env, in_process
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
@@ -64,54 +70,46 @@ class Cli:
 
     @property
     def env(self) -> dict[str, str]:
-        env = dict(os.environ)
-        if env.get("PREFECT_API_URL") == "":
-            del env["PREFECT_API_URL"]
-        env.update(
-            AUDITS_DATABASE_URL=f"sqlite:///{self.db}",
-            AUDITS_PROGRAMME=str(REPO / "config" / "programme.toml"),
-            PREFECT_SERVER_ANALYTICS_ENABLED="false",
-        )
-        return env
+        """The variables the command runs with, over the test process's environment."""
+        return command_env(self.db)
 
-    def run(self, *args: str | Path) -> subprocess.CompletedProcess[str]:
-        return self.run_all([args])[0]
+    def run(self, *args: str | Path, **env: str) -> subprocess.CompletedProcess[str]:
+        """``audits.cli.main`` in this process, with ``env`` over the command's variables."""
+        return in_process(args, {**self.env, **env}, self.cwd)
 
     def run_all(
         self, argvs: Sequence[Sequence[str | Path]]
     ) -> list[subprocess.CompletedProcess[str]]:
-        """Run independent commands side by side (each costs about a second of imports)."""
-        started = [
-            subprocess.Popen(
-                [str(AUDITS), *map(str, args)],
-                env=self.env,
-                cwd=self.cwd,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-            for args in argvs
-        ]
-        done = []
-        for process in started:
-            out, err = process.communicate(timeout=180)
-            done.append(subprocess.CompletedProcess(process.args, process.returncode, out, err))
-        return done
+        return [self.run(*args) for args in argvs]
 
     def ok(self, *args: str | Path) -> subprocess.CompletedProcess[str]:
         result = self.run(*args)
         assert result.returncode == 0, f"audits {args} failed:\n{result.stderr}"
         return result
 
+    def spawn(self, *args: str | Path, **env: str) -> subprocess.CompletedProcess[str]:
+        """The installed ``audits`` script in a subprocess, with ``env`` over its variables."""
+        return self._subprocess([str(AUDITS), *map(str, args)], env)
+
+    def spawn_ok(self, *args: str | Path, **env: str) -> subprocess.CompletedProcess[str]:
+        result = self.spawn(*args, **env)
+        assert result.returncode == 0, f"audits {args} failed:\n{result.stderr}"
+        return result
+
     def python(self, code: str) -> subprocess.CompletedProcess[str]:
         """Run ``code`` in a fresh interpreter with this command's settings."""
+        return self._subprocess([sys.executable, "-c", code], {})
+
+    def _subprocess(self, argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+        # PREFECT_API_URL only when given: the test process's harness is not in its environment.
+        environment = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
         return subprocess.run(
-            [sys.executable, "-c", code],
-            env=self.env,
+            argv,
+            env={**environment, **self.env, **env},
             cwd=self.cwd,
             capture_output=True,
             text=True,
-            timeout=120,
+            timeout=180,
         )
 
 
@@ -155,7 +153,7 @@ def initialised(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A template database, initialised and empty; tests work on copies (``fresh``)."""
     folder = tmp_path_factory.mktemp("initialised")
     cli = Cli(folder / "db" / "audits.db", folder)
-    cli.ok("init")
+    cli.spawn_ok("init")
     return cli.db
 
 
@@ -163,16 +161,19 @@ def initialised(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def imported(tmp_path_factory: pytest.TempPathFactory, initialised: Path) -> Path:
     """A template database holding the example staff and cases (``loaded`` is a copy)."""
     cli = copy_database(initialised, tmp_path_factory.mktemp("imported"))
-    cli.ok("import", "staff", EXAMPLES / "staff.csv")
-    cli.ok("import", "cases", EXAMPLES / "cases.csv")
+    cli.spawn_ok("import", "staff", EXAMPLES / "staff.csv")
+    cli.spawn_ok("import", "cases", EXAMPLES / "cases.csv")
     return cli.db
 
 
 @pytest.fixture(scope="module")
-def allocated(tmp_path_factory: pytest.TempPathFactory, imported: Path) -> Allocated:
-    """One database for the module: the example staff and cases imported, MONTH allocated."""
+def allocated(
+    tmp_path_factory: pytest.TempPathFactory, imported: Path, prefect_server: str
+) -> Allocated:
+    """One database for the module: the example staff and cases imported, MONTH allocated by
+    the installed command (its flow run on the session's Prefect harness)."""
     cli = copy_database(imported, tmp_path_factory.mktemp("allocated"))
-    first = cli.ok("allocate", "--month", MONTH, "--json")
+    first = cli.spawn_ok("allocate", "--month", MONTH, "--json", PREFECT_API_URL=prefect_server)
     return Allocated(cli, first, json.loads(first.stdout))
 
 
@@ -233,7 +234,8 @@ def test_allocate_gives_each_active_manager_a_case_from_another_team(allocated: 
 def test_allocating_an_allocated_month_changes_nothing(allocated: Allocated) -> None:
     cli = allocated.cli
     before = dump(cli.db)
-    again = cli.ok("allocate", "--month", MONTH, "--json")
+    # A process of its own without PREFECT_API_URL: a flow run would start a Prefect server.
+    again = cli.spawn_ok("allocate", "--month", MONTH, "--json")
     assert json.loads(again.stdout) == allocated.rows
     assert "already allocated" in again.stderr
     assert PREFECT_STARTING not in again.stderr  # answered from the database, no flow run
@@ -456,7 +458,7 @@ def test_a_child_name_column_is_accepted_said_once_and_never_stored(fresh: Cli) 
 # --- init -------------------------------------------------------------------------------------
 
 
-def test_init_is_safe_to_run_again(tmp_path: Path) -> None:
+def test_init_is_safe_to_run_again(tmp_path: Path) -> None:  # (``initialised`` spawns one)
     cli = Cli(tmp_path / "new" / "audits.db", tmp_path)
     first = cli.ok("init")
     assert cli.db.is_file()
@@ -549,7 +551,9 @@ def test_an_error_is_one_line(errors: Errors, args: tuple[str, ...]) -> None:
     ids=lambda args: args[0],
 )
 def test_an_uninitialised_database_says_run_init(tmp_path: Path, args: tuple[str, ...]) -> None:
-    result = Cli(tmp_path / "audits.db", tmp_path).run(*args)
+    cli = Cli(tmp_path / "audits.db", tmp_path)
+    # allocate in a process of its own without PREFECT_API_URL: a flow would start a server.
+    result = cli.spawn(*args) if args[0] == "allocate" else cli.run(*args)
     assert "run `audits init`" in one_line(result)
     assert PREFECT_STARTING not in result.stderr  # refused before any flow could start
     assert not (tmp_path / "audits.db").exists()  # and no empty database left behind
@@ -560,15 +564,8 @@ def test_an_unreachable_database_server_is_one_line(tmp_path: Path) -> None:
     with socket.socket() as probe:  # a port with nothing listening on it
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {**cli.env, "AUDITS_DATABASE_URL": f"postgresql+psycopg://audits@127.0.0.1:{port}/x"}
-    result = subprocess.run(
-        [str(AUDITS), "list", "--month", MONTH],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    url = f"postgresql+psycopg://audits@127.0.0.1:{port}/x"
+    result = cli.run("list", "--month", MONTH, AUDITS_DATABASE_URL=url)
     assert f"cannot reach the database at postgresql+psycopg://audits@127.0.0.1:{port}/x" in (
         one_line(result)
     )
@@ -576,26 +573,13 @@ def test_an_unreachable_database_server_is_one_line(tmp_path: Path) -> None:
 
 def test_a_malformed_database_url_is_one_line(tmp_path: Path) -> None:
     cli = Cli(tmp_path / "audits.db", tmp_path)
-    env = {**cli.env, "AUDITS_DATABASE_URL": "not a database url"}
-    result = subprocess.run(
-        [str(AUDITS), "list", "--month", MONTH],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = cli.run("list", "--month", MONTH, AUDITS_DATABASE_URL="not a database url")
     assert "AUDITS_DATABASE_URL" in one_line(result)
 
 
 def test_a_missing_programme_file_is_one_line(allocated: Allocated, tmp_path: Path) -> None:
-    env = {**allocated.cli.env, "AUDITS_PROGRAMME": str(tmp_path / "nowhere.toml")}
-    result = subprocess.run(
-        [str(AUDITS), "allocate", "--month", "2026-12"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
+    nowhere = str(tmp_path / "nowhere.toml")
+    result = Cli(allocated.cli.db, tmp_path).run(
+        "allocate", "--month", "2026-12", AUDITS_PROGRAMME=nowhere
     )
     assert "nowhere.toml" in one_line(result)

@@ -1,5 +1,5 @@
 """``audits complete`` with findings, reflection and feedback, and ``audits import completions``,
-through the installed command."""
+through ``audits.cli.main`` in this process."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""``audits chase``, ``audits complete`` and ``audits outbox`` through the installed command."""
+"""``audits chase``, ``audits complete`` and ``audits outbox`` through ``audits.cli.main`` in this
+process (the flows on the session's Prefect harness), and the installed command in a subprocess
+where only a process of its own shows the behaviour (a chase's imports and exit)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.audits.cli_support import command_env, in_process
 from tests.flows.council import allocated_database
 
 AUDITS = Path(sys.executable).parent / "audits"
@@ -23,13 +26,17 @@ def allocated_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def run(db: Path, *args: str, outbox: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not (k == "PREFECT_API_URL" and not v)}
-    env.update(
-        AUDITS_DATABASE_URL=f"sqlite:///{db}",
-        AUDITS_PROGRAMME=str(REPO / "config" / "programme.toml"),
-        AUDITS_OUTBOX_DIR=str(outbox or db.parent / "outbox"),
-        PREFECT_SERVER_ANALYTICS_ENABLED="false",
-    )
+    """``audits *args`` on ``db`` in this process."""
+    env = command_env(db, AUDITS_OUTBOX_DIR=str(outbox or db.parent / "outbox"))
+    return in_process(args, env, db.parent)
+
+
+def spawn(
+    db: Path, *args: str, outbox: Path | None = None, **extra: str
+) -> subprocess.CompletedProcess[str]:
+    """The installed ``audits *args`` on ``db`` in a subprocess (``extra`` over its environment)."""
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env.update(command_env(db, AUDITS_OUTBOX_DIR=str(outbox or db.parent / "outbox"), **extra))
     return subprocess.run(
         [str(AUDITS), *args], env=env, cwd=db.parent, capture_output=True, text=True, timeout=180
     )
@@ -43,7 +50,8 @@ def db(allocated_db: Path, tmp_path: Path) -> Path:
 
 
 def test_a_dry_run_says_what_would_go_and_sends_nothing(db: Path) -> None:
-    result = run(db, "chase", "--date", "2026-12-01", "--dry-run", "--json")
+    # A process of its own without PREFECT_API_URL: a flow run would start a Prefect server.
+    result = spawn(db, "chase", "--date", "2026-12-01", "--dry-run", "--json")
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
     assert {"date", "emails_sent", "recipients", "items_by_stage", "failed"} <= set(summary)
@@ -59,8 +67,15 @@ def test_a_weekend_sends_nothing_and_says_why(db: Path) -> None:
     assert result.returncode == 0 and "Sat 5 Dec 2026 is a weekend" in result.stdout
 
 
-def test_chase_runs_the_flow_and_the_outbox_lists_what_went(db: Path, tmp_path: Path) -> None:
-    result = run(db, "chase", "--date", "2026-11-23", "--json", outbox=tmp_path / "eml")
+@pytest.mark.prefect
+def test_chase_runs_the_flow_and_the_outbox_lists_what_went(
+    db: Path, tmp_path: Path, prefect_server: str
+) -> None:
+    # The installed command, its flow run on the session's Prefect harness.
+    result = spawn(
+        db, "chase", "--date", "2026-11-23", "--json", outbox=tmp_path / "eml",
+        PREFECT_API_URL=prefect_server,
+    )  # fmt: skip
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
     assert summary["items_by_stage"] == {
@@ -115,16 +130,10 @@ def test_complete_records_the_audit_and_refuses_nonsense(db: Path) -> None:
 
 
 def test_bad_email_settings_are_one_line(db: Path) -> None:
-    env_result = subprocess.run(
-        [str(AUDITS), "chase", "--date", "2026-11-23", "--dry-run"],
-        env={
-            **os.environ,
-            "AUDITS_DATABASE_URL": f"sqlite:///{db}",
-            "AUDITS_EMAIL_TRANSPORT": "pigeon",
-        },
-        capture_output=True,
-        text=True,
-        timeout=60,
+    env_result = in_process(
+        ["chase", "--date", "2026-11-23", "--dry-run"],
+        {"AUDITS_DATABASE_URL": f"sqlite:///{db}", "AUDITS_EMAIL_TRANSPORT": "pigeon"},
+        db.parent,
     )
     assert env_result.returncode != 0
     assert len(env_result.stderr.strip().splitlines()) == 1
@@ -146,8 +155,9 @@ def test_complete_and_outbox_never_import_prefect(db: Path) -> None:
     assert result.stderr.strip().splitlines()[-1] == "[0, 0] False"
 
 
+@pytest.mark.prefect
 def test_a_chase_that_cannot_reach_the_relay_fails_and_the_next_sends_each_email_once(
-    db: Path,
+    db: Path, prefect_server: str
 ) -> None:
     from tests.flows.smtp_server import SmtpServer, free_port
 

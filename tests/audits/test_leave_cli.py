@@ -1,4 +1,5 @@
-"""``audits leave add|list|remove`` and ``audits import leave`` through the installed command.
+"""``audits leave add|list|remove`` and ``audits import leave`` through ``audits.cli.main`` in
+this process.
 
 November 2026 is allocated once (allocated Mon 2 Nov, every audit due Mon 30 Nov 2026); each
 test works on a copy. Leave commands take no "today", so the dates here are fixed.

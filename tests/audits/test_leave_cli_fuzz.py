@@ -1,9 +1,9 @@
-"""Fuzzing the flags of ``audits leave add|remove|list`` (Hypothesis) through the installed
-command: whatever is typed, the command never crashes; it either does what was asked or exits
-non-zero with one line on stderr and the database as it was.
+"""Fuzzing the flags of ``audits leave add|remove|list`` (Hypothesis) through ``audits.cli.main``
+in this process: whatever is typed, the command never crashes; it either does what was asked or
+exits non-zero with one line on stderr and the database as it was.
 
-Each example runs the real command in a subprocess (about a second), so there are few of them;
-the values are drawn from good ones, near misses and arbitrary text (with an undecodable byte).
+Each example runs the whole command against the database, so there are few of them; the values
+are drawn from good ones, near misses and arbitrary text (with an undecodable byte).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""``audits pause``, ``audits resume`` and ``audits pauses`` through the installed command.
+"""``audits pause``, ``audits resume`` and ``audits pauses`` through ``audits.cli.main`` in this
+process.
 
 November 2026 is allocated once (allocated Mon 2 Nov, every audit due Mon 30 Nov 2026); each
 test works on a copy. The command's "today" is the real date, so the pauses here either ended

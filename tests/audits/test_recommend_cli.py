@@ -1,5 +1,5 @@
-"""``audits recommend``, ``audits recommendations`` and ``audits commentary`` through the
-installed command, on a copy of a council with November 2026 allocated."""
+"""``audits recommend``, ``audits recommendations`` and ``audits commentary`` through
+``audits.cli.main`` in this process, on a copy of a council with November 2026 allocated."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""``audits report`` as operators run it: the installed script, in a subprocess."""
+"""``audits report`` as operators run it: the installed script in a subprocess (its flow run on
+the session's Prefect harness), and a refusal through ``audits.cli.main`` in this process."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from models.db import make_engine, migrate
+from tests.audits.cli_support import in_process
 from tests.flows.test_report_flow import PROGRAMME
 from tests.models.test_report_store import build_programme
 
@@ -39,7 +41,7 @@ def env(tmp_path: Path) -> dict[str, str]:
     return environment
 
 
-def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+def _spawn(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(AUDITS), "report", *args], env=env, capture_output=True, text=True, timeout=300
     )
@@ -47,10 +49,11 @@ def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.prefect
 def test_report_json_has_the_contracts_keys_and_writes_the_files(
-    env: dict[str, str], tmp_path: Path
+    env: dict[str, str], tmp_path: Path, prefect_server: str
 ) -> None:
     out = tmp_path / "out"
-    result = _run(env, "--month", "2026-06", "--out", str(out), "--json", "--no-email")
+    args = ("--month", "2026-06", "--out", str(out), "--json", "--no-email")
+    result = _spawn({**env, "PREFECT_API_URL": prefect_server}, *args)
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert set(data) >= CONTRACT_KEYS
@@ -67,7 +70,7 @@ def test_report_json_has_the_contracts_keys_and_writes_the_files(
 def test_a_bad_month_is_one_line_and_nothing_is_written(
     env: dict[str, str], tmp_path: Path
 ) -> None:
-    result = _run(env, "--month", "2026-13", "--out", str(tmp_path / "out"))
+    result = in_process(["report", "--month", "2026-13", "--out", tmp_path / "out"], env, tmp_path)
     assert result.returncode != 0
     assert len(result.stderr.strip().splitlines()) == 1 and "2026-13" in result.stderr
     assert not (tmp_path / "out").exists()

@@ -1,4 +1,4 @@
-"""``audits extension`` and ``audits exemption`` through the installed command.
+"""``audits extension`` and ``audits exemption`` through ``audits.cli.main`` in this process.
 
 November 2026 is allocated once (every audit due Mon 30 Nov 2026); each test works on a copy.
 """

@@ -4,6 +4,7 @@ starting a real Prefect server, the web app and the deployments runner, then Ctr
 A Prefect server start costs 15-30 s, so the full run is one test: it serves, checks what
 answers, stops, restarts only a Prefect server on the same PREFECT_HOME to see that the
 schedules are still on, and uses that server as a shared one (``--prefect-api``) while it is up.
+Refusals that come before anything starts run through ``audits.cli.main`` in this process.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from deployments.specs import DEPLOYMENTS, by_name
 from models.db import make_engine, migrate
-from tests.audits.cli_support import AUDITS, REPO
+from tests.audits.cli_support import AUDITS, REPO, in_process
 from tests.flows.council import allocated_database
 from tests.flows.smtp_server import free_port
 from tests.prefect_server import server_in
@@ -55,6 +57,23 @@ def _serve(db: Path, home: Path, *args: str, **extra: str) -> subprocess.Complet
         text=True,
         timeout=180,
     )
+
+
+def _refused(
+    db: Path, home: Path, monkeypatch: pytest.MonkeyPatch, *args: str
+) -> subprocess.CompletedProcess[str]:
+    """``audits serve`` in this process, which must refuse before it starts any child (one
+    started fails the test instead of serving until Ctrl-C)."""
+
+    def started(*_: object, **__: object) -> None:
+        raise AssertionError("audits serve started a child process")
+
+    monkeypatch.setattr(subprocess, "Popen", started)
+    env: dict[str, str | None] = {
+        k: None for k in os.environ if k.startswith(("PREFECT_", "AUDITS_DEV"))
+    }
+    env.update(_env(db, home))
+    return in_process(["serve", *args], env, db.parent)
 
 
 def _port_free(port: int) -> bool:
@@ -164,16 +183,20 @@ def _shared_server_with_the_web_app_refusing(db: Path, home: Path, api: str) -> 
     assert {name: d["updated"] for name, d in _deployments(api).items()} == before
 
 
-def test_serve_on_an_uninitialised_database_starts_nothing(tmp_path: Path) -> None:
+def test_serve_on_an_uninitialised_database_starts_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     home = tmp_path / "prefect-home"
-    result = _serve(tmp_path / "audits.db", home)
+    result = _refused(tmp_path / "audits.db", home, monkeypatch)
     assert result.returncode != 0 and result.stdout == ""
     [line] = result.stderr.strip().splitlines()
     assert "audits init" in line
     assert not home.exists() and not (tmp_path / "audits.db").exists()
 
 
-def test_serve_says_in_one_line_that_a_port_is_taken(tmp_path: Path) -> None:
+def test_serve_says_in_one_line_that_a_port_is_taken(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'audits.db'}")
     migrate(engine)
     engine.dispose()
@@ -181,7 +204,8 @@ def test_serve_says_in_one_line_that_a_port_is_taken(tmp_path: Path) -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = _serve(tmp_path / "audits.db", tmp_path / "home", "--prefect-port", str(port))
+        home = tmp_path / "home"
+        result = _refused(tmp_path / "audits.db", home, monkeypatch, "--prefect-port", str(port))
     assert result.returncode != 0
     [line] = result.stderr.strip().splitlines()
     assert f"port {port} on 127.0.0.1 is not free" in line and "--prefect-port" in line
@@ -199,10 +223,8 @@ def test_serve_says_when_the_shared_prefect_server_does_not_answer(tmp_path: Pat
     assert f"a Prefect server at {api} was not ready within" in line
 
 
-def test_serve_help_describes_the_flags() -> None:
-    result = subprocess.run(
-        [str(AUDITS), "serve", "--help"], capture_output=True, text=True, timeout=60
-    )
+def test_serve_help_describes_the_flags(tmp_path: Path) -> None:
+    result = in_process(["serve", "--help"], {}, tmp_path)
     assert result.returncode == 0
     for flag in ("--host", "--prefect-port", "--web-port", "--prefect-api", "PREFECT_HOME"):
         assert flag in result.stdout

@@ -1,4 +1,5 @@
-"""``audits web`` as an operator starts it: the installed script, serving on loopback."""
+"""``audits web`` as an operator starts it: the installed script, serving on loopback; its
+refusals through ``audits.cli.main`` in this process (with uvicorn kept from starting)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,11 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
+import uvicorn
 
 from models.db import make_engine, migrate
+from tests.audits.cli_support import in_process
 
 AUDITS = Path(sys.executable).parent / "audits"
 
@@ -26,6 +30,24 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AUDITS_DEV")}
     env.update(AUDITS_DATABASE_URL=f"sqlite:///{tmp_path / 'audits.db'}", **extra)
     return env
+
+
+def _refused(tmp_path: Path, argv: list[str], **extra: str) -> subprocess.CompletedProcess[str]:
+    """``audits web`` in this process, with the test's environment as :func:`_env` gives it;
+    the command must refuse before it serves."""
+    env: dict[str, str | None] = {k: None for k in os.environ if k.startswith("AUDITS_DEV")}
+    env.update(AUDITS_DATABASE_URL=f"sqlite:///{tmp_path / 'audits.db'}", **extra)
+    return in_process(argv, env, tmp_path)
+
+
+@pytest.fixture(autouse=True)
+def never_serve(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A command that should have refused fails the test instead of serving until killed."""
+
+    def started(*args: object, **kwargs: object) -> None:
+        raise AssertionError("audits web started serving")
+
+    monkeypatch.setattr(uvicorn, "run", started)
 
 
 def _migrated(tmp_path: Path) -> None:
@@ -63,13 +85,7 @@ def test_audits_web_serves_the_pages_on_the_port_asked(tmp_path: Path) -> None:
 
 def test_audits_web_without_sign_in_configured_says_what_to_set(tmp_path: Path) -> None:
     _migrated(tmp_path)
-    result = subprocess.run(
-        [str(AUDITS), "web", "--port", str(_free_port())],
-        env=_env(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = _refused(tmp_path, ["web", "--port", str(_free_port())])
     assert result.returncode != 0
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "AUDITS_AUTH_HEADER" in lines[0] and "AUDITS_DEV_LOGIN" in lines[0]
@@ -77,23 +93,16 @@ def test_audits_web_without_sign_in_configured_says_what_to_set(tmp_path: Path) 
 
 def test_audits_web_refuses_a_placeholder_secret(tmp_path: Path) -> None:
     _migrated(tmp_path)
-    result = subprocess.run(
-        [str(AUDITS), "web", "--port", str(_free_port())],
-        env=_env(tmp_path, AUDITS_DEV_LOGIN="true", AUDITS_SECRET_KEY="changethis"),
-        capture_output=True,
-        text=True,
-        timeout=60,
+    result = _refused(
+        tmp_path,
+        ["web", "--port", str(_free_port())],
+        AUDITS_DEV_LOGIN="true",
+        AUDITS_SECRET_KEY="changethis",
     )
     assert result.returncode != 0
     assert "AUDITS_SECRET_KEY" in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
 def test_audits_web_on_an_uninitialised_database_says_run_init(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [str(AUDITS), "web"],
-        env=_env(tmp_path, AUDITS_DEV_LOGIN="true"),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = _refused(tmp_path, ["web"], AUDITS_DEV_LOGIN="true")
     assert result.returncode != 0 and "audits init" in result.stderr

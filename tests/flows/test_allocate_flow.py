@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from prefect.testing.utilities import prefect_test_harness
 from sqlalchemy.engine import Engine
 
 from flows.allocate import AllocationOutcome, allocate_monthly_audits
@@ -14,12 +12,6 @@ from models import allocation_store as store
 from models.db import session_scope
 from tests.flows.council import seed_council
 from tests.settings_env import SettingsEnv
-
-
-@pytest.fixture(scope="module")
-def prefect_server() -> Iterator[None]:
-    with prefect_test_harness(server_startup_timeout=60):
-        yield
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from prefect.testing.utilities import prefect_test_harness
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
@@ -650,12 +649,6 @@ def test_nothing_during_a_pause_or_for_exempted_and_withdrawn_audits(
 
 
 # The real Prefect flow, once
-
-
-@pytest.fixture(scope="module")
-def prefect_server() -> Iterator[None]:
-    with prefect_test_harness(server_startup_timeout=60):
-        yield
 
 
 @pytest.mark.prefect

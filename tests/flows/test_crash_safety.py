@@ -195,8 +195,9 @@ def test_a_claim_held_by_a_live_run_elsewhere_is_named_then_taken_over_when_its_
     assert sum(delivered(relay).values()) == total
 
 
+@pytest.mark.prefect
 def test_an_allocation_whose_relay_is_down_fails_loudly_and_is_sent_by_the_rerun(
-    tmp_path: Path,
+    tmp_path: Path, prefect_server: str
 ) -> None:
     import json
 

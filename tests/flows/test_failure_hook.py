@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import email
 import email.policy
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from prefect.states import State
-from prefect.testing.utilities import prefect_test_harness
 from sqlalchemy.engine import Engine
 
 from flows.requests import apply_decision
@@ -19,12 +17,6 @@ from models.db import session_scope
 from tests.flows.council import seed_council
 from tests.flows.smtp_server import body_text
 from tests.settings_env import SettingsEnv
-
-
-@pytest.fixture(scope="module")
-def prefect_server() -> Iterator[None]:
-    with prefect_test_harness(server_startup_timeout=60):
-        yield
 
 
 @pytest.fixture

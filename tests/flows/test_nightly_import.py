@@ -11,7 +11,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from prefect.testing.utilities import prefect_test_harness
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -193,12 +192,6 @@ def test_a_file_meeting_an_unexpected_error_waits_in_the_folder(
 def test_now_must_say_its_timezone(engine: Engine, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="timezone"):
         import_drop_folder(engine, tmp_path, TODAY, NOW.replace(tzinfo=None))
-
-
-@pytest.fixture(scope="module")
-def prefect_server() -> Iterator[None]:
-    with prefect_test_harness(server_startup_timeout=60):
-        yield
 
 
 @pytest.fixture

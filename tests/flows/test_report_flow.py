@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from prefect.testing.utilities import prefect_test_harness
 from pypdf import PdfReader
 from sqlalchemy.engine import Engine
 
@@ -28,12 +27,6 @@ author = "APS Manager (test)"
 contact = "aps-team@example.gov.uk"
 distribution = ["director@example.gov.uk", "Frontline-Teams@example.gov.uk"]
 """
-
-
-@pytest.fixture(scope="module")
-def prefect_server() -> Iterator[None]:
-    with prefect_test_harness(server_startup_timeout=60):
-        yield
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from prefect.testing.utilities import prefect_test_harness
 
 from models.db import get_engine, make_engine, migrate
 from notifications.file_delivery import NOTIFY_MAX_FILE_BYTES, FileDelivery
@@ -31,12 +30,6 @@ ATTACHED = FileDelivery(attaches_files=True)
 AS_LINK = FileDelivery(attaches_files=False, link_weeks=26)
 DISTRIBUTION = ("director@example.gov.uk", "frontline-teams@example.gov.uk")
 PDF = b"%PDF-1.7\n" + b"0" * 1000
-
-
-@pytest.fixture(scope="module")
-def prefect_server() -> Iterator[None]:
-    with prefect_test_harness(server_startup_timeout=60):
-        yield
 
 
 @pytest.fixture

@@ -5,13 +5,11 @@ from __future__ import annotations
 import email
 import email.policy
 import time
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from icalendar import Calendar
-from prefect.testing.utilities import prefect_test_harness
 from sqlalchemy.engine import Engine
 
 from config.signed_links import read_token
@@ -185,12 +183,6 @@ def test_an_approved_extension_moves_the_auditors_calendar_slot(
     assert (str(event["UID"]), event["SEQUENCE"]) == (f"audit-{audit_id}@example.gov.uk", 1)
     # Five working days before the new due date (Fri 4 Dec): Fri 27 Nov, 10:00 London.
     assert event.decoded("DTSTART").date() == date(2026, 11, 27)
-
-
-@pytest.fixture(scope="module")
-def prefect_server() -> Iterator[None]:
-    with prefect_test_harness(server_startup_timeout=60):
-        yield
 
 
 @pytest.mark.prefect

@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from prefect.testing.utilities import prefect_test_harness
 
 from flows.scheduled import run_day, scheduled_allocation, scheduled_report
 from rules.schedule import allocation_skip_reason
 from tests.flows.test_report_flow import programme_db  # noqa: F401 (fixture)
 from tests.settings_env import SettingsEnv
-
-
-@pytest.fixture(scope="module")
-def prefect_server() -> Iterator[None]:
-    with prefect_test_harness(server_startup_timeout=60):
-        yield
 
 
 @pytest.mark.prefect

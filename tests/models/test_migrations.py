@@ -1,4 +1,5 @@
-"""The migrations create the whole schema on SQLite and PostgreSQL, and the trail is append-only."""
+"""The migrations create the whole schema on SQLite and PostgreSQL (run from nothing here; the other
+tests copy a database migrated once), and the trail is append-only."""
 
 from __future__ import annotations
 
@@ -40,15 +41,15 @@ def _check_trail_is_append_only(engine: Engine) -> None:
         assert entry.actor == "aps1"
 
 
-def test_sqlite_schema(engine: Engine) -> None:
-    _check_schema(engine)
-    _check_trail_is_append_only(engine)
+def test_sqlite_schema(engine_migrated_here: Engine) -> None:
+    _check_schema(engine_migrated_here)
+    _check_trail_is_append_only(engine_migrated_here)
 
 
 @pytest.mark.postgres
-def test_postgres_schema(pg_engine: Engine) -> None:
-    _check_schema(pg_engine)
-    _check_trail_is_append_only(pg_engine)
+def test_postgres_schema(pg_engine_migrated_here: Engine) -> None:
+    _check_schema(pg_engine_migrated_here)
+    _check_trail_is_append_only(pg_engine_migrated_here)
 
 
 def test_migrating_twice_changes_nothing(engine: Engine) -> None:

@@ -3,23 +3,14 @@ machines) instead of environment variables."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from prefect.blocks.system import Secret
-from prefect.testing.utilities import prefect_test_harness
 from pydantic import SecretStr
 
 from config.transport_settings import TransportSettings
 from notifications.transports import NotifyTransport, SmtpTransport, transport_from_settings
 
 SERVICE, SECRET = "26785a09-ab16-4eb0-8407-a37497a57506", "3d844edf-8d35-48ac-975b-e847b4f122b0"
-
-
-@pytest.fixture(scope="module")
-def prefect_server() -> Iterator[None]:
-    with prefect_test_harness(server_startup_timeout=60):
-        yield
 
 
 @pytest.mark.prefect

@@ -22,7 +22,7 @@ from models.programme import Audit
 from models.requests import ExemptionRequest, ExtensionRequest
 from models.trail import TrailEntry
 from tests.flows.council import POLICY
-from tests.web.live import csrf_of, serve, signed_in
+from tests.web.live import app_client, csrf_of, serve, signed_in
 
 ROLES = ("anonymous", "auditor", "other_manager", "service_manager", "director", "aps")
 EVERYONE = set(ROLES) - {"anonymous"}
@@ -201,7 +201,7 @@ def test_post_refused(world, clients, route: str, role: str) -> None:
 @pytest.mark.parametrize("route", sorted(POST_ROUTES))
 def test_post_anonymous(world, route: str) -> None:
     url, ids, engine = world
-    with httpx.Client(base_url=url) as client:
+    with app_client(url) as client:
         token = csrf_of(client.get("/sign-in").text)
         before = _counts(engine)
         response = client.post(

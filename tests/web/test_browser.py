@@ -13,12 +13,14 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from flows.chase import plan_today
 from models.programme import Audit
 from tests.flows.council import POLICY
 from tests.web.browser import chromium
+from tests.web.live import serve_on_loopback
 
 AUDITS = Path(sys.executable).parent / "audits"
 
@@ -27,6 +29,13 @@ AUDITS = Path(sys.executable).parent / "audits"
 def browser() -> Iterator[Browser]:
     with chromium() as launched:
         yield launched
+
+
+@pytest.fixture
+def base_url(web_engine: Engine) -> Iterator[str]:
+    """A real server on loopback (the other web tests reach the app in their own process)."""
+    with serve_on_loopback(web_engine) as url:
+        yield url
 
 
 def _sign_in(browser: Browser, base_url: str, staff_id: str, start: str) -> Page:

@@ -34,7 +34,7 @@ from models.programme import Audit
 from tests.flows.council import POLICY, seed_council
 from tests.importer.helpers import dump
 from tests.postgres import fresh_database
-from tests.web.live import CSRF, TODAY, council_copy, serve
+from tests.web.live import CSRF, TODAY, app_client, council_copy, serve
 
 RUBBISH = st.one_of(
     st.sampled_from(["\x00", "a\x00b", "Annual leave\x00"]),  # PostgreSQL cannot store NUL
@@ -83,7 +83,7 @@ class Site:
         """A client signed in as ``role`` (or nobody), and its session's CSRF token; signed in
         again when ``afresh`` (after a post that may have signed it in or out)."""
         if afresh or role not in self.clients:
-            client = httpx.Client(base_url=self.url, timeout=30)
+            client = app_client(self.url, timeout=30)
             token = _token(client)
             if role != "anonymous":
                 data = {"staff_id": self.people[role], "next": "/", "csrf_token": token}

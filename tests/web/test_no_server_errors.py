@@ -18,7 +18,7 @@ from models.people import Staff
 from models.programme import Audit, Cycle
 from tests.flows.council import POLICY, seed_council
 from tests.importer.helpers import dump
-from tests.web.live import csrf_of, post_form, serve, signed_in
+from tests.web.live import app_client, csrf_of, post_form, serve, signed_in
 
 TOO_BIG = str(2**64)  # above 2**63 - 1: SQLite could not even compare it
 ARABIC_INDIC = {"until-day": "٣", "until-month": "١٢", "until-year": "٢٠٢٦"}  # 3 12 2026
@@ -187,7 +187,7 @@ def test_a_nul_in_a_text_field_is_refused_beside_it(base_url, web_engine, people
 def test_a_session_cookie_copied_before_sign_out_no_longer_works(base_url, people) -> None:
     """The session lived only in the signed cookie, so a copy outlived sign-out."""
     auditor = signed_in(base_url, people["auditor"])
-    copied = httpx.Client(base_url=base_url, cookies=dict(auditor.cookies))
+    copied = app_client(base_url, cookies=dict(auditor.cookies))
     assert copied.get("/my-audits").status_code == 200
     token = csrf_of(auditor.get("/my-audits").text)
     assert auditor.post("/sign-out", data={"csrf_token": token}).status_code == 303
@@ -201,7 +201,7 @@ def test_a_session_cookie_copied_before_sign_out_no_longer_works(base_url, peopl
 
 def test_signing_in_as_someone_else_ends_the_first_session(base_url, people) -> None:
     client = signed_in(base_url, people["auditor"])
-    copied = httpx.Client(base_url=base_url, cookies=dict(client.cookies))
+    copied = app_client(base_url, cookies=dict(client.cookies))
     token = csrf_of(client.get("/sign-in").text)
     client.post("/sign-in", data={"staff_id": people["aps"], "next": "/", "csrf_token": token})
     assert client.get("/aps/requests").status_code == 200
@@ -246,7 +246,7 @@ def test_a_nul_anywhere_in_a_form_is_refused_on_postgresql(pg_engine, pg_council
         for client, path, form, field in posts:
             response = client.post(path, data={**form, "csrf_token": tokens[id(client)]})
             _form_error(response, "NUL", f'href="#{field}"')
-        anonymous = httpx.Client(base_url=url)
+        anonymous = app_client(url)
         token = csrf_of(anonymous.get("/sign-in").text)
         sign_in = {"staff_id": f"{pg_council['aps']}\x00", "next": "/", "csrf_token": token}
         response = anonymous.post("/sign-in", data=sign_in)

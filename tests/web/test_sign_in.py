@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import httpx
 import pytest
 from sqlmodel import Session
 
 from config.signed_links import make_link
 from config.web_settings import WebSettings, WebSettingsError
 from models.people import Staff
-from tests.web.live import SECRET, csrf_of, serve, signed_in
+from tests.web.live import SECRET, app_client, csrf_of, serve, signed_in
 from web.app import create_app
 
 
@@ -26,7 +25,7 @@ def _email(engine, staff_id: str) -> str:
 def test_proxy_header_signs_in_by_email(web_engine, people) -> None:
     settings = WebSettings(auth_header="X-Remote-User", secure_cookies=False)
     email = _email(web_engine, people["aps"])
-    with serve(web_engine, settings) as url, httpx.Client(base_url=url) as client:
+    with serve(web_engine, settings) as url, app_client(url) as client:
         page = client.get("/aps/requests", headers={"X-Remote-User": email.upper()})
         assert page.status_code == 200 and people["aps"] in page.text
         assert client.get("/aps/requests").status_code == 303  # no header, nobody
@@ -48,7 +47,7 @@ def test_proxy_header_from_an_untrusted_address_is_ignored(web_engine, people) -
         auth_header="X-Remote-User", trusted_proxies="10.0.0.0/8", secure_cookies=False
     )
     email = _email(web_engine, people["aps"])
-    with serve(web_engine, settings) as url, httpx.Client(base_url=url) as client:
+    with serve(web_engine, settings) as url, app_client(url) as client:
         assert client.get("/aps/requests", headers={"X-Remote-User": email}).status_code == 303
 
 
@@ -56,7 +55,7 @@ def test_proxy_header_by_staff_id_and_a_leaver_is_refused(web_engine, people) ->
     settings = WebSettings(
         auth_header="X-Remote-User", auth_header_matches="staff_id", secure_cookies=False
     )
-    with serve(web_engine, settings) as url, httpx.Client(base_url=url) as client:
+    with serve(web_engine, settings) as url, app_client(url) as client:
         headers = {"X-Remote-User": people["auditor"]}
         assert client.get("/my-audits", headers=headers).status_code == 200
         with Session(web_engine) as session:
@@ -76,7 +75,7 @@ def test_no_sign_in_configured_refuses_to_start(web_engine) -> None:
 
 
 def test_sign_in_goes_back_where_it_was_asked_and_nowhere_else(base_url, people) -> None:
-    client = httpx.Client(base_url=base_url)
+    client = app_client(base_url)
     asked = client.get(f"/audits/{people['audit']}")
     assert asked.status_code == 303
     assert asked.headers["location"] == f"/sign-in?next=/audits/{people['audit']}"
@@ -95,7 +94,7 @@ def test_sign_in_goes_back_where_it_was_asked_and_nowhere_else(base_url, people)
 
 
 def test_dev_sign_in_refuses_an_unknown_person(base_url) -> None:
-    client = httpx.Client(base_url=base_url)
+    client = app_client(base_url)
     token = csrf_of(client.get("/sign-in").text)
     response = client.post("/sign-in", data={"staff_id": "NOPE", "next": "/", "csrf_token": token})
     assert response.status_code == 400 and 'class="govuk-error-summary"' in response.text
@@ -110,7 +109,7 @@ def _link(purpose: str, subject: str, staff_id: str, *, made: datetime | None = 
 
 def test_a_link_opens_its_page_once_for_its_own_recipient(base_url, people) -> None:
     link = _link("extension-request", people["audit"], people["auditor"])
-    anonymous = httpx.Client(base_url=base_url)
+    anonymous = app_client(base_url)
     first = anonymous.get(link)
     assert first.status_code == 303 and first.headers["location"] == f"/sign-in?next={link}"
     someone_else = signed_in(base_url, people["other_manager"])
