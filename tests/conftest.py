@@ -2,7 +2,8 @@
 one Prefect test harness for the session (started by the first test that asks for it).
 
 Under pytest-xdist (``make unit`` runs ``-n auto --dist loadfile``: a module's tests, and its
-module-scoped fixtures, on one worker) every worker has session fixtures of its own (templates,
+module-scoped fixtures, on one worker; the files that use a Prefect server, on one worker per
+server: tests/xdist_scopes.py) every worker has session fixtures of its own (templates,
 databases, the harness), a PREFECT_HOME and a default outbox folder of its own; nothing here is
 shared between workers.
 """
@@ -23,6 +24,11 @@ from config.settings import reset_settings
 from models.db import make_engine, migrate
 from tests.postgres import fresh_database, postgres_server
 from tests.settings_env import SettingsEnv
+from tests.xdist_scopes import (  # noqa: F401 - xdist's hooks, found here by pytest
+    pytest_configure_node,
+    pytest_xdist_make_scheduler,
+    record_server_files,
+)
 
 #: The pytest-xdist worker this process is ("gw0", "gw1", ...), or "" without xdist.
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
@@ -49,6 +55,10 @@ if os.environ.get("PREFECT_API_URL") == "":
 os.environ.setdefault("AUDITS_OUTBOX_DIR", tempfile.mkdtemp(prefix="audits-test-outbox-"))
 if WORKER:
     os.environ["AUDITS_OUTBOX_DIR"] = str(Path(os.environ["AUDITS_OUTBOX_DIR"]) / WORKER)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    record_server_files(config, items)
 
 
 @pytest.fixture(scope="session")

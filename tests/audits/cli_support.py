@@ -86,8 +86,9 @@ def run_audits(db: Path, *args: str, **extra_env: str) -> subprocess.CompletedPr
 
 def spawn_audits(db: Path, *args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
     """Run the installed ``audits`` command on ``db`` in a subprocess, as :func:`run_audits`:
-    for what only a process of its own shows (its exit, its imports, a crash)."""
-    env = {k: v for k, v in os.environ.items() if not (k == "PREFECT_API_URL" and not v)}
+    for what only a process of its own shows (its exit, its imports, a crash). It has no Prefect
+    server unless ``extra_env`` gives PREFECT_API_URL (e.g. the ``prefect_server`` fixture's)."""
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
     env.update(command_env(db, **extra_env))
     return subprocess.run(
         [str(AUDITS), *args], env=env, cwd=db.parent, capture_output=True, text=True, timeout=180

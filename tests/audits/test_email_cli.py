@@ -13,10 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.audits.cli_support import command_env, in_process
+from tests.audits.cli_support import in_process, run_audits, spawn_audits
 from tests.flows.council import allocated_database
 
-AUDITS = Path(sys.executable).parent / "audits"
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -27,19 +26,14 @@ def allocated_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def run(db: Path, *args: str, outbox: Path | None = None) -> subprocess.CompletedProcess[str]:
     """``audits *args`` on ``db`` in this process."""
-    env = command_env(db, AUDITS_OUTBOX_DIR=str(outbox or db.parent / "outbox"))
-    return in_process(args, env, db.parent)
+    return run_audits(db, *args, AUDITS_OUTBOX_DIR=str(outbox or db.parent / "outbox"))
 
 
 def spawn(
     db: Path, *args: str, outbox: Path | None = None, **extra: str
 ) -> subprocess.CompletedProcess[str]:
     """The installed ``audits *args`` on ``db`` in a subprocess (``extra`` over its environment)."""
-    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
-    env.update(command_env(db, AUDITS_OUTBOX_DIR=str(outbox or db.parent / "outbox"), **extra))
-    return subprocess.run(
-        [str(AUDITS), *args], env=env, cwd=db.parent, capture_output=True, text=True, timeout=180
-    )
+    return spawn_audits(db, *args, AUDITS_OUTBOX_DIR=str(outbox or db.parent / "outbox"), **extra)
 
 
 @pytest.fixture
