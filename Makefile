@@ -69,12 +69,10 @@ browser:
 	  $$SUDO apt-get $(APT_WAIT) update -qq && $$SUDO apt-get $(APT_WAIT) install -y -qq chromium >/dev/null; }
 	@command -v chromium >/dev/null || { echo "could not install chromium (apt-get install chromium)"; exit 1; }
 
-# The tests on every core (pytest-xdist; see tests/conftest.py), then the few that run whole
-# programmes (marked serial) alone; each part prints its 20 slowest tests.
+# The tests on every core (pytest-xdist; see tests/conftest.py), then the 20 slowest.
 unit: install system-libs browser
 	mkdir -p var/prefect-test
-	PREFECT_HOME=$(CURDIR)/var/prefect-test $(BIN)/pytest -n auto --dist loadfile -m "not serial" --durations=20
-	PREFECT_HOME=$(CURDIR)/var/prefect-test $(BIN)/pytest -m serial --durations=20
+	PREFECT_HOME=$(CURDIR)/var/prefect-test $(BIN)/pytest -n auto --dist loadfile --durations=20
 
 test: lint unit
 

@@ -27,8 +27,6 @@ from tests.flows.council import allocated_database
 from tests.flows.smtp_server import free_port
 from tests.prefect_server import server_in
 
-pytestmark = pytest.mark.serial
-
 NAMES = [spec.name for spec in DEPLOYMENTS]
 TRIGGERS = {trigger.name for spec in DEPLOYMENTS for trigger in spec.triggers}
 

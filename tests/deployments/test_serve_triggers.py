@@ -37,8 +37,6 @@ from tests.flows.council import allocated_database
 from tests.flows.smtp_server import SmtpServer
 from tests.prefect_server import prefect_env
 
-pytestmark = pytest.mark.serial
-
 
 @pytest.fixture(scope="module")
 def smtp() -> Iterator[SmtpServer]:

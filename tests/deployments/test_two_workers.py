@@ -20,8 +20,6 @@ from tests.flows.smtp_server import SmtpServer
 from tests.flows.test_chase import APS_TEAM, allocate, notifications, people, seed, stages
 from tests.prefect_server import PREFECT, prefect_env
 
-pytestmark = pytest.mark.serial
-
 
 def start_worker(api: str, pool: str, name: str, log: Path, env: dict[str, str]) -> Any:
     import subprocess
