@@ -26,6 +26,13 @@ from tests.flows.smtp_server import free_port
 PREFECT = Path(sys.executable).parent / "prefect"
 
 
+def ctrl_c_works() -> None:
+    """``preexec_fn`` for a process a test stops with Ctrl-C (SIGINT): a command started in the
+    background by a non-interactive shell (``make test &``) inherits SIGINT ignored, and Python
+    then never raises KeyboardInterrupt; the default restored, the child handles Ctrl-C."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def prefect_env(api_url: str, **extra: str) -> dict[str, str]:
     """The environment for a subprocess that talks to the server at ``api_url``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
@@ -86,6 +93,7 @@ def server_in(home: Path, port: int) -> Iterator[str]:
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
+            preexec_fn=ctrl_c_works,
         )
     try:
         wait_healthy(api_url, server, 120)

@@ -27,7 +27,7 @@ import httpx
 import pytest
 
 from tests.flows.smtp_server import free_port
-from tests.prefect_server import prefect_server
+from tests.prefect_server import ctrl_c_works, prefect_server
 
 REPO = Path(__file__).resolve().parents[1]
 MONTH = "2026-11"
@@ -133,6 +133,7 @@ def serve_and_fetch(
             [str(audits), "web", "--port", str(port)],
             cwd=work,
             env={**env, "AUDITS_DEV_LOGIN": "true"},
+            preexec_fn=ctrl_c_works,
             stdout=log,
             stderr=subprocess.STDOUT,
         )

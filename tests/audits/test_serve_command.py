@@ -25,7 +25,7 @@ from models.db import make_engine, migrate
 from tests.audits.cli_support import AUDITS, REPO, in_process
 from tests.flows.council import allocated_database
 from tests.flows.smtp_server import free_port
-from tests.prefect_server import server_in
+from tests.prefect_server import ctrl_c_works, server_in
 
 NAMES = [spec.name for spec in DEPLOYMENTS]
 TRIGGERS = {trigger.name for spec in DEPLOYMENTS for trigger in spec.triggers}
@@ -133,6 +133,7 @@ def test_serve_runs_everything_and_ctrl_c_leaves_the_schedules_on(tmp_path: Path
             [str(AUDITS), "serve", "--host", "127.0.0.1", *ports],
             env=_env(db, home),
             cwd=tmp_path,
+            preexec_fn=ctrl_c_works,
             stdout=stdout,
             stderr=stderr,
             text=True,

@@ -14,7 +14,7 @@ from prefect import get_client
 from prefect.client.orchestration import SyncPrefectClient
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
-from tests.prefect_server import PREFECT, prefect_env, prefect_server
+from tests.prefect_server import PREFECT, ctrl_c_works, prefect_env, prefect_server
 
 REPO = Path(__file__).resolve().parents[2]
 T = TypeVar("T")
@@ -67,6 +67,7 @@ def python_module(module: str, api_url: str, log: Path, **env: str) -> subproces
         [sys.executable, "-m", module],
         env=prefect_env(api_url, **env),
         cwd=REPO,
+        preexec_fn=ctrl_c_works,
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
     )

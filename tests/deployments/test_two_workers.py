@@ -18,7 +18,7 @@ from deployments.specs import by_name
 from tests.deployments.conftest import REPO, prefect_cli, wait_for
 from tests.flows.smtp_server import SmtpServer
 from tests.flows.test_chase import APS_TEAM, allocate, notifications, people, seed, stages
-from tests.prefect_server import PREFECT, prefect_env
+from tests.prefect_server import PREFECT, ctrl_c_works, prefect_env
 
 
 def start_worker(api: str, pool: str, name: str, log: Path, env: dict[str, str]) -> Any:
@@ -28,6 +28,7 @@ def start_worker(api: str, pool: str, name: str, log: Path, env: dict[str, str])
         [str(PREFECT), "worker", "start", "--pool", pool, "--name", name, "--limit", "1"],
         env=prefect_env(api, **env),
         cwd=REPO,
+        preexec_fn=ctrl_c_works,
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
     )
