@@ -7,28 +7,6 @@ half-configured deployment fails at start-up rather than running with a guessabl
 
 from __future__ import annotations
 
-#: Values that are never a real secret, whatever their case and the spaces around them.
-PLACEHOLDERS = frozenset(
-    {
-        "",
-        "changeme",
-        "change-me",
-        "change_me",
-        "changethis",
-        "change-this",
-        "change_this",
-        "secret",
-        "password",
-        "passw0rd",
-        "example",
-        "placeholder",
-        "todo",
-        "xxx",
-        "none",
-        "null",
-    }
-)
-
 #: Words that make a value a placeholder wherever they appear in it ("changethis-in-prod…").
 #: All six letters or more, so a random key (``secrets.token_urlsafe(48)``) holds one by chance
 #: less than once in ten million; a four-letter word such as "none" would, about once in 20,000.
@@ -44,6 +22,10 @@ PLACEHOLDER_WORDS = (
     "placeholder",
     "example",
 )
+
+#: Values that are never a real secret, whatever their case and the spaces around them: the
+#: words above, and short ones that are placeholders only as the whole value.
+PLACEHOLDERS = frozenset({"", "passw0rd", "todo", "xxx", "none", "null", *PLACEHOLDER_WORDS})
 
 
 def is_placeholder(value: str, *, anywhere: bool = False) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pydantic import SecretStr, field_validator, model_validator
+from pydantic import SecretStr, ValidationInfo, field_validator, model_validator
 
 from config.environment import AuditsEnvironment
 from config.placeholders import is_placeholder
@@ -75,22 +75,14 @@ class TransportSettings(AuditsEnvironment):
     def _lower(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
 
-    @field_validator("email_transport")
+    @field_validator("email_transport", "smtp_security")
     @classmethod
-    def _known_transport(cls, value: str) -> str:
-        if value not in TRANSPORTS:
-            raise ValueError(
-                f"AUDITS_EMAIL_TRANSPORT must be one of {', '.join(TRANSPORTS)}, not {value!r}"
-            )
-        return value
-
-    @field_validator("smtp_security")
-    @classmethod
-    def _known_security(cls, value: str) -> str:
-        if value not in SMTP_SECURITY:
-            raise ValueError(
-                f"AUDITS_SMTP_SECURITY must be one of {', '.join(SMTP_SECURITY)}, not {value!r}"
-            )
+    def _one_of_the_known(cls, value: str, info: ValidationInfo) -> str:
+        field = str(info.field_name)
+        known = {"email_transport": TRANSPORTS, "smtp_security": SMTP_SECURITY}[field]
+        if value not in known:
+            name = f"AUDITS_{field.upper()}"
+            raise ValueError(f"{name} must be one of {', '.join(known)}, not {value!r}")
         return value
 
     @field_validator("smtp_port")
