@@ -33,8 +33,9 @@ JUDGEMENT_DRAW = (
 
 def time_travel(
     engine: Engine, policy: Policy, allocated_on: date, due_on: date, seed: int
-) -> None:
-    """Run the chase on every working day from allocation to a week past the due date."""
+) -> date:
+    """Run the chase on every working day from allocation to a week past the due date; the
+    last day it ran, which becomes the demo's today."""
     finish = add_working_days(due_on, 6)
     plan = _completion_plan(engine, allocated_on, due_on, seed)
     settings = get_settings().transport
@@ -79,6 +80,7 @@ def time_travel(
         settings.outbox_dir if settings.email_transport == "outbox" else settings.email_transport
     )
     print(f"  the emails (allocation, reminders, chases, escalations) are in {where}")
+    return finish
 
 
 def _completion_plan(

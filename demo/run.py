@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from config.clock import today_in_london
+from config.clock import today_in_london, write_demo_today
 from config.settings import load_policy
 from demo.chase import time_travel
 from demo.synthetic import CASE_COLUMNS, STAFF_COLUMNS, make_council, write_csv
@@ -60,9 +60,13 @@ def run_demo(out: Path, month: str | None, seed: int) -> int:
         audits = store.cycle_audits(session, month)
     policy = load_policy()
     _summarise(outcome, audits, policy.choose_theme(month, None))
+    last_day = today
     if audits and not outcome.paused:
         print(f"\nTime travel through {month}: the chase runs every working day at 08:00")
-        time_travel(engine, policy, audits[0].allocated_on, audits[0].due_on, seed)
+        last_day = time_travel(engine, policy, audits[0].allocated_on, audits[0].due_on, seed)
+    # The web pages on this database (make web, make serve: development sign-in) act on the
+    # demo's last day, not the real date, which the month's requests and completions ran past.
+    write_demo_today(engine.url.render_as_string(hide_password=False), last_day)
     from demo.report import run_history
 
     run_history(out, seed)
@@ -74,7 +78,9 @@ def run_demo(out: Path, month: str | None, seed: int) -> int:
         f"  AUDITS_DATABASE_URL={engine.url} .venv/bin/audits outbox\n"
         "and in the web pages, with development sign-in (sign in as APS01 for the decision queue\n"
         "and the dashboard, or as a Team Manager for their audits and requests):\n"
-        "  make web      # then open http://127.0.0.1:8000/"
+        "  make web      # then open http://127.0.0.1:8000/\n"
+        f"The pages say today is {last_day:%A} {last_day.day} {last_day:%B %Y}, the demo's last "
+        "day, not the real date."
     )
     return 0
 

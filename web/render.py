@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader
 
+from config.clock import demo_today
 from web.csrf import csrf_token
 from web.deps import app_parts
 from web.security import csp_nonce
@@ -59,6 +60,7 @@ def page(
         "cspNonce": csp_nonce(request),
         "flash": request.session.pop(FLASH, None),
         "today": parts.clock(),
+        "demo_today": demo_today(),  # None but in a demo under development sign-in
         "programme_name": parts.policy.name,
         **context,
     }
