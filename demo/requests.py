@@ -10,6 +10,7 @@ from sqlmodel import Session
 from models import chase_store, request_store
 from models.base import saved_id
 from models.db import session_scope
+from models.people import Staff
 from models.programme import Audit
 from notifications.email_context import EmailContext, email_context
 from notifications.request_emails import write_decision_emails, write_request_emails
@@ -82,12 +83,17 @@ def requests_and_decisions(
         write_decision_emails(session, "exemption", exemption.id, context)
         lines.append(
             f"  {decided_on:%a %d %b}: APS approved 2 extensions (one with another "
-            f"date), rejected 1, and reallocated the exempted case to {to}"
+            f"date), rejected 1, and reallocated the exempted case to {_name(session, to)}"
         )
         lines += _left_pending(
             session, [a for a in audits[4:] if a.audit_id in undone], day, policy, context
         )
     return lines
+
+
+def _name(session: Session, staff_id: str) -> str:
+    person = session.get(Staff, staff_id)
+    return f"{person.name} ({staff_id})" if person else staff_id
 
 
 def _tell_aps(

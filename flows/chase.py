@@ -28,7 +28,7 @@ from models.allocation_store import load_pauses
 from models.bulk import no_cyclic_gc
 from models.chase_store import Person
 from models.db import get_engine, session_scope
-from notifications.digest import chase_digests, digest_outgoing, failure_line
+from notifications.digest import chase_digests, digest_outgoing, failure_line, pending_line
 from notifications.email_context import EmailContext, email_context
 from notifications.messages import STAGES
 from notifications.pause_emails import apply_ended_pauses
@@ -85,7 +85,7 @@ def plan_and_record(
     plan = plan_today(session, policy, today, directory)
     failures = outbox_store.unreported_failures(session)
     failure_lines = tuple(failure_line(row) for row in failures)
-    pending = tuple(chase_store.pending_requests(session))
+    pending = tuple(pending_line(request) for request in chase_store.pending_requests(session))
     digests = chase_digests(plan, directory, today, base_url, failure_lines, pending)
     summary = ChaseSummary(
         today.isoformat(),

@@ -74,30 +74,51 @@ def audits_with_auditors(session: Session, month: str) -> list[tuple[Audit, Staf
     return [(audit, person) for audit, person in session.execute(query).all()]
 
 
-def pending_requests(session: Session) -> list[str]:
-    """Extension and exemption requests waiting for a decision, oldest first, as lines for the
-    APS digest (case references and staff ids only)."""
-    lines = []
-    for table, kind in ((ExtensionRequest, "Extension"), (ExemptionRequest, "Exemption")):
+@dataclass(frozen=True)
+class PendingRequest:
+    """A request waiting for a decision, as the APS digest lists it (no reason: it may say
+    something about a child)."""
+
+    kind: str  # "extension" or "exemption"
+    request_id: int
+    audit_id: int
+    case_ref: str
+    requested_until: date | None  # extensions
+    category: str | None  # exemptions
+    requested_by: str
+    requested_by_name: str  # the staff id when nobody by that id is on record
+    requested_on: date
+    late: bool
+
+
+def pending_requests(session: Session) -> list[PendingRequest]:
+    """Extension and exemption requests waiting for a decision, oldest first (extensions, then
+    exemptions), for the APS digest."""
+    found = []
+    for table, kind in ((ExtensionRequest, "extension"), (ExemptionRequest, "exemption")):
         query = (
-            select(table, col(Audit.case_ref))
+            select(table, col(Audit.case_ref), col(Staff.name))
             .join(Audit, col(Audit.id) == col(table.audit_id))
+            .outerjoin(Staff, col(Staff.staff_id) == col(table.requested_by))
             .where(col(table.status) == "pending")
             .order_by(col(table.requested_on), col(table.id))
         )
-        for request, case_ref in session.execute(query).all():
-            asked = (
-                f"until {request.requested_until}"
-                if kind == "Extension"
-                else f"({request.category.replace('_', ' ')})"
+        for request, case_ref, name in session.execute(query).all():
+            found.append(
+                PendingRequest(
+                    kind,
+                    request.id,
+                    request.audit_id,
+                    case_ref,
+                    getattr(request, "requested_until", None),
+                    getattr(request, "category", None),
+                    request.requested_by,
+                    name or request.requested_by,
+                    request.requested_on,
+                    request.late,
+                )
             )
-            late = ", late" if request.late else ""
-            lines.append(
-                f"{kind} request {request.id} for audit {request.audit_id} (case "
-                f"{case_ref}) {asked}, asked by {request.requested_by} on "
-                f"{request.requested_on}{late}"
-            )
-    return lines
+    return found
 
 
 def take_chase_lock(session: Session) -> None:

@@ -12,9 +12,10 @@ import hashlib
 from collections import defaultdict
 from datetime import date
 
-from models.chase_store import Person, aps_team
+from models.chase_store import PendingRequest, Person, aps_team
 from models.outbox import Notification
 from models.outbox_store import Outgoing
+from notifications.invite import human_date
 from notifications.messages import Digest, DigestItem
 from notifications.render import render_digest
 from rules.chase import APS, AUDITOR, LINE_MANAGER, ChasePlan, Notice
@@ -27,6 +28,21 @@ ROLE_RANK = {AUDITOR: 0, LINE_MANAGER: 1, APS: 2}
 def failure_line(row: Notification) -> str:
     """An email that could not be delivered, as the APS digest lists it."""
     return f"{row.kind} to {row.recipient} ({row.subject}): {row.last_error}"
+
+
+def pending_line(request: PendingRequest) -> str:
+    """A request waiting for a decision, as the APS digest lists it: "Extension request 4 for
+    audit 12 (case C106270) until Fri 8 Jan 2027, asked by Sam Example on Tue 15 Dec 2026"."""
+    if request.requested_until is not None:
+        asked = f"until {human_date(request.requested_until)}"
+    else:
+        asked = f"({(request.category or '').replace('_', ' ')})"
+    late = " (late)" if request.late else ""
+    return (
+        f"{request.kind.capitalize()} request {request.request_id} for audit {request.audit_id} "
+        f"(case {request.case_ref}) {asked}, asked by {request.requested_by_name} on "
+        f"{human_date(request.requested_on)}{late}"
+    )
 
 
 def chase_digests(

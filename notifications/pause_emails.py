@@ -129,8 +129,9 @@ def _will_be_due(paused: PauseSpell) -> Words:
             f"Programme paused {_span(paused)}: audit {audit.id} (case {audit.case_ref}) will "
             f"be due {human_date(due)}",
             f"The audit programme is paused from {_span(paused)}: no reminders or chases go in "
-            f"that time. When the pause is over, your audit's due date moves on by the {days} "
-            f"working day(s) paused, from {human_date(audit.due_on)} to {human_date(due)}.",
+            f"that time. When the pause is over, your audit's due date moves on by the "
+            f"{days} working {'day' if days == 1 else 'days'} paused, from "
+            f"{human_date(audit.due_on)} to {human_date(due)}.",
         )
 
     return words

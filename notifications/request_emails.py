@@ -25,10 +25,11 @@ from models.requests import ExemptionRequest, ExtensionRequest
 from notifications.allocation_emails import write_for
 from notifications.calendar_emails import next_invitation
 from notifications.email_context import EmailContext
-from notifications.invite import human_date
+from notifications.invite import cycle_label, human_date, kind_word
 from notifications.messages import Attachment, Notice
 from notifications.outgoing import outgoing
 from notifications.render import render_notice
+from rules.cohorts import COHORTS, cohort_title
 
 KINDS: dict[str, Any] = {"extension": ExtensionRequest, "exemption": ExemptionRequest}
 #: How long an APS member's "decide" link lives; afterwards the decision queue still has it.
@@ -123,7 +124,8 @@ def _facts(
 ) -> tuple[tuple[str, str], ...]:
     facts = [
         ("Case reference", audit.case_ref),
-        ("Audit", f"{audit.id} ({audit.kind}, {audit.cycle})"),
+        ("Audit", f"{audit.id} ({kind_word(audit.kind).lower()}, {cycle_label(audit.cycle)})"),
+        ("Cohort", cohort_title(audit.cohort) if audit.cohort in COHORTS else audit.cohort),
         ("Auditor", f"{auditor.name}, {auditor.team}" if auditor else audit.auditor_id),
         ("Due date", human_date(audit.due_on)),
         ("Original due date", human_date(audit.original_due_on)),
@@ -171,7 +173,7 @@ def request_notices(
 
 def _a(words: str) -> str:
     """``"extension"`` -> ``"An extension"``, ``"late extension"`` -> ``"A late extension"``."""
-    return ("An " if words[:1] in "aeiou" else "A ") + words
+    return ("An " if words[:1].lower() in tuple("aeiou") else "A ") + words
 
 
 def decision_notices(

@@ -10,7 +10,7 @@ from sqlalchemy import Date, Select, String, cast, func, literal, null, select, 
 from sqlmodel import Session, col
 
 from models.people import Staff
-from models.programme import Audit
+from models.programme import Audit, Cycle
 from models.requests import ExemptionRequest, ExtensionRequest
 
 QUEUE_PAGE_SIZE = 50
@@ -27,13 +27,19 @@ class RequestRow:
     audit: Audit | None
     requested_by_name: str
     decided_by_name: str | None
+    auditor_name: str = ""  # the audit's auditor, by name ("" when the audit is gone)
 
     @property
     def asked(self) -> str:
         if isinstance(self.request, ExtensionRequest):
             until = self.request.requested_until
             return f"until {until.day} {until:%b %Y}"
-        return self.request.category.replace("_", " ")
+        return _category(self.request.category)
+
+
+def _category(category: str | None) -> str:
+    """An exemption's category as words beside "Exemption": "(conflict of interest)"."""
+    return f"({(category or '').replace('_', ' ')})"
 
 
 def names(session: Session, staff_ids: set[str]) -> dict[str, str]:
@@ -53,17 +59,21 @@ def _rows(session: Session, found: list[tuple[str, AnyRequest]]) -> list[Request
         else {}
     )
     people = {r.requested_by for _, r in found} | {r.decided_by for _, r in found if r.decided_by}
-    known = names(session, people)
-    return [
-        RequestRow(
-            kind,
-            r,
-            audits.get(r.audit_id),
-            known.get(r.requested_by, r.requested_by),
-            known.get(r.decided_by, r.decided_by) if r.decided_by else None,
+    known = names(session, people | {a.auditor_id for a in audits.values()})
+    rows = []
+    for kind, r in found:
+        audit = audits.get(r.audit_id)
+        rows.append(
+            RequestRow(
+                kind,
+                r,
+                audit,
+                known.get(r.requested_by, r.requested_by),
+                known.get(r.decided_by, r.decided_by) if r.decided_by else None,
+                known.get(audit.auditor_id, audit.auditor_id) if audit else "",
+            )
         )
-        for kind, r in found
-    ]
+    return rows
 
 
 @dataclass(frozen=True)
@@ -84,7 +94,7 @@ class QueueRow:
     def asked(self) -> str:
         if self.requested_until is not None:
             return f"until {self.requested_until.day} {self.requested_until:%b %Y}"
-        return (self.category or "").replace("_", " ")
+        return _category(self.category)
 
 
 def _queue_side(kind: str) -> Select[*tuple[Any, ...]]:
@@ -235,6 +245,20 @@ def dashboard_figures(session: Session, month: str, today: date, kind: str) -> l
         ),
     )
     return [*table, total]
+
+
+def dashboard_month(session: Session, today: date) -> str:
+    """The cycle the dashboard opens on: the latest allocated up to today's month (before a
+    month's allocation day, and in a demo run past its month, that is the month before),
+    else today's month."""
+    current = f"{today:%Y-%m}"
+    latest = session.scalars(
+        select(col(Cycle.month))
+        .where(col(Cycle.month) <= current, col(Cycle.status) == "allocated")
+        .order_by(col(Cycle.month).desc())
+        .limit(1)
+    ).first()
+    return latest or current
 
 
 def pending_count(session: Session, month: str | None = None) -> int:

@@ -11,6 +11,8 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader
 
 from config.clock import demo_today
+from notifications.invite import cycle_label
+from rules.cohorts import COHORTS, cohort_title
 from web.csrf import csrf_token
 from web.deps import app_parts
 from web.security import csp_nonce
@@ -30,6 +32,11 @@ def _short_date(value: date | None) -> str:
     return "" if value is None else f"{value.day} {value:%b %Y}"
 
 
+def _cohort_title(cohort: str) -> str:
+    """'cse' as 'Children identified at risk of CSE'; an unknown key as it is."""
+    return cohort_title(cohort) if cohort in COHORTS else cohort
+
+
 def make_templates() -> Jinja2Templates:
     env = Environment(
         loader=ChoiceLoader(
@@ -45,6 +52,8 @@ def make_templates() -> Jinja2Templates:
     )
     env.filters["long_date"] = _long_date
     env.filters["short_date"] = _short_date
+    env.filters["cohort_title"] = _cohort_title
+    env.filters["cycle_label"] = cycle_label  # '2026-11' as 'November 2026'
     return Jinja2Templates(env=env)
 
 

@@ -212,9 +212,9 @@ def _decide(
 def dashboard(
     request: Request, engine: EngineDep, today: TodayDep, _: OverviewStaffDep, month: str = ""
 ) -> HTMLResponse:
-    if not MONTH.match(month):
-        month = f"{today:%Y-%m}"
     with Session(engine) as session:
+        if not MONTH.match(month):
+            month = queries.dashboard_month(session, today)
         cycle = session.get(Cycle, month)
         audits = queries.dashboard_figures(session, month, today, "audit")
         reaudits = queries.dashboard_figures(session, month, today, "reaudit")

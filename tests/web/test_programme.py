@@ -142,7 +142,7 @@ def test_recommendations_and_commentary(base_url, web_engine, people) -> None:
     start = aps.get("/aps/recommendations")
     assert start.status_code == 303 and start.headers["location"] == REC
     page = aps.get(REC).text
-    assert "No recommendations for 2026-11 yet." in page and 'name="high_priority"' in page
+    assert "No recommendations for November 2026 yet." in page and 'name="high_priority"' in page
     response = post_form(aps, REC, {"text": "Supervision in timescales", "high_priority": "yes"})
     assert response.status_code == 303 and response.headers["location"] == REC
     assert "Recommendation 1 added." in aps.get(REC).text
@@ -165,7 +165,7 @@ def test_recommendations_and_commentary(base_url, web_engine, people) -> None:
     assert recs == [(1, "Oversight with rationale")]
     assert notes == [("cin", people["aps"])]
     _post(aps, f"{REC}/commentary", {"theme": "cin", "remove": "yes"})
-    assert "No commentary for 2026-11 yet." in aps.get(REC).text
+    assert "No commentary for November 2026 yet." in aps.get(REC).text
 
 
 @pytest.mark.parametrize(
