@@ -31,17 +31,18 @@ def failure_line(row: Notification) -> str:
 
 
 def pending_line(request: PendingRequest) -> str:
-    """A request waiting for a decision, as the APS digest lists it: "Extension request 4 for
-    audit 12 (case C106270) until Fri 8 Jan 2027, asked by Sam Example on Tue 15 Dec 2026"."""
+    """A request waiting for a decision, as the APS digest lists it: "Extension request 4 until
+    Fri 8 Jan 2027, audit 12 (case C106270), asked by Sam Example on Tue 15 Dec 2026"."""
     if request.requested_until is not None:
         asked = f"until {human_date(request.requested_until)}"
     else:
-        asked = f"({(request.category or '').replace('_', ' ')})"
+        category = request.category or "other"
+        asked = "for " + ("another reason" if category == "other" else category.replace("_", " "))
     late = " (late)" if request.late else ""
     return (
-        f"{request.kind.capitalize()} request {request.request_id} for audit {request.audit_id} "
-        f"(case {request.case_ref}) {asked}, asked by {request.requested_by_name} on "
-        f"{human_date(request.requested_on)}{late}"
+        f"{request.kind.capitalize()} request {request.request_id} {asked}, audit "
+        f"{request.audit_id} (case {request.case_ref}), asked by {request.requested_by_name} "
+        f"on {human_date(request.requested_on)}{late}"
     )
 
 

@@ -132,7 +132,7 @@ def _facts(
         ("Asked on", human_date(request.requested_on) + (" (late)" if request.late else "")),
     ]
     if kind == "extension":
-        facts.append(("Asked until", human_date(request.requested_until)))
+        facts.append(("Due date asked for", human_date(request.requested_until)))
     else:
         facts.append(("Category", request.category.replace("_", " ")))
     return tuple(facts)
