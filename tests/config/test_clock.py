@@ -79,7 +79,9 @@ def test_another_database_has_no_demo_date(demo_db: str, settings_env: SettingsE
     assert demo_today() is None
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(content=st.binary(max_size=40) | st.dates().map(lambda d: d.isoformat().encode()))
 def test_any_file_content_is_a_date_or_ignored(
     content: bytes, demo_db: str, settings_env: SettingsEnv
