@@ -1,0 +1,75 @@
+"""`make demo` then `make web`: the demo runs past the real date, so the pages on its database
+act on, and say, the demo's last day; nothing on them is dated after it."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlmodel import Session, col
+
+from config.clock import demo_today_file, today_in_london
+from demo.run import run_demo
+from models.db import make_engine
+from models.programme import Audit
+from models.requests import ExemptionRequest, ExtensionRequest
+from rules.months import month_of
+from tests.settings_env import SettingsEnv
+from tests.web.live import serve, signed_in
+
+SHORT_DATE = re.compile(r"\b(\d{1,2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4})\b")
+
+
+def _dates_on(page: str) -> list[date]:
+    months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    return [
+        date(int(year), months.index(month) + 1, int(day))
+        for day, month, year in SHORT_DATE.findall(page)
+    ]
+
+
+def test_the_demos_pages_live_on_the_demos_last_day(
+    tmp_path: Path, settings_env: SettingsEnv, prefect_server: str
+) -> None:
+    db = tmp_path / "demo" / "audits.db"
+    url = f"sqlite:///{db}"
+    settings_env(DATABASE_URL=url, EMAIL_TRANSPORT="outbox", OUTBOX_DIR=str(tmp_path / "outbox"))
+    assert run_demo(tmp_path / "demo", None, seed=1) == 0
+    path = demo_today_file(url)
+    assert path is not None and path.exists()
+    last_day = date.fromisoformat(path.read_text().strip())
+
+    engine = make_engine(url)
+    with Session(engine) as session:
+        month = month_of(session.scalars(select(func.min(col(Audit.allocated_on)))).one())
+        latest = [
+            session.scalars(select(func.max(column))).one()
+            for column in (
+                col(Audit.completed_on),
+                col(ExtensionRequest.requested_on),
+                col(ExtensionRequest.decided_on),
+                col(ExemptionRequest.requested_on),
+            )
+        ]
+    assert all(day is not None and day <= last_day for day in latest), (latest, last_day)
+
+    settings_env(DEV_LOGIN="true")  # as `make web` runs it
+    assert today_in_london() == last_day
+    with serve(engine, clock=today_in_london) as base:
+        aps = signed_in(base, "APS01")
+        banner = f"Today is {last_day:%A} {last_day.day} {last_day:%B %Y} in this demo"
+        queue = aps.get("/aps/requests").text
+        assert banner in queue
+        asked = _dates_on(queue)
+        assert asked and max(asked) <= last_day
+        dashboard = aps.get("/aps/dashboard").text
+        assert banner in dashboard
+        # Opened on the demo's month (allocated), not the next one its last day falls in.
+        month_words = f"{date.fromisoformat(month + '-01'):%B %Y}"
+        assert f"{month_words}: " in dashboard and "has not been allocated" not in dashboard
+        waiting = re.search(r'id="pending">(\d+)<', dashboard)
+        queued = re.search(r'href="/aps/requests">(\d+) request', dashboard)
+        assert waiting and queued and waiting.group(1) == queued.group(1) != "0"
+    engine.dispose()
