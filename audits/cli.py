@@ -23,6 +23,7 @@ from audits import (
     report_command,
     request_commands,
     serve_command,
+    show_command,
     web_command,
 )
 from audits.arg_types import as_date, as_month, whole_number
@@ -136,6 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     leave_commands.add_parsers(sub, _date)
     recommend_commands.add_parsers(sub, _month)
     report_command.add_parser(sub, _month)
+    show_command.add_parser(sub)
 
     demo = sub.add_parser(
         "demo",

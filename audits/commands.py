@@ -19,6 +19,7 @@ from audits import (
     recommend_commands,
     report_command,
     request_commands,
+    show_command,
     web_command,
 )
 from audits.common import (
@@ -56,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
         **leave_commands.HANDLERS,
         **recommend_commands.HANDLERS,
         "report": report_command.cmd_report,
+        "show": show_command.cmd_show,
     }[args.command]
     refuse_unstorable_text(args)
     try:

@@ -29,6 +29,7 @@ from web import (
     views_pauses,
     views_recommendations,
     views_session,
+    views_teams,
 )
 from web.auth import Forbidden, NotSignedIn
 from web.csrf import CsrfError
@@ -71,7 +72,7 @@ def create_app(
     app.mount("/assets", StaticFiles(packages=[(package, f"{folder}/assets")]), name="assets")
     app.mount("/static", StaticFiles(packages=[GOVUK_FRONTEND]), name="static")
     pages = (views_session, views_auditor, views_completion, views_aps, views_pauses)
-    for module in (*pages, views_recommendations):
+    for module in (*pages, views_recommendations, views_teams):
         app.include_router(module.router)
     _add_error_pages(app)
     return app

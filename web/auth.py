@@ -17,9 +17,11 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from config.web_settings import WebSettings
+from models.audit_record import AuditRecord, audit_readers, read_audit
 from models.people import Staff
 from models.programme import Audit
 from models.session_store import live_staff_id
+from rules.audit_access import may_act_on_audit, may_read_audit
 
 SESSION_KEY = "staff_id"
 #: The server-side session's id (``models.web_sessions``): ended at sign-out, so that a copy of
@@ -102,15 +104,26 @@ def require_role(*roles: str) -> Callable[[Request], Awaitable[Staff]]:
 
 require_aps = require_role("aps")
 require_overview = require_role(*OVERVIEW_ROLES)
+require_service_manager = require_role("service_manager")
+
+# The same words for "not yours" and "not there": ids are not secrets, but there is no reason
+# to confirm which exist.
+NOT_YOURS = "There is no such audit, or it is not yours."
 
 
 def audit_for(session: Session, audit_id: int, user: Staff) -> Audit:
     """An audit its auditor may act on, or the APS team on the auditor's behalf."""
     audit = session.get(Audit, audit_id)
-    if audit is None:
-        raise Forbidden("There is no such audit, or it is not yours.")
-    if audit.auditor_id != user.staff_id and user.role != "aps":
-        # The same words for "not yours" and "not there": ids are not secrets, but there is no
-        # reason to confirm which exist.
-        raise Forbidden("There is no such audit, or it is not yours.")
+    if audit is None or not may_act_on_audit(user.staff_id, user.role, audit.auditor_id):
+        raise Forbidden(NOT_YOURS)
     return audit
+
+
+def readable_audit(session: Session, audit_id: int, user: Staff) -> AuditRecord:
+    """An audit's full record, if ``user`` may read it (``rules.audit_access``)."""
+    record = read_audit(session, audit_id)
+    if record is None:
+        raise Forbidden(NOT_YOURS)
+    if not may_read_audit(user.staff_id, user.role, audit_readers(session, record.audit)):
+        raise Forbidden(NOT_YOURS)
+    return record

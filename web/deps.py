@@ -22,7 +22,13 @@ from config.web_settings import WebSettings
 from models.people import Staff
 from notifications.email_context import EmailContext, email_context
 from rules.policy import Policy
-from web.auth import identify, require_aps, require_overview, require_user
+from web.auth import (
+    identify,
+    require_aps,
+    require_overview,
+    require_service_manager,
+    require_user,
+)
 from web.submit import Submit
 
 
@@ -97,6 +103,8 @@ SubmitDep = Annotated[Submit, Depends(_submit)]
 CurrentStaffDep = Annotated[Staff, Depends(require_user)]
 ApsStaffDep = Annotated[Staff, Depends(require_aps)]
 OverviewStaffDep = Annotated[Staff, Depends(require_overview)]
+#: A Service Manager only (``/my-teams``).
+ServiceManagerDep = Annotated[Staff, Depends(require_service_manager)]
 
 
 def load_user(request: Request, engine: EngineDep, settings: WebSettingsDep) -> None:

@@ -23,7 +23,8 @@ from notifications.request_emails import write_request_emails
 from rules.policy import Policy
 from rules.requests import EXEMPTION_CATEGORIES, latest_extension
 from web import queries
-from web.auth import audit_for
+from web.audit_page import audit_context
+from web.auth import audit_for, readable_audit
 from web.csrf import check_csrf
 from web.deps import CurrentStaffDep, EmailContextDep, EngineDep, PolicyDep, SubmitDep, TodayDep
 from web.forms import Errors, choice_field, date_field, date_parts, summary, text_field
@@ -53,11 +54,11 @@ def my_audits(request: Request, engine: EngineDep, user: CurrentStaffDep) -> HTM
 def audit_page(
     request: Request, audit_id: RecordId, engine: EngineDep, user: CurrentStaffDep
 ) -> HTMLResponse:
+    """Open to whoever may read the audit (``rules.audit_access``); its actions to whoever
+    may act on it."""
     with Session(engine) as session:
-        audit = audit_for(session, audit_id, user)
-        history = queries.history(session, [audit_id]).get(audit_id, [])
-    pending = any(row.request.status == "pending" for row in history)
-    return page(request, "audit.html", {"audit": audit, "history": history, "pending": pending})
+        record = readable_audit(session, audit_id, user)
+    return page(request, "audit.html", audit_context(record, user))
 
 
 def _audit(engine: Engine, audit_id: int, user: Staff) -> Audit:

@@ -25,7 +25,11 @@ from web.render import page
 
 router = APIRouter(route_class=FormRoute)
 
-HOME_BY_ROLE = {"aps": "/aps/requests", "director": "/aps/dashboard"}
+HOME_BY_ROLE = {
+    "aps": "/aps/requests",
+    "director": "/aps/dashboard",
+    "service_manager": "/my-teams",
+}
 ROLE_NAMES = {
     "aps": "APS team",
     "team_manager": "Team Managers",

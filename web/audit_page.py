@@ -1,0 +1,131 @@
+"""What an audit's page shows, in words a person reads: names rather than staff ids, cohort
+titles rather than keys, London times; the record comes from ``models.audit_record``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from config.clock import LONDON
+from models.audit_record import AuditRecord
+from models.figures import REFLECTION_QUESTIONS
+from models.people import Staff
+from models.trail import TrailEntry
+from rules.audit_access import may_act_on_audit
+from rules.cohorts import COHORTS
+from web.views_completion import JUDGEMENT_NAMES
+
+SOURCE_NAMES = {
+    "parent": "Parent",
+    "child": "Child or young person",
+    "carer": "Carer",
+    "partner_agency": "Partner agency",
+}
+KIND_NAMES = {"strength": "Strength", "improvement": "To improve"}
+CATEGORY_NAMES = {
+    "leave": "leave",
+    "sickness": "sickness",
+    "conflict_of_interest": "conflict of interest",
+    "other": "another reason",
+}
+ACTION_WORDS = {
+    "audit.completed": "Recorded as completed",
+    "extension.requested": "Asked for an extension",
+    "extension.approved": "Approved the extension",
+    "extension.rejected": "Rejected the extension",
+    "exemption.requested": "Asked to be released (exemption)",
+    "exemption.approved": "Approved the exemption",
+    "exemption.rejected": "Rejected the exemption",
+    "reaudit.scheduled": "Scheduled this re-audit",
+    "reaudit.handed_over": "Handed this re-audit to another auditor",
+    "reaudit.moved": "Moved this re-audit to a later cycle",
+}
+
+
+@dataclass(frozen=True)
+class TrailLine:
+    at: str  # "Friday 20 November 2026, 10:05" (Europe/London)
+    who: str
+    what: str
+
+
+def cohort_name(cohort: str) -> str:
+    """A cohort's title ("Children identified at risk of CSE"), or the key if unknown."""
+    return COHORTS[cohort][0] if cohort in COHORTS else cohort.replace("_", " ")
+
+
+def month_name(month: str) -> str:
+    """ "November 2026" for the cycle "2026-11"."""
+    year, number = month.split("-")
+    return f"{date(int(year), int(number), 1):%B %Y}"
+
+
+def london_time(moment: datetime) -> str:
+    local = moment.astimezone(LONDON)
+    return f"{local:%A} {local.day} {local:%B %Y}, {local:%H:%M}"
+
+
+def describe(entry: TrailEntry, record: AuditRecord) -> str:
+    """What a trail entry records, in a sentence: the action and what matters of its detail."""
+    detail: dict[str, Any] = entry.detail or {}
+    words = ACTION_WORDS.get(entry.action, entry.action.replace(".", " ").replace("_", " "))
+    extra = []
+    if judgement := detail.get("judgement"):
+        extra.append(f"judgement {JUDGEMENT_NAMES.get(judgement, judgement).lower()}")
+    if until := detail.get("until"):
+        extra.append(f"due {until}")
+    if outcome := detail.get("outcome"):
+        extra.append(str(outcome))
+    if to := detail.get("to"):
+        extra.append(f"to {record.name(to)}")
+    if cycle := detail.get("cycle"):
+        extra.append(f"cycle {cycle}")
+    # Not the "why" of a re-audit's choice: it names auditors by staff id.
+    for key in ("reason", "note"):
+        if text := detail.get(key):
+            extra.append(f"“{text}”")
+    return words + (": " + "; ".join(extra) if extra else "")
+
+
+def back_link(user: Staff, record: AuditRecord) -> tuple[str, str]:
+    """Where the page's back link leads: the reader's own list of audits."""
+    if user.staff_id == record.audit.auditor_id or user.role == "team_manager":
+        return "/my-audits", "My audits"
+    if user.role == "service_manager":
+        return "/my-teams", "My teams"
+    if user.role in ("aps", "director"):
+        return "/aps/dashboard", "Dashboard"
+    return "/my-audits", "My audits"
+
+
+def audit_context(record: AuditRecord, user: Staff) -> dict[str, Any]:
+    """The template's context for ``audit.html``."""
+    audit = record.audit
+    reflection = record.reflection
+    return {
+        "audit": audit,
+        "record": record,
+        "auditor_name": record.name(audit.auditor_id),
+        "cohort_name": cohort_name(audit.cohort),
+        "cycle_name": month_name(audit.cycle),
+        "judgement_name": JUDGEMENT_NAMES.get(audit.judgement or "", audit.judgement),
+        "can_act": may_act_on_audit(user.staff_id, user.role, audit.auditor_id),
+        "pending": any(line.request.status == "pending" for line in record.requests),
+        "findings": [(cohort_name(f.theme), f.descriptor) for f in record.findings],
+        "reflection": (
+            [(question, getattr(reflection, key)) for key, question in REFLECTION_QUESTIONS.items()]
+            if reflection
+            else []
+        ),
+        "feedback": [
+            (SOURCE_NAMES.get(f.source, f.source), KIND_NAMES.get(f.kind, f.kind), f.text)
+            for f in record.feedback
+        ],
+        "category_names": CATEGORY_NAMES,
+        "trail": [
+            TrailLine(london_time(entry.at), record.name(entry.actor), describe(entry, record))
+            for entry in record.trail
+        ],
+        "back": back_link(user, record),
+    }
