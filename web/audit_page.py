@@ -61,6 +61,15 @@ def month_name(month: str) -> str:
     return f"{date(int(year), int(number), 1):%B %Y}"
 
 
+def short_date(iso: str) -> str:
+    """"3 Dec 2026" for "2026-12-03" (as the pages write dates); anything else as it is."""
+    try:
+        day = date.fromisoformat(iso)
+    except (TypeError, ValueError):
+        return str(iso)
+    return f"{day.day} {day:%b %Y}"
+
+
 def london_time(moment: datetime) -> str:
     local = moment.astimezone(LONDON)
     return f"{local:%A} {local.day} {local:%B %Y}, {local:%H:%M}"
@@ -74,7 +83,7 @@ def describe(entry: TrailEntry, record: AuditRecord) -> str:
     if judgement := detail.get("judgement"):
         extra.append(f"judgement {JUDGEMENT_NAMES.get(judgement, judgement).lower()}")
     if until := detail.get("until"):
-        extra.append(f"due {until}")
+        extra.append(f"due {short_date(until)}")
     if outcome := detail.get("outcome"):
         extra.append(str(outcome))
     if to := detail.get("to"):
