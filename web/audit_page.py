@@ -62,7 +62,7 @@ def month_name(month: str) -> str:
 
 
 def short_date(iso: str) -> str:
-    """"3 Dec 2026" for "2026-12-03" (as the pages write dates); anything else as it is."""
+    """ "3 Dec 2026" for "2026-12-03" (as the pages write dates); anything else as it is."""
     try:
         day = date.fromisoformat(iso)
     except (TypeError, ValueError):

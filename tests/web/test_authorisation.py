@@ -27,11 +27,14 @@ from tests.web.live import app_client, csrf_of, serve, signed_in
 ROLES = ("anonymous", "auditor", "other_manager", "service_manager", "director", "aps")
 EVERYONE = set(ROLES) - {"anonymous"}
 OWNER_OR_APS = {"auditor", "aps"}
+#: Who reads an audit (rules.audit_access): also a Director and the auditor's line manager
+#: (the matrix's Service Manager), who receives its escalations.
+READERS = OWNER_OR_APS | {"director", "service_manager"}
 
 # path template -> roles allowed to GET it
 GET_ROUTES = {
     "/my-audits": EVERYONE,
-    "/audits/{audit}": OWNER_OR_APS,
+    "/audits/{audit}": READERS,
     "/audits/{audit}/extension": OWNER_OR_APS,
     "/audits/{audit}/exemption": OWNER_OR_APS,
     "/audits/{audit}/complete": OWNER_OR_APS,
@@ -41,6 +44,7 @@ GET_ROUTES = {
     "/aps/dashboard": {"aps", "director"},
     "/aps/pauses": {"aps"},
     "/aps/recommendations/2026-11": {"aps"},
+    "/my-teams": {"service_manager"},
 }
 # path template -> (roles allowed to POST, a valid form)
 POST_ROUTES = {
@@ -134,10 +138,21 @@ def _people(engine: Engine, auditor: str) -> dict[str, str]:
         return {
             "auditor": auditor,
             "other_manager": first("team_manager", auditor),
-            "service_manager": first("service_manager"),
+            # The auditor's line manager: reads the auditor's audits, acts on none.
+            "service_manager": _line_manager(session, auditor),
             "director": first("director"),
             "aps": first("aps"),
         }
+
+
+def _line_manager(session: Session, staff_id: str) -> str:
+    from models.people import Staff
+
+    person = session.get(Staff, staff_id)
+    assert person is not None and person.line_manager_id is not None
+    manager = session.get(Staff, person.line_manager_id)
+    assert manager is not None and manager.role == "service_manager"
+    return manager.staff_id
 
 
 @pytest.fixture(scope="module")
@@ -217,7 +232,7 @@ def test_post_anonymous(world, route: str) -> None:
     [
         ("auditor", "/my-audits"),
         ("other_manager", "/my-audits"),
-        ("service_manager", "/my-audits"),
+        ("service_manager", "/my-teams"),
         ("director", "/aps/dashboard"),
         ("aps", "/aps/requests"),
         ("anonymous", "/sign-in?next=/"),
