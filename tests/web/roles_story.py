@@ -76,8 +76,9 @@ def tell_story(engine: Engine, people: dict[str, str]) -> Story:
         case_ref, reaudit_id = audit.case_ref, saved_id(reaudit)
     with Session(engine) as session:
         person = _staff(session, auditor)
-        audit = session.get(Audit, audit_id)
-        assert audit is not None and person.line_manager_id is not None
+        found = session.get(Audit, audit_id)
+        assert found is not None and person.line_manager_id is not None
+        audit = found
         unrelated = _outside(session, audit, exclude={auditor, reauditor.staff_id})
         managers = session.scalars(
             select(Staff).where(col(Staff.role) == "service_manager").order_by(col(Staff.staff_id))

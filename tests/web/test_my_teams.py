@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
@@ -40,7 +40,7 @@ def _rows(html: str, table: str) -> set[int]:
     return {int(n) for n in re.findall(r'data-audit-id="(\d+)"', found.group(1))}
 
 
-def _audits(engine: Engine, *where: object) -> list[Audit]:
+def _audits(engine: Engine, *where: ColumnElement[bool]) -> list[Audit]:
     with Session(engine) as session:
         return list(session.scalars(select(Audit).where(*where)))
 
