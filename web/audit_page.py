@@ -1,5 +1,6 @@
-"""What an audit's page shows, in words a person reads: names rather than staff ids, cohort
-titles rather than keys, London times; the record comes from ``models.audit_record``."""
+"""What an audit's page shows, in words a person reads: names rather than staff ids, London
+times, judgements and sources as words (cohort titles and month names are the templates'
+filters); the record comes from ``models.audit_record``."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from models.figures import REFLECTION_QUESTIONS
 from models.people import Staff
 from models.trail import TrailEntry
 from rules.audit_access import may_act_on_audit
-from rules.cohorts import COHORTS
 from web.views_completion import JUDGEMENT_NAMES
 
 SOURCE_NAMES = {
@@ -48,17 +48,6 @@ class TrailLine:
     at: str  # "Friday 20 November 2026, 10:05" (Europe/London)
     who: str
     what: str
-
-
-def cohort_name(cohort: str) -> str:
-    """A cohort's title ("Children identified at risk of CSE"), or the key if unknown."""
-    return COHORTS[cohort][0] if cohort in COHORTS else cohort.replace("_", " ")
-
-
-def month_name(month: str) -> str:
-    """ "November 2026" for the cycle "2026-11"."""
-    year, number = month.split("-")
-    return f"{date(int(year), int(number), 1):%B %Y}"
 
 
 def short_date(iso: str) -> str:
@@ -116,12 +105,10 @@ def audit_context(record: AuditRecord, user: Staff) -> dict[str, Any]:
         "audit": audit,
         "record": record,
         "auditor_name": record.name(audit.auditor_id),
-        "cohort_name": cohort_name(audit.cohort),
-        "cycle_name": month_name(audit.cycle),
         "judgement_name": JUDGEMENT_NAMES.get(audit.judgement or "", audit.judgement),
         "can_act": may_act_on_audit(user.staff_id, user.role, audit.auditor_id),
         "pending": any(line.request.status == "pending" for line in record.requests),
-        "findings": [(cohort_name(f.theme), f.descriptor) for f in record.findings],
+        "findings": [(f.theme, f.descriptor) for f in record.findings],
         "reflection": (
             [(question, getattr(reflection, key)) for key, question in REFLECTION_QUESTIONS.items()]
             if reflection

@@ -7,7 +7,6 @@ from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
 from models.team_store import teams_view
-from web.audit_page import cohort_name, month_name
 from web.deps import EngineDep, ServiceManagerDep, TodayDep
 from web.limits import FormRoute
 from web.render import page
@@ -22,10 +21,5 @@ def my_teams(
 ) -> HTMLResponse:
     with Session(engine) as session:
         view = teams_view(session, user, today)
-    context = {
-        "view": view,
-        "cohort_name": cohort_name,
-        "month_name": month_name,
-        "judgement_names": JUDGEMENT_NAMES,
-    }
+    context = {"view": view, "judgement_names": JUDGEMENT_NAMES}
     return page(request, "my_teams.html", context)
