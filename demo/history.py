@@ -35,7 +35,7 @@ from rules.working_days import add_working_days
 
 FIRST, LAST = "2018-11", "2020-09"
 PAUSE = (date(2020, 3, 24), date(2020, 5, 31), "COVID-19 stay-at-home order: audits on hold")
-PAUSE_NOTE = "RAG ratings of every open case and management oversight audits instead"
+PAUSE_NOTE = "RAG ratings of every open case, and management oversight audits"
 JUDGEMENT_WEIGHTS = {"outstanding": 5, "good": 60, "requires_improvement": 25, "inadequate": 10}
 
 
