@@ -51,7 +51,8 @@ def compliance_chart(
         axes.set_yticks(range(0, 101, 20), [f"{n}%" for n in range(0, 101, 20)])
         axes.set_ylabel("Of those allocated")
         axes.set_title(title, fontsize=11)
-        axes.legend(fontsize=8, frameon=False, loc="lower left", ncols=4)
+        if axes.get_legend_handles_labels()[0]:
+            axes.legend(fontsize=8, frameon=False, loc="lower left", ncols=4)
         return svg_of(figure)
     finally:
         plt.close(figure)

@@ -11,7 +11,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from models.figures import REFLECTION_QUESTIONS, ReportFigures
 from reports.chart import LABELS, judgements_chart
 from reports.compliance_chart import compliance_chart
-from rules.grouping import Picked, TextCount, pick_quotes
+from rules.grouping import Picked, TextCount, fold, pick_quotes
 from rules.months import add_months
 from rules.policy import JUDGEMENTS
 
@@ -66,6 +66,17 @@ def month_compliance_json(figures: ReportFigures) -> dict[str, dict[str, dict[st
     }
 
 
+def _sources(figures: ReportFigures) -> dict[str, str]:
+    """Who gave each piece of feedback (folded text -> "parent, carer"), in the order first
+    given, so that a grouped quote still says whose words it is."""
+    found: dict[str, list[str]] = {}
+    for line in (*figures.strengths, *figures.improvements):
+        names = found.setdefault(fold(line.text), [])
+        if SOURCES.get(line.source, line.source) not in names:
+            names.append(SOURCES.get(line.source, line.source))
+    return {key: ", ".join(names) for key, names in found.items()}
+
+
 def _quotes(figures: ReportFigures) -> Any:
     """The template's ``quotes(section_key, groups)``: what to show of a section's answers."""
 
@@ -95,6 +106,8 @@ def render_report_html(figures: ReportFigures) -> str:
             compliance_chart=compliance,
             paused=figures.paused_months,
             quotes=_quotes(figures),
+            sources_of=_sources(figures),
+            fold=fold,
             first_label=month_label(figures.first_month),
             month_label=month_label(figures.month),
             last_month_label=month_label(add_months(figures.month, -1)),
