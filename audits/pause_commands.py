@@ -42,6 +42,9 @@ def add_parsers(sub: Any, as_date: Any) -> None:
     pause.add_argument("--to", dest="ends_on", type=as_date, required=True,
                        help="the last paused day (YYYY-MM-DD)")  # fmt: skip
     pause.add_argument("--reason", required=True, help="why the programme is paused")
+    pause.add_argument(
+        "--note", help="what was done instead while paused (optional; shown on the report)"
+    )
     _by(pause)
 
     resume = sub.add_parser(
@@ -76,8 +79,9 @@ def cmd_pause(args: argparse.Namespace) -> int:
 
     def record(session: Session) -> tuple[dict[str, Any], str]:
         pause, cause = record_pause(
-            session, args.starts_on, args.ends_on, args.reason, args.by, today, policy, context
-        )
+            session, args.starts_on, args.ends_on, args.reason, args.by, today, policy, context,
+            args.note,
+        )  # fmt: skip
         return pause_store.pause_json(pause, today), cause
 
     try:
@@ -90,7 +94,7 @@ def cmd_pause(args: argparse.Namespace) -> int:
         return 0
     print(
         f"Pause {shown['pause_id']}: {shown['starts_on']} to {shown['ends_on']} "
-        f"({_days(shown['working_days'])}), {shown['state']}: {shown['reason']}"
+        f"({_days(shown['working_days'])}), {shown['state']}: {shown['reason']}{_instead(shown)}"
     )
     print(_due_dates(shown))
     return 0
@@ -137,10 +141,14 @@ def cmd_pauses(args: argparse.Namespace) -> int:
     for row in shown:
         print(
             f"{row['pause_id']}: {row['starts_on']} to {row['last_day']} ({row['state']}, "
-            f"{_days(row['working_days'])}): {row['reason']}. {_due_dates(row)}"
+            f"{_days(row['working_days'])}): {row['reason']}.{_instead(row)} {_due_dates(row)}"
         )
     print(f"{len(shown)} pauses")
     return 0
+
+
+def _instead(shown: dict[str, Any]) -> str:
+    return f" Instead: {shown['note']}" if shown["note"] else ""
 
 
 def _days(count: int) -> str:

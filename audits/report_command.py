@@ -53,6 +53,7 @@ def _show(result: dict[str, Any], args: argparse.Namespace) -> int:
         return 0
     print(
         f"Highlight report for {args.month}: {result['html']} and {result['pdf']}\n"
+        f"  every answer: {result['appendix']}\n"
         f"  audits: {result['completed']:,} of {result['allocated']:,} completed "
         f"({_pct(result['compliance_pct'])}), {result['released']:,} released\n"
         f"  re-audits: {result['reaudits_completed']:,} of {result['reaudits_allocated']:,} "

@@ -35,6 +35,7 @@ from rules.working_days import add_working_days
 
 FIRST, LAST = "2018-11", "2020-09"
 PAUSE = (date(2020, 3, 24), date(2020, 5, 31), "COVID-19 stay-at-home order: audits on hold")
+PAUSE_NOTE = "RAG ratings of every open case, and management oversight audits"
 JUDGEMENT_WEIGHTS = {"outstanding": 5, "good": 60, "requires_improvement": 25, "inadequate": 10}
 
 
@@ -59,7 +60,7 @@ def replay(engine: Engine, policy: Policy, seed: int) -> Tally:
         tally.allocated += len(outcome.audits)
         if month == "2020-03":
             with session_scope(engine, write_lock=True) as session:
-                pause_store.add_pause(session, *PAUSE, aps, PAUSE[0], policy)
+                pause_store.add_pause(session, *PAUSE, aps, PAUSE[0], policy, PAUSE_NOTE)
         if outcome.paused:  # nothing happens in a paused month: its re-audits wait
             print(f"  {month}: paused ({PAUSE[2]})")
             month = add_months(month, 1)

@@ -30,6 +30,7 @@ from models.db import get_engine, session_scope
 from models.figures import ReportFigures, figures_json
 from models.report_store import report_figures
 from notifications.transports import file_delivery
+from reports.appendix import write_appendix
 from reports.emails import ReportNotEmailed, report_emails
 from reports.html import month_label, render_report_html
 from reports.markdown import artifact_markdown
@@ -47,10 +48,12 @@ class CompiledReport:
     pdf_path: Path
     pdf: bytes
     seconds: dict[str, float]  # how long each part took: figures, html, pdf
+    appendix_path: Path | None = None  # every answer, one row per distinct text (CSV)
 
 
 def compile_report(engine: Engine, policy: Policy, month: str, out: Path) -> CompiledReport:
-    """Read the figures, render the HTML (chart inline) and the PDF, and write both to ``out``."""
+    """Read the figures, render the HTML (chart inline) and the PDF, and write both to ``out``
+    with the appendix CSV of every answer."""
     started = time.perf_counter()
     with Session(engine) as session:
         figures = report_figures(session, policy, month)
@@ -66,8 +69,9 @@ def compile_report(engine: Engine, policy: Policy, month: str, out: Path) -> Com
     )
     html_path.write_text(html, encoding="utf-8")
     pdf_path.write_bytes(pdf)
+    appendix = write_appendix(figures, out / f"highlight-report-{month}-appendix.csv")
     seconds = {"figures": read - started, "html": rendered - read, "pdf": done - rendered}
-    return CompiledReport(figures, html_path, pdf_path, pdf, seconds)
+    return CompiledReport(figures, html_path, pdf_path, pdf, seconds, appendix)
 
 
 @task(name="compile-report")
@@ -96,6 +100,7 @@ def _compile(month: str, out: str) -> dict[str, Any]:
         **figures_json(compiled.figures),
         "html": str(compiled.html_path),
         "pdf": str(compiled.pdf_path),
+        "appendix": str(compiled.appendix_path),
         "seconds": compiled.seconds,
         "emails": len(emails),
     }

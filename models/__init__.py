@@ -16,6 +16,7 @@ from models.programme import (
     Recommendation,
     ThemeCommentary,
 )
+from models.quotes import FeaturedQuote
 from models.requests import ExemptionRequest, ExtensionRequest
 from models.trail import TrailEntry
 from models.web_sessions import WebSession
@@ -28,6 +29,7 @@ __all__ = [
     "Cycle",
     "ExemptionRequest",
     "ExtensionRequest",
+    "FeaturedQuote",
     "Feedback",
     "ImportRun",
     "Notification",

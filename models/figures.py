@@ -11,6 +11,20 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
+from rules.grouping import TextCount
+
+__all__ = [
+    "Compliance",
+    "ComplianceRow",
+    "FeedbackLine",
+    "MonthCompliance",
+    "PauseLine",
+    "Recommendation",
+    "ReportFigures",
+    "TextCount",
+    "ThemeSection",
+]
+
 
 @dataclass(frozen=True)
 class Compliance:
@@ -32,11 +46,23 @@ class Compliance:
 
 
 @dataclass(frozen=True)
+class MonthCompliance:
+    """One cycle's audits (or re-audits): ``compliance_by_month`` of the report's JSON."""
+
+    allocated: int  # less those released
+    completed: int
+    on_time: int  # completed by the (extended) due date
+    pct: int | None  # completed / allocated, whole per cent
+    on_time_pct: int | None  # on_time / allocated
+
+
+@dataclass(frozen=True)
 class PauseLine:
     starts_on: date
     ends_on: date  # the last paused day (an early resume shortens it)
     reason: str
     months: tuple[str, ...]  # the cycles (YYYY-MM) it covers, for marking the chart
+    note: str | None = None  # what was done instead while paused
 
 
 @dataclass(frozen=True)
@@ -62,6 +88,11 @@ class ThemeSection:
     judgements: dict[str, int]  # JUDGEMENTS -> count, this month's completed audits of it
     descriptors: dict[str, tuple[str, ...]]  # judgement -> the auditors' descriptors
     commentary: tuple[str, ...]  # the APS team's commentary on the theme this month
+    # judgement -> the descriptors grouped (rules.grouping), most frequent first; audits and
+    # re-audits of the month, as ``descriptors``.
+    descriptor_counts: dict[str, tuple[TextCount, ...]] = field(default_factory=dict)
+    # JUDGEMENTS -> count, this month's completed re-audits of the cohort.
+    reaudit_judgements: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -102,6 +133,18 @@ class ReportFigures:
     author: str
     contact: str
     extra: dict[str, Any] = field(default_factory=dict)
+    # The answers grouped (rules.grouping), most frequent first: question -> counts, and
+    # "strength"/"improvement" -> counts.
+    reflection_counts: dict[str, tuple[TextCount, ...]] = field(default_factory=dict)
+    feedback_counts: dict[str, tuple[TextCount, ...]] = field(default_factory=dict)
+    # The APS team's featured quotes by section key (models.quote_store).
+    featured_quotes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    quotes_shown: int = 5  # [report] quotes_shown: the most frequent answers shown per group
+    # Cycle -> {"audits": ..., "reaudits": ...}, every month first..month present.
+    compliance_by_month: dict[str, dict[str, MonthCompliance]] = field(default_factory=dict)
+    compliance_total: ComplianceRow | None = None  # every service area together
+    # The cycles a pause touches: "paused" (every day of it) or "partly paused".
+    paused_months: dict[str, str] = field(default_factory=dict)
 
 
 REFLECTION_QUESTIONS = {

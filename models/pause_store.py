@@ -21,7 +21,14 @@ from models.pause_apply import Applied, DueDateMove, apply_ended_pauses, pause_t
 from models.people import check_active_aps
 from models.programme import Pause
 from models.reaudit_moves import ReauditMove, move_paused_reaudits
-from rules.pauses import PauseError, check_new_pause, check_resume, paused_working_days, state
+from rules.pauses import (
+    PauseError,
+    check_new_pause,
+    check_note,
+    check_resume,
+    paused_working_days,
+    state,
+)
 from rules.policy import Policy
 from rules.reaudits import ReauditError
 
@@ -69,8 +76,10 @@ def add_pause(
     by: str | None,
     today: date,
     policy: Policy,
+    note: str | None = None,
 ) -> tuple[Pause, Effects]:
-    """Record a pause (refusing one that overlaps another); whether it moves due dates is the
+    """Record a pause (refusing one that overlaps another), with an optional ``note`` of what
+    was done instead (shown on the report); whether it moves due dates is the
     policy's when it is made. A pause already over (entered after the fact) is applied at once,
     and the re-audits planned into months whose allocation day it covers move on at once
     (:func:`_follow_up`)."""
@@ -79,10 +88,12 @@ def add_pause(
         check_active_aps(session, by, PauseError)
     existing = [spell(p) for p in pauses(session)]
     reason = check_new_pause(starts_on, ends_on, reason, existing)
+    note = check_note(note)
     pause = Pause(
         starts_on=starts_on,
         ends_on=ends_on,
         reason=reason,
+        note=note,
         move_due_dates=policy.move_due_dates_on_pause,
         created_by=by or CLI_ACTOR,
     )
@@ -97,6 +108,7 @@ def add_pause(
             "starts_on": starts_on.isoformat(),
             "ends_on": ends_on.isoformat(),
             "reason": reason,
+            "note": note,
             "move_due_dates": pause.move_due_dates,
         },
     )
@@ -161,6 +173,7 @@ def pause_json(pause: Pause, today: date) -> dict[str, Any]:
         "last_day": paused.last_day.isoformat(),
         "resumed_on": pause.resumed_on.isoformat() if pause.resumed_on else None,
         "reason": pause.reason,
+        "note": pause.note,
         "state": state(paused, today),
         "working_days": paused_working_days(paused),
         "move_due_dates": pause.move_due_dates,

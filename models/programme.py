@@ -110,6 +110,8 @@ class Pause(SQLModel, table=True):
     # (or, with move_due_dates off, kept) and by how many working days; never applied twice.
     applied_on: date | None = None
     moved_working_days: int | None = None
+    # What was done instead while paused (e.g. a RAG rating of open cases), for the report.
+    note: str | None = Field(default=None, max_length=1000)
 
 
 class Recommendation(SQLModel, table=True):

@@ -26,6 +26,7 @@ from models.programme import Audit, Pause, ThemeCommentary
 from models.programme import Recommendation as RecommendationRow
 from rules.cohorts import COHORTS, cohort_title
 from rules.compliance import months_covered, no_judgements
+from rules.grouping import grouped_counts
 from rules.pauses import PauseSpell
 from rules.policy import JUDGEMENTS
 
@@ -48,14 +49,18 @@ def _completed_in(month: str, kind: str | None = None) -> ColumnElement[bool]:
 def pause_lines(session: Session, first: str, last: str) -> tuple[PauseLine, ...]:
     """The pauses that touch cycles ``first`` to ``last``, earliest first, with those cycles."""
     query = select(
-        col(Pause.starts_on), col(Pause.ends_on), col(Pause.reason), col(Pause.resumed_on)
+        col(Pause.starts_on),
+        col(Pause.ends_on),
+        col(Pause.reason),
+        col(Pause.resumed_on),
+        col(Pause.note),
     ).order_by(col(Pause.starts_on), col(Pause.id))
     lines = []
-    for row in _rows(session, query):
-        spell = PauseSpell(*row)
+    for starts_on, ends_on, reason, resumed_on, note in _rows(session, query):
+        spell = PauseSpell(starts_on, ends_on, reason, resumed_on)
         months = months_covered(spell.starts_on, spell.last_day, first, last)
         if months:
-            lines.append(PauseLine(spell.starts_on, spell.last_day, spell.reason, months))
+            lines.append(PauseLine(spell.starts_on, spell.last_day, spell.reason, months, note))
     return tuple(lines)
 
 
@@ -63,12 +68,14 @@ def pause_lines(session: Session, first: str, last: str) -> tuple[PauseLine, ...
 
 
 def theme_sections(session: Session, month: str) -> tuple[ThemeSection, ...]:
-    """One section per practice theme of the month: the judgements of the month's completed
-    audits of that cohort, the auditors' descriptors by judgement, the APS commentary."""
-    judgements = _theme_judgements(session, month)
+    """One section per practice theme audited or re-audited in the month: the judgements of the
+    month's completed audits (and, apart, re-audits) of that cohort, the auditors' descriptors
+    of both by judgement (word for word, and grouped with their counts), the APS commentary."""
+    judgements = _theme_judgements(session, month, "audit")
+    reaudit_judgements = _theme_judgements(session, month, "reaudit")
     descriptors = _descriptors(session, month)
     commentary = _commentary(session, month)
-    themes = set(judgements) | set(descriptors) | set(commentary)
+    themes = set(judgements) | set(reaudit_judgements) | set(descriptors) | set(commentary)
     return tuple(
         ThemeSection(
             theme=theme,
@@ -76,6 +83,10 @@ def theme_sections(session: Session, month: str) -> tuple[ThemeSection, ...]:
             judgements=judgements.get(theme, no_judgements()),
             descriptors=descriptors.get(theme, {}),
             commentary=tuple(commentary.get(theme, ())),
+            descriptor_counts={
+                j: grouped_counts(texts) for j, texts in descriptors.get(theme, {}).items()
+            },
+            reaudit_judgements=reaudit_judgements.get(theme, no_judgements()),
         )
         for theme in sorted(themes, key=_theme_order)
     )
@@ -86,10 +97,10 @@ def _theme_order(theme: str) -> tuple[int, str]:
     return (order.index(theme) if theme in COHORTS else len(order), theme)
 
 
-def _theme_judgements(session: Session, month: str) -> dict[str, dict[str, int]]:
+def _theme_judgements(session: Session, month: str, kind: str) -> dict[str, dict[str, int]]:
     query = (
         select(col(Audit.cohort), col(Audit.judgement), func.count())
-        .where(_completed_in(month, "audit"))
+        .where(_completed_in(month, kind))
         .group_by(col(Audit.cohort), col(Audit.judgement))
     )
     table: dict[str, dict[str, int]] = {}
@@ -100,10 +111,11 @@ def _theme_judgements(session: Session, month: str) -> dict[str, dict[str, int]]
 
 
 def _descriptors(session: Session, month: str) -> dict[str, dict[str, tuple[str, ...]]]:
+    """Theme -> judgement -> the descriptors of the month's completed audits and re-audits."""
     query = (
         select(col(ThemeFinding.theme), col(Audit.judgement), col(ThemeFinding.descriptor))
         .join(Audit, col(Audit.id) == col(ThemeFinding.audit_id))
-        .where(_completed_in(month, "audit"))
+        .where(_completed_in(month))
         .order_by(col(ThemeFinding.id))
     )
     found: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
@@ -164,6 +176,20 @@ def reflections(session: Session, month: str) -> dict[str, tuple[str, ...]]:
             if answer and answer.strip():
                 answers[key].append(answer.strip())
     return {key: tuple(found) for key, found in answers.items()}
+
+
+def answers_of(session: Session, month: str, section_key: str) -> list[str]:
+    """Every answer of a report section (``theme:<cohort>``, ``feedback:<kind>``,
+    ``reflection:<question>``) in the month, word for word: what a featured quote must be."""
+    kind, _, key = section_key.partition(":")
+    if kind == "theme":
+        by_judgement = _descriptors(session, month).get(key, {})
+        return [text for j in JUDGEMENTS for text in by_judgement.get(j, ())]
+    if kind == "feedback":
+        strengths, improvements = feedback_lines(session, month)
+        lines = {"strength": strengths, "improvement": improvements}.get(key, ())
+        return [line.text for line in lines]
+    return list(reflections(session, month).get(key, ()))
 
 
 def recommendations(session: Session, month: str) -> tuple[Recommendation, ...]:

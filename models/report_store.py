@@ -20,7 +20,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Label, SQLColumnExpression, and_, func, literal_column, select
 from sqlmodel import Session, col
 
-from models.figures import Compliance, ComplianceRow, ReportFigures
+from models import quote_store
+from models.figures import Compliance, ComplianceRow, MonthCompliance, ReportFigures
 from models.programme import Audit, Cycle
 from models.report_sections import (
     feedback_lines,
@@ -30,6 +31,7 @@ from models.report_sections import (
     theme_sections,
 )
 from rules import compliance as rules
+from rules.grouping import grouped_counts
 from rules.months import MonthError, add_months, format_month, parse_month
 from rules.policy import Policy
 
@@ -58,6 +60,9 @@ def report_figures(session: Session, policy: Policy, month: str) -> ReportFigure
     tally = read_tally(session, first, month)
     months = rules.months_from(first, month)
     strengths, improvements = feedback_lines(session, month)
+    pauses = pause_lines(session, first, month)
+    answers = reflections(session, month)
+    rows = compliance_rows(session, first, month)
     return ReportFigures(
         month=month,
         first_month=first,
@@ -66,7 +71,7 @@ def report_figures(session: Session, policy: Policy, month: str) -> ReportFigure
         reaudits=_compliance(tally, "reaudit"),
         first_reaudit_month=min((t.cycle for t in tally if t.kind == "reaudit"), default=None),
         month_audits=_compliance(tally, "audit", month),
-        pauses=pause_lines(session, first, month),
+        pauses=pauses,
         judgements_by_month=_judgements(tally, "audit", months),
         reaudit_judgements_by_month=_judgements(tally, "reaudit", months),
         inadequate_pct=_inadequate(tally, month),
@@ -74,11 +79,21 @@ def report_figures(session: Session, policy: Policy, month: str) -> ReportFigure
         themes=theme_sections(session, month),
         strengths=strengths,
         improvements=improvements,
-        reflections=reflections(session, month),
+        reflections=answers,
         recommendations=recommendations(session, month),
-        compliance_rows=compliance_rows(session, first, month),
+        compliance_rows=rows,
         author=policy.report.author,
         contact=policy.report.contact,
+        reflection_counts={key: grouped_counts(texts) for key, texts in answers.items()},
+        feedback_counts={
+            "strength": grouped_counts(line.text for line in strengths),
+            "improvement": grouped_counts(line.text for line in improvements),
+        },
+        featured_quotes=quote_store.featured_quotes(session, month),
+        quotes_shown=policy.report.quotes_shown,
+        compliance_by_month=_by_month(tally, months),
+        compliance_total=compliance_total(rows),
+        paused_months=rules.paused_months(((p.starts_on, p.ends_on) for p in pauses), first, month),
     )
 
 
@@ -154,6 +169,16 @@ def _compliance(tally: list[Tally], kind: str, cycle: str | None = None) -> Comp
     return Compliance(**rules.compliance_from_statuses(statuses, on_time))
 
 
+def _by_month(tally: list[Tally], months: list[str]) -> dict[str, dict[str, MonthCompliance]]:
+    """Each cycle's audits and re-audits: allocated, completed, on time, and their per cents."""
+
+    def of(kind: str, month: str) -> MonthCompliance:
+        c = _compliance(tally, kind, month)
+        return MonthCompliance(c.allocated, c.completed, c.on_time, c.pct, c.on_time_pct)
+
+    return {m: {"audits": of("audit", m), "reaudits": of("reaudit", m)} for m in months}
+
+
 def _completed(tally: list[Tally], kind: str) -> list[tuple[str, str, int]]:
     return [
         (t.cycle, t.judgement, t.count)
@@ -196,3 +221,16 @@ def compliance_rows(session: Session, first: str, last: str) -> tuple[Compliance
         total = sum(teams.values(), Counter[str]())
         rows.append(ComplianceRow(area_name, None, **rules.compliance_row(total)))
     return tuple(rows)
+
+
+ALL_AREAS = "All service areas"
+
+
+def compliance_total(rows: tuple[ComplianceRow, ...]) -> ComplianceRow:
+    """The compliance table's last row: every service area's total together."""
+    total: Counter[str] = Counter()
+    for row in rows:
+        if row.team is None:
+            total.update(on_time=row.on_time, late=row.late, outstanding=row.outstanding)
+            total.update(released=row.released)
+    return ComplianceRow(ALL_AREAS, None, **rules.compliance_row(total))

@@ -45,9 +45,13 @@ def record_pause(
     today: date,
     policy: Policy,
     context: EmailContext,
+    note: str | None = None,
 ) -> tuple[Pause, str]:
-    """Record a pause and write the emails it causes; the pause and the emails' cause."""
-    pause, effects = pause_store.add_pause(session, starts_on, ends_on, reason, by, today, policy)
+    """Record a pause (``note``: what was done instead) and write the emails it causes; the
+    pause and the emails' cause."""
+    pause, effects = pause_store.add_pause(
+        session, starts_on, ends_on, reason, by, today, policy, note
+    )
     cause = pause_cause(pause.id, "created")
     write_pause_emails(session, pause, effects, context, cause)
     return pause, cause

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date
+from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from models.figures import REFLECTION_QUESTIONS, ReportFigures
 from reports.chart import LABELS, judgements_chart
+from reports.compliance_chart import compliance_chart
+from rules.grouping import Picked, TextCount, fold, pick_quotes
 from rules.months import add_months
 from rules.policy import JUDGEMENTS
 
@@ -36,6 +40,7 @@ def _environment() -> Environment:
     env = Environment(
         loader=PackageLoader("templates", "report"), autoescape=True, undefined=StrictUndefined
     )
+    env.filters["total"] = lambda counts: sum(counts.values())
     env.globals.update(
         n=lambda value: f"{value:,}",
         pct=percent,
@@ -49,14 +54,48 @@ def _environment() -> Environment:
     return env
 
 
-def paused_months(figures: ReportFigures) -> set[str]:
-    return {month for pause in figures.pauses for month in pause.months}
+def pause_spans(figures: ReportFigures) -> list[tuple[date, date]]:
+    return [(pause.starts_on, pause.ends_on) for pause in figures.pauses]
+
+
+def month_compliance_json(figures: ReportFigures) -> dict[str, dict[str, dict[str, Any]]]:
+    """``compliance_by_month`` as plain data, as the JSON has it and the chart takes it."""
+    return {
+        month: {kind: asdict(figure) for kind, figure in kinds.items()}
+        for month, kinds in figures.compliance_by_month.items()
+    }
+
+
+def _sources(figures: ReportFigures) -> dict[str, str]:
+    """Who gave each piece of feedback (folded text -> "parent, carer"), in the order first
+    given, so that a grouped quote still says whose words it is."""
+    found: dict[str, list[str]] = {}
+    for line in (*figures.strengths, *figures.improvements):
+        names = found.setdefault(fold(line.text), [])
+        if SOURCES.get(line.source, line.source) not in names:
+            names.append(SOURCES.get(line.source, line.source))
+    return {key: ", ".join(names) for key, names in found.items()}
+
+
+def _quotes(figures: ReportFigures) -> Any:
+    """The template's ``quotes(section_key, groups)``: what to show of a section's answers."""
+
+    def quotes(
+        section_key: str, groups: dict[str, tuple[TextCount, ...]]
+    ) -> tuple[dict[str, Picked], tuple[TextCount, ...]]:
+        featured = figures.featured_quotes.get(section_key, ())
+        return pick_quotes(groups, figures.quotes_shown, featured)
+
+    return quotes
 
 
 def render_report_html(figures: ReportFigures) -> str:
-    paused = paused_months(figures)
+    spans = pause_spans(figures)
     chart = judgements_chart(
-        figures.judgements_by_month, paused, "Overall judgements of completed audits by month"
+        figures.judgements_by_month, spans, "Overall judgements of completed audits by month"
+    )
+    compliance = compliance_chart(
+        month_compliance_json(figures), spans, "Compliance of audits and re-audits by month"
     )
     return (
         _environment()
@@ -64,7 +103,11 @@ def render_report_html(figures: ReportFigures) -> str:
         .render(
             f=figures,
             chart=chart,
-            paused=paused,
+            compliance_chart=compliance,
+            paused=figures.paused_months,
+            quotes=_quotes(figures),
+            sources_of=_sources(figures),
+            fold=fold,
             first_label=month_label(figures.first_month),
             month_label=month_label(figures.month),
             last_month_label=month_label(add_months(figures.month, -1)),

@@ -12,7 +12,7 @@ extension was approved.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, timedelta
 from typing import TypedDict
 
 from rules.months import add_months, month_of, parse_month
@@ -146,6 +146,35 @@ def months_covered(starts_on: date, last_day: date, first: str, last: str) -> tu
         return ()
     span = months_from(max(month_of(starts_on), first), min(month_of(last_day), last))
     return tuple(span)
+
+
+PAUSED, PARTLY_PAUSED = "paused", "partly paused"
+
+
+def paused_months(spells: Iterable[tuple[date, date]], first: str, last: str) -> dict[str, str]:
+    """The cycles ``first`` to ``last`` that pauses (first and last paused day, inclusive; they
+    never overlap) touch: ``"paused"`` when every day of the month is paused, else ``"partly
+    paused"`` (a pause from 24 March leaves March partly paused: its audits still count)."""
+    paused_days: dict[str, int] = {}
+    for starts_on, last_day in spells:
+        day = starts_on
+        while day <= last_day:
+            month = month_of(day)
+            following = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+            through = min(last_day, following - timedelta(days=1))
+            if first <= month <= last:
+                paused_days[month] = paused_days.get(month, 0) + (through - day).days + 1
+            day = following
+    return {
+        month: PAUSED if days >= _days_in(month) else PARTLY_PAUSED
+        for month, days in sorted(paused_days.items())
+    }
+
+
+def _days_in(month: str) -> int:
+    year, number = parse_month(month)
+    following = date(year + number // 12, number % 12 + 1, 1)
+    return (following - date(year, number, 1)).days
 
 
 def judgements_by_month(

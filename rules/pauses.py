@@ -98,6 +98,14 @@ def check_new_pause(
     return reason
 
 
+def check_note(note: str | None) -> str | None:
+    """The note of what was done instead while paused, trimmed; None when blank (it is optional)."""
+    note = (note or "").strip()
+    if len(note) > MAX_REASON:
+        raise PauseError(f"the note is too long: {MAX_REASON} characters at most", field="note")
+    return note or None
+
+
 def check_resume(on: date, pauses: Iterable[PauseSpell]) -> PauseSpell:
     """The pause that resuming on ``on`` ends: the one in force on that day, not yet applied."""
     pause = pause_on(on, pauses)

@@ -57,6 +57,11 @@ class ReportPolicy:
     author: str = ""
     contact: str = ""
     distribution: tuple[str, ...] = ()
+    #: The most frequent answers shown per group (a theme's judgement, a feedback kind, a
+    #: reflection question); the rest are counted and listed in the appendix CSV.
+    quotes_shown: int = 5
+    #: The quotes the APS team may feature per section, besides the most frequent.
+    featured_quotes: int = 3
 
 
 @dataclass(frozen=True)
@@ -202,6 +207,8 @@ def _check(policy: Policy) -> None:
         )
     for address in report.distribution:
         _text("report.distribution", address)
+    _positive("report.quotes_shown", report.quotes_shown, minimum=1)
+    _positive("report.featured_quotes", report.featured_quotes, minimum=0)
     _check_notify(policy.notify_templates, bool(report.distribution))
 
 

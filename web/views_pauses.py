@@ -61,7 +61,7 @@ def _pauses_page(
 
 
 def _blank_pause() -> dict[str, Any]:
-    return {"from": date_parts(None), "to": date_parts(None), "reason": ""}
+    return {"from": date_parts(None), "to": date_parts(None), "reason": "", "note": ""}
 
 
 @router.get("/aps/pauses", response_class=HTMLResponse)
@@ -87,11 +87,13 @@ def add_pause(
     to_month: str = Form("", alias="to-month"),
     to_year: str = Form("", alias="to-year"),
     reason: str = Form(""),
+    note: str = Form(""),
 ) -> Response:
     values = {
         "from": {"day": from_day, "month": from_month, "year": from_year},
         "to": {"day": to_day, "month": to_month, "year": to_year},
         "reason": reason,
+        "note": note,
     }
     errors: Errors = {}
     starts_on = date_field(errors, "from", "the first paused day", from_day, from_month, from_year)
@@ -101,7 +103,7 @@ def add_pause(
     def work(session: Session) -> tuple[int | None, Change]:
         assert starts_on is not None and ends_on is not None  # no errors
         made, cause = record_pause(
-            session, starts_on, ends_on, reason, user.staff_id, today, policy, emails
+            session, starts_on, ends_on, reason, user.staff_id, today, policy, emails, note
         )
         return made.id, Change(cause)
 
@@ -110,7 +112,7 @@ def add_pause(
         dates = f"{starts_on:%-d %B %Y} to {ends_on:%-d %B %Y}"
         return Done(f"Pause {made_id} recorded: {dates}.", "/aps/pauses")
 
-    fields = {"starts_on": "from-day", "ends_on": "to-day", "reason": "reason"}
+    fields = {"starts_on": "from-day", "ends_on": "to-day", "reason": "reason", "note": "note"}
     form = Posted(values, errors, "to-day", fields)
     return submit(form, partial(_pauses_page, request, engine, policy, today), work, then)
 

@@ -50,6 +50,25 @@ def test_a_pause_that_is_over_moves_due_dates_at_once(db: Path) -> None:
     assert "moved on by 5 working days" in text.stdout and "1 pauses" in text.stdout
 
 
+def test_a_pause_carries_a_note_of_what_was_done_instead(db: Path) -> None:
+    shown = ok(db, "pause", "--from", "2030-03-04", "--to", "2030-03-29", "--reason", "Covid",
+               "--note", "  RAG ratings of open cases  ")  # fmt: skip
+    assert shown["note"] == "RAG ratings of open cases"  # trimmed
+    [listed] = ok(db, "pauses")
+    assert listed["note"] == "RAG ratings of open cases"
+    assert "Instead: RAG ratings of open cases" in run(db, "pauses").stdout
+    # Optional: without one (or blank) there is none.
+    assert ok(db, "pause", "--from", "2031-03-04", "--to", "2031-03-05", "--reason", "x",
+              "--note", "  ")["note"] is None  # fmt: skip
+    assert (
+        ok(db, "pause", "--from", "2032-03-04", "--to", "2032-03-05", "--reason", "x")["note"]
+        is None
+    )
+    message = refused(db, "pause", "--from", "2033-03-04", "--to", "2033-03-05", "--reason",
+                      "x", "--note", "n" * 1001)  # fmt: skip
+    assert "the note is too long: 1000 characters at most" in message
+
+
 def test_a_planned_pause_resumed_early_waits_for_its_day(db: Path) -> None:
     shown = ok(db, "pause", "--from", "2030-03-04", "--to", "2030-03-29", "--reason", "Covid")
     assert (shown["state"], shown["working_days"], shown["created_by"]) == ("planned", 20, "cli")

@@ -3,6 +3,8 @@ the session's Prefect harness), and a refusal through ``audits.cli.main`` in thi
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import subprocess
@@ -64,6 +66,21 @@ def test_report_json_has_the_contracts_keys_and_writes_the_files(
     assert data["compliance_pct"] == (200 * completed + allocated) // (2 * allocated)
     assert (out / "highlight-report-2026-06.html").exists()
     assert (out / "highlight-report-2026-06.pdf").read_bytes().startswith(b"%PDF")
+    # The appendix beside them: every answer once with its count (the grouped JSON's).
+    appendix = out / "highlight-report-2026-06-appendix.csv"
+    assert data["appendix"] == str(appendix)
+    rows = list(csv.DictReader(io.StringIO(appendix.read_text(encoding="utf-8-sig"))))
+    assert {"section": "reflection", "theme": "", "group": "done_well", "text": "Built trust",
+            "count": "1"} in rows  # fmt: skip
+    counted = sum(item["count"] for items in data["reflection_counts"].values() for item in items)
+    assert sum(int(r["count"]) for r in rows if r["section"] == "reflection") == counted
+    for key in ("descriptor_counts", "reaudit_judgements"):
+        assert key in data["themes"][0]
+    for key in ("reflection_counts", "feedback_counts", "compliance_by_month", "featured_quotes"):
+        assert key in data
+    assert set(data["compliance_by_month"]["2026-06"]["audits"]) == {
+        "allocated", "completed", "on_time", "pct", "on_time_pct",
+    }  # fmt: skip
     assert "sent" not in data and not (tmp_path / "outbox").exists()
 
 

@@ -69,6 +69,8 @@ RUBBISH: list[tuple[list[str], str]] = [
     (["pause", "--from", "2030-01-01", "--to", "9999-12-31", "--reason", "x"], "argument --to"),
     (["pause", "--from", "2030-01-01", "--to", "2030-01-02", "--reason", SURROGATE],
      "--reason contains"),
+    (["pause", "--from", "2030-01-01", "--to", "2030-01-02", "--reason", "x", "--note",
+      SURROGATE], "--note contains"),
     (["resume", "--on", "٢٠٣٠-٠١-٠١"], "argument --on"),
     (["resume", "--by", SURROGATE], "--by contains"),
     (["recommend", "--month", "2026-11", "--text", "x", "--number", BIG, "--by", "APS01"],

@@ -377,7 +377,7 @@ def test_pauses_within_the_programme(june: ReportFigures) -> None:
 def test_june_themes(june: ReportFigures) -> None:
     cin, cse, every = june.themes
     # cin: D1 D2 D8 good, D3 requires improvement, D4 inadequate, D6 outstanding (D9 not done,
-    # D10 exempted, R3 a re-audit).
+    # D10 exempted, R3 a re-audit: counted apart).
     assert (cin.theme, cin.title) == ("cin", "Children in Need (CiN)")
     assert cin.judgements == {
         "outstanding": 1,
@@ -385,10 +385,17 @@ def test_june_themes(june: ReportFigures) -> None:
         "requires_improvement": 1,
         "inadequate": 1,
     }
-    # In the order recorded; D2's blank one, D9's (not done) and R3's (a re-audit) left out.
+    # R3, a re-audit of a cin case completed in June, requires improvement (R4 withdrawn).
+    assert cin.reaudit_judgements == {
+        "outstanding": 0,
+        "good": 0,
+        "requires_improvement": 1,
+        "inadequate": 0,
+    }
+    # In the order recorded, re-audits' too (R3's); D2's blank one and D9's (not done) left out.
     assert cin.descriptors == {
         "good": ("Visits on time and purposeful", "Supervision drives the plan"),
-        "requires_improvement": ("Some drift between reviews",),
+        "requires_improvement": ("Some drift between reviews", "Re-audit finding"),
         "inadequate": ("Reviews not held",),
     }
     assert cin.commentary == ("CiN commentary one", "CiN commentary two")
@@ -412,6 +419,7 @@ def test_may_themes_are_mays_own(programme: Engine) -> None:
     assert [t.theme for t in may.themes] == ["cin", "cse", "missing"]
     cin, cse, missing = may.themes
     assert (sum(cin.judgements.values()), cin.commentary) == (0, ("May's commentary",))
+    assert cin.reaudit_judgements["good"] == 1  # R1, a re-audit: its theme is May's too
     assert cse.judgements["inadequate"] == 1  # C4
     # C1 C2 good, C3 requires improvement.
     assert (missing.judgements["good"], missing.judgements["requires_improvement"]) == (2, 1)

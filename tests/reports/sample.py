@@ -2,21 +2,57 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from models.figures import (
     Compliance,
     ComplianceRow,
     FeedbackLine,
+    MonthCompliance,
     PauseLine,
     Recommendation,
     ReportFigures,
     ThemeSection,
 )
+from rules.grouping import grouped_counts
 
 
 def _month(o: int, g: int, r: int, i: int) -> dict[str, int]:
     return {"outstanding": o, "good": g, "requires_improvement": r, "inadequate": i}
+
+
+def with_counts(figures: ReportFigures) -> ReportFigures:
+    """The figures' grouped answers, worked out from their answers word for word."""
+    themes = tuple(
+        replace(t, descriptor_counts={j: grouped_counts(d) for j, d in t.descriptors.items()})
+        for t in figures.themes
+    )
+    return replace(
+        figures,
+        themes=themes,
+        reflection_counts={k: grouped_counts(v) for k, v in figures.reflections.items()},
+        feedback_counts={
+            "strength": grouped_counts(line.text for line in figures.strengths),
+            "improvement": grouped_counts(line.text for line in figures.improvements),
+        },
+    )
+
+
+def _by_month(months: list[str]) -> dict[str, dict[str, MonthCompliance]]:
+    none = MonthCompliance(0, 0, 0, None, None)
+    audits = MonthCompliance(30, 24, 20, 80, 67)
+    reaudits = MonthCompliance(5, 4, 4, 80, 80)
+    return {
+        m: {
+            "audits": none if m in PAUSED else audits,
+            "reaudits": reaudits if m >= "2020-06" else none,
+        }
+        for m in months
+    }
+
+
+PAUSED = {"2020-03": "partly paused", "2020-04": "paused", "2020-05": "paused"}
 
 
 def sample_figures() -> ReportFigures:
@@ -31,53 +67,59 @@ def sample_figures() -> ReportFigures:
         "2020-08": _month(0, 8, 9, 3),
         "2020-09": _month(1, 14, 11, 2),
     }
-    return ReportFigures(
-        month="2020-09",
-        first_month="2020-01",
-        programme_name="Synthetic Borough monthly case audit programme",
-        audits=Compliance(240, 193, 12, 80, 252, 77),
-        reaudits=Compliance(45, 36, 1, 80, 46, 78),
-        first_reaudit_month="2020-04",
-        month_audits=Compliance(32, 28, 2, 88, 34, 82),
-        pauses=(
-            PauseLine(
-                date(2020, 3, 24),
-                date(2020, 5, 31),
-                "stay-at-home order",
-                ("2020-03", "2020-04", "2020-05"),
+    return with_counts(
+        ReportFigures(
+            month="2020-09",
+            first_month="2020-01",
+            programme_name="Synthetic Borough monthly case audit programme",
+            audits=Compliance(240, 193, 12, 80, 252, 77),
+            reaudits=Compliance(45, 36, 1, 80, 46, 78),
+            first_reaudit_month="2020-04",
+            month_audits=Compliance(32, 28, 2, 88, 34, 82),
+            pauses=(
+                PauseLine(
+                    date(2020, 3, 24),
+                    date(2020, 5, 31),
+                    "stay-at-home order",
+                    ("2020-03", "2020-04", "2020-05"),
+                    "RAG ratings of open cases",
+                ),
             ),
-        ),
-        judgements_by_month=by_month,
-        reaudit_judgements_by_month={m: _month(0, 1, 1, 0) for m in by_month},
-        inadequate_pct=7,
-        inadequate_pct_last_month=15,
-        themes=(
-            ThemeSection(
-                "cin",
-                "Children in Need",
-                _month(1, 14, 11, 2),
-                {"good": ("Visits timely and purposeful.",), "inadequate": ("Reviews late.",)},
-                ("Supervision must address drift.",),
+            judgements_by_month=by_month,
+            reaudit_judgements_by_month={m: _month(0, 1, 1, 0) for m in by_month},
+            inadequate_pct=7,
+            inadequate_pct_last_month=15,
+            themes=(
+                ThemeSection(
+                    "cin",
+                    "Children in Need",
+                    _month(1, 14, 11, 2),
+                    {"good": ("Visits timely and purposeful.",), "inadequate": ("Reviews late.",)},
+                    ("Supervision must address drift.",),
+                ),
             ),
-        ),
-        strengths=(FeedbackLine("parent", "An open and honest relationship."),),
-        improvements=(FeedbackLine("partner_agency", "Slow to share minutes."),),
-        reflections={
-            "done_well": ("Direct work with the young person.",),
-            "challenges": ("Caseload pressures.",),
-            "enough_tools": ("Yes, with more life story training.",),
-            "do_differently": ("Earlier intervention.",),
-        },
-        recommendations=(
-            Recommendation(1, "Supervision in line with timescales.", True),
-            Recommendation(2, "Block out time for the audit each month.", False),
-        ),
-        compliance_rows=(
-            ComplianceRow("North", "North Assessment", 120, 80, 17, 20, 6, 81),
-            ComplianceRow("North", None, 120, 80, 17, 20, 6, 81),
-            ComplianceRow("South", "South CIN", 120, 76, 20, 21, 3, 80),
-            ComplianceRow("South", None, 120, 76, 20, 21, 3, 80),
-        ),
-        author="Audit and Practice Standards Manager (synthetic)",
-        contact="aps-team@example.org",
+            strengths=(FeedbackLine("parent", "An open and honest relationship."),),
+            improvements=(FeedbackLine("partner_agency", "Slow to share minutes."),),
+            reflections={
+                "done_well": ("Direct work with the young person.",),
+                "challenges": ("Caseload pressures.",),
+                "enough_tools": ("Yes, with more life story training.",),
+                "do_differently": ("Earlier intervention.",),
+            },
+            recommendations=(
+                Recommendation(1, "Supervision in line with timescales.", True),
+                Recommendation(2, "Block out time for the audit each month.", False),
+            ),
+            compliance_rows=(
+                ComplianceRow("North", "North Assessment", 120, 80, 17, 20, 6, 81),
+                ComplianceRow("North", None, 120, 80, 17, 20, 6, 81),
+                ComplianceRow("South", "South CIN", 120, 76, 20, 21, 3, 80),
+                ComplianceRow("South", None, 120, 76, 20, 21, 3, 80),
+            ),
+            author="Audit and Practice Standards Manager (synthetic)",
+            contact="aps-team@example.org",
+            compliance_by_month=_by_month(list(by_month)),
+            compliance_total=ComplianceRow("All service areas", None, 240, 156, 37, 41, 9, 80),
+            paused_months=PAUSED,
+        )
     )

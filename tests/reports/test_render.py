@@ -55,6 +55,7 @@ def test_the_introduction_says_the_figures_as_the_seed_does(html: str) -> None:
     assert "re-audit compliance rate of 80%" in text
     assert "77% (193 of 252)" in text  # counting released audits as allocated
     assert "paused from 24 March 2020 to 31 May 2020: stay-at-home order" in text
+    assert "What was done instead: RAG ratings of open cases" in text
 
 
 def test_the_chart_and_its_table_agree(html: str) -> None:
@@ -70,11 +71,19 @@ def test_the_chart_and_its_table_agree(html: str) -> None:
     }
     assert bars == expected
     table = html.split('id="judgements-table"')[1].split("</table>")[0]
-    rows = re.findall(r"<tr[^>]*><th scope=\"row\">([^<]+)</th>(.*?)</tr>", table, re.S)
-    assert len(rows) == len(figures.judgements_by_month)
-    september = [int(n) for n in re.findall(r">(\d+)</td>", rows[-1][1])]
+    rows = re.findall(r"<tr[^>]*><th scope=\"row\"[^>]*>([^<]+)</th>(.*?)</tr>", table, re.S)
+    assert len(rows) == len(figures.judgements_by_month) + 1  # and the total row
+    september = [int(n) for n in re.findall(r">(\d+)</td>", rows[-2][1])]
     assert september == [1, 14, 11, 2, 28]
-    assert sum("(paused)" in label for label, _ in rows) == 3
+    # Total: outstanding 1+0+2+1+0+1, good 10+12+9+11+8+14, ... of every month.
+    assert rows[-1][0] == "Total"
+    assert [int(n) for n in re.findall(r">(\d+)</td>", rows[-1][1])] == [5, 64, 42, 15, 126]
+    rows = rows[:-1]
+    assert [label for label, _ in rows if "paused" in label] == [
+        "March 2020 (partly paused)",
+        "April 2020 (paused)",
+        "May 2020 (paused)",
+    ]
 
 
 def test_the_inadequate_share_against_last_month(html: str) -> None:
@@ -86,8 +95,8 @@ def test_themes_feedback_reflections_and_recommendations(html: str) -> None:
     text = _text(html)
     assert "Children in Need" in text and "Reviews late." in text
     assert "Supervision must address drift." in text
-    assert "“An open and honest relationship.” – parent" in text
-    assert "“Slow to share minutes.” – partner agency" in text
+    assert "“An open and honest relationship.” ×1 – parent" in text
+    assert "“Slow to share minutes.” ×1 – partner agency" in text
     assert "Caseload pressures." in text
     assert "High priority: Supervision in line with timescales." in text
     assert '<li value="2">' in html
@@ -97,6 +106,7 @@ def test_compliance_rows(html: str) -> None:
     table = _text(html.split('id="compliance-table"')[1].split("</table>")[0])
     assert "North North Assessment 120 80 17 20 6 81%" in table
     assert "South All teams 120 76 20 21 3 80%" in table
+    assert table.rstrip().endswith("All service areas 240 156 37 41 9 80%")
 
 
 def test_the_page_is_self_contained(html: str) -> None:

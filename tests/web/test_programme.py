@@ -80,6 +80,23 @@ def test_aps_pauses_the_programme(base_url, web_engine, people) -> None:
     assert pause.applied_on is None and _due_dates(web_engine) == {date(2026, 11, 30)}
 
 
+def test_the_pause_form_takes_a_note_of_what_was_done_instead(base_url, web_engine, people) -> None:
+    aps = signed_in(base_url, "APS01")
+    note = {**NOV_16_TO_20, "note": "  RAG ratings of open cases "}
+    response = post_form(aps, "/aps/pauses", note)
+    assert response.status_code == 303
+    assert "Instead: RAG ratings of open cases" in aps.get("/aps/pauses").text
+    with Session(web_engine) as session:
+        assert session.scalars(select(col(Pause.note))).one() == "RAG ratings of open cases"
+    # Too long: the page again, the error beside the note, nothing recorded.
+    before = _state(web_engine)
+    later = {**NOV_16_TO_20, "from-year": "2030", "to-year": "2030", "note": "n" * 1001}
+    response = post_form(aps, "/aps/pauses", later)
+    _error_page(response, "The note is too long: 1000 characters at most")
+    assert 'id="note-error"' in response.text
+    assert _state(web_engine) == before
+
+
 def test_aps_resumes_the_pause_in_force_today(base_url, web_engine, people) -> None:
     with session_scope(web_engine, write_lock=True) as session:
         pause, _ = pause_store.add_pause(
