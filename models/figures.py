@@ -109,6 +109,20 @@ class Recommendation:
 
 
 @dataclass(frozen=True)
+class TrendFigures:
+    """The programme over time, for the dashboard: the report's figures by cycle and by
+    service area, from the first cycle to ``month``, without the month's written sections."""
+
+    month: str
+    first_month: str
+    compliance_by_month: dict[str, dict[str, MonthCompliance]]
+    judgements_by_month: dict[str, dict[str, int]]
+    pauses: tuple[PauseLine, ...]
+    paused_months: dict[str, str]  # YYYY-MM -> "paused" or "partly paused"
+    area_rows: tuple[ComplianceRow, ...]  # each service area's total, then all areas'
+
+
+@dataclass(frozen=True)
 class ReportFigures:
     month: str  # YYYY-MM, the report's cycle
     first_month: str  # the programme's first cycle

@@ -21,7 +21,13 @@ from sqlalchemy import ColumnElement, Label, SQLColumnExpression, and_, func, li
 from sqlmodel import Session, col
 
 from models import quote_store
-from models.figures import Compliance, ComplianceRow, MonthCompliance, ReportFigures
+from models.figures import (
+    Compliance,
+    ComplianceRow,
+    MonthCompliance,
+    ReportFigures,
+    TrendFigures,
+)
 from models.programme import Audit, Cycle
 from models.report_sections import (
     feedback_lines,
@@ -94,6 +100,26 @@ def report_figures(session: Session, policy: Policy, month: str) -> ReportFigure
         compliance_by_month=_by_month(tally, months),
         compliance_total=compliance_total(rows),
         paused_months=rules.paused_months(((p.starts_on, p.ends_on) for p in pauses), first, month),
+    )
+
+
+def trend_figures(session: Session, policy: Policy, month: str) -> TrendFigures:
+    """The dashboard's figures over time up to ``month``: compliance and judgements by cycle,
+    the pauses, and compliance by service area (the same queries as the report's)."""
+    month = _checked(month)
+    first = first_month(session, policy, month)
+    tally = read_tally(session, first, month)
+    months = rules.months_from(first, month)
+    pauses = pause_lines(session, first, month)
+    rows = compliance_rows(session, first, month)
+    return TrendFigures(
+        month=month,
+        first_month=first,
+        compliance_by_month=_by_month(tally, months),
+        judgements_by_month=_judgements(tally, "audit", months),
+        pauses=pauses,
+        paused_months=rules.paused_months(((p.starts_on, p.ends_on) for p in pauses), first, month),
+        area_rows=(*(row for row in rows if row.team is None), compliance_total(rows)),
     )
 
 

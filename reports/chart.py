@@ -19,14 +19,9 @@ matplotlib.use("Agg")  # no screen: render to a file-like object only
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from rules.policy import JUDGEMENTS  # noqa: E402
+from rules.policy import JUDGEMENT_LABELS, JUDGEMENTS  # noqa: E402
 
-LABELS = {
-    "outstanding": "Outstanding",
-    "good": "Good",
-    "requires_improvement": "Requires improvement",
-    "inadequate": "Inadequate",
-}
+LABELS = JUDGEMENT_LABELS
 # GOV.UK palette colours, distinguishable in greyscale too (with hatching as a second cue).
 COLOURS = {
     "outstanding": "#00703c",
@@ -75,10 +70,14 @@ def judgements_chart(
         plt.close(figure)
 
 
+MONTHS_AT_LEAST = 12
+
+
 def month_axis(axes: plt.Axes, months: Sequence[str]) -> None:
     """One tick per month, written 'Mar 20'; the chart's frame opened at the top and right."""
     axes.set_xticks(range(len(months)), [_short(m) for m in months], rotation=90, fontsize=8)
-    axes.set_xlim(-0.6, len(months) - 0.4)
+    # Room for a year at least: a programme's first months are not drawn a page wide.
+    axes.set_xlim(-0.6, max(len(months), MONTHS_AT_LEAST) - 0.4)
     axes.spines[["top", "right"]].set_visible(False)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from models.figures import REFLECTION_QUESTIONS, ReportFigures
+from models.figures import REFLECTION_QUESTIONS, ReportFigures, TrendFigures
 from reports.chart import LABELS, judgements_chart
 from reports.compliance_chart import compliance_chart
 from rules.grouping import Picked, TextCount, fold, pick_quotes
@@ -54,11 +54,13 @@ def _environment() -> Environment:
     return env
 
 
-def pause_spans(figures: ReportFigures) -> list[tuple[date, date]]:
+def pause_spans(figures: ReportFigures | TrendFigures) -> list[tuple[date, date]]:
     return [(pause.starts_on, pause.ends_on) for pause in figures.pauses]
 
 
-def month_compliance_json(figures: ReportFigures) -> dict[str, dict[str, dict[str, Any]]]:
+def month_compliance_json(
+    figures: ReportFigures | TrendFigures,
+) -> dict[str, dict[str, dict[str, Any]]]:
     """``compliance_by_month`` as plain data, as the JSON has it and the chart takes it."""
     return {
         month: {kind: asdict(figure) for kind, figure in kinds.items()}

@@ -16,6 +16,13 @@ from rules.months import MonthError, parse_month
 
 DUE_DATE_POLICIES = ("last_working_day", "working_days_after_allocation")
 JUDGEMENTS = ("outstanding", "good", "requires_improvement", "inadequate")
+#: Each judgement as people read it (pages, emails, the report, its charts).
+JUDGEMENT_LABELS = {
+    "outstanding": "Outstanding",
+    "good": "Good",
+    "requires_improvement": "Requires improvement",
+    "inadequate": "Inadequate",
+}
 
 
 class PolicyError(ValueError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import date
 from typing import Any
 
@@ -13,6 +14,7 @@ from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader
 from config.clock import demo_today
 from notifications.invite import cycle_label
 from rules.cohorts import COHORTS, cohort_title
+from rules.policy import JUDGEMENT_LABELS
 from web.csrf import csrf_token
 from web.deps import app_parts
 from web.security import csp_nonce
@@ -37,6 +39,13 @@ def _cohort_title(cohort: str) -> str:
     return cohort_title(cohort) if cohort in COHORTS else cohort
 
 
+def _svg_data_uri(svg: str) -> str:
+    """A chart's SVG as an image address. The pages' Content-Security-Policy refuses inline
+    styles, and matplotlib's SVG is all style attributes; an SVG shown as an image keeps its own
+    styles (and can run nothing)."""
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
 def make_templates() -> Jinja2Templates:
     env = Environment(
         loader=ChoiceLoader(
@@ -54,6 +63,8 @@ def make_templates() -> Jinja2Templates:
     env.filters["short_date"] = _short_date
     env.filters["cohort_title"] = _cohort_title
     env.filters["cycle_label"] = cycle_label  # '2026-11' as 'November 2026'
+    env.globals["judgement_labels"] = JUDGEMENT_LABELS
+    env.filters["svg_data_uri"] = _svg_data_uri
     return Jinja2Templates(env=env)
 
 

@@ -26,7 +26,9 @@ async def security_headers(
     request.state.csp_nonce = nonce = secrets.token_urlsafe(16)
     response = await call_next(request)
     response.headers["Content-Security-Policy"] = (
-        f"default-src 'self'; script-src 'self' 'nonce-{nonce}'; object-src 'none'; "
+        # img-src data: for the dashboard's charts, SVG shown as images (see web/render.py).
+        f"default-src 'self'; script-src 'self' 'nonce-{nonce}'; img-src 'self' data:; "
+        "object-src 'none'; "
         "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     )
     response.headers["X-Frame-Options"] = "DENY"

@@ -13,10 +13,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from flows.delivery import Change, RequestEvent
-from models import request_store
+from models import report_store, request_store
+from models.figures import TrendFigures
 from models.programme import Cycle
+from models.report_store import ReportError
 from notifications.email_context import EmailContext
 from notifications.request_emails import write_decision_emails
+from reports.trends import trend_charts
 from rules.policy import Policy
 from rules.requests import latest_extension
 from web import queries
@@ -208,9 +211,24 @@ def _decide(
     return submit(form, form_page, work, then)
 
 
+def _trend(session: Session, policy: Policy, month: str) -> TrendFigures | None:
+    """The programme over time up to ``month``; None before anything was allocated."""
+    try:
+        trend = report_store.trend_figures(session, policy, month)
+    except ReportError:
+        return None
+    kinds = (kind for month in trend.compliance_by_month.values() for kind in month.values())
+    return trend if any(kind.allocated for kind in kinds) else None
+
+
 @router.get("/aps/dashboard", response_class=HTMLResponse)
 def dashboard(
-    request: Request, engine: EngineDep, today: TodayDep, _: OverviewStaffDep, month: str = ""
+    request: Request,
+    engine: EngineDep,
+    policy: PolicyDep,
+    today: TodayDep,
+    _: OverviewStaffDep,
+    month: str = "",
 ) -> HTMLResponse:
     with Session(engine) as session:
         if not MONTH.match(month):
@@ -220,6 +238,7 @@ def dashboard(
         reaudits = queries.dashboard_figures(session, month, today, "reaudit")
         pending = queries.pending_count(session, month)
         pending_all = queries.pending_count(session)
+        trend = _trend(session, policy, month)
     context = {
         "month": month,
         "cycle": cycle,
@@ -227,5 +246,7 @@ def dashboard(
         "reaudits": reaudits,
         "pending": pending,
         "pending_all": pending_all,
+        "trend": trend,
+        "charts": trend_charts(trend) if trend else None,
     }
     return page(request, "dashboard.html", context)

@@ -23,7 +23,7 @@ from notifications.email_context import EmailContext
 from notifications.reaudit_emails import schedule_and_write
 from rules.cohorts import cohort_title
 from rules.completion import CompletionDetails, FeedbackEntry, ReflectionAnswers
-from rules.policy import JUDGEMENTS, Policy
+from rules.policy import JUDGEMENT_LABELS, JUDGEMENTS, Policy
 from rules.reaudits import reaudit_due
 from web.auth import audit_for
 from web.csrf import check_csrf
@@ -37,12 +37,7 @@ from web.submit import Done, FormPage, Posted, Submit, Values
 router = APIRouter(route_class=FormRoute)
 FEEDBACK_SLOTS = 3  # blank entries offered on the form; unused ones are ignored
 REFLECTION_FIELDS = ("done_well", "challenges", "enough_tools", "do_differently")
-JUDGEMENT_NAMES = {
-    "outstanding": "Outstanding",
-    "good": "Good",
-    "requires_improvement": "Requires improvement",
-    "inadequate": "Inadequate",
-}
+JUDGEMENT_NAMES = JUDGEMENT_LABELS
 #: Where a completion rule's message goes: by the field it names (``rules.completion``); a rule
 #: about the audit as it stands, by the judgement.
 RULE_FIELDS = {
