@@ -11,7 +11,7 @@ from datetime import date
 
 import pytest
 from playwright.sync_api import Browser
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func
 
@@ -39,7 +39,7 @@ def _complete(engine: Engine, cycle: str) -> tuple[int, int]:
         late.completed_on = date.fromordinal(late.due_on.toordinal() + 3)
     with Session(engine) as session:
 
-        def count(*where: object) -> int:
+        def count(*where: ColumnElement[bool]) -> int:
             query = (
                 select(func.count()).select_from(Audit).where(col(Audit.kind) == "audit", *where)
             )
