@@ -16,6 +16,7 @@ from models.programme import (
     Recommendation,
     ThemeCommentary,
 )
+from models.report_issue import ReportIssue
 from models.requests import ExemptionRequest, ExtensionRequest
 from models.trail import TrailEntry
 from models.web_sessions import WebSession
@@ -35,6 +36,7 @@ __all__ = [
     "Recommendation",
     "Reflection",
     "ReminderStage",
+    "ReportIssue",
     "Staff",
     "StaffLeave",
     "StaffPublic",

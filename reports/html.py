@@ -53,7 +53,8 @@ def paused_months(figures: ReportFigures) -> set[str]:
     return {month for pause in figures.pauses for month in pause.months}
 
 
-def render_report_html(figures: ReportFigures) -> str:
+def render_report_html(figures: ReportFigures, draft: bool = False) -> str:
+    """The report's page; a ``draft`` is marked DRAFT on the page and on every PDF page."""
     paused = paused_months(figures)
     chart = judgements_chart(
         figures.judgements_by_month, paused, "Overall judgements of completed audits by month"
@@ -63,6 +64,7 @@ def render_report_html(figures: ReportFigures) -> str:
         .get_template("highlight.html")
         .render(
             f=figures,
+            draft=draft,
             chart=chart,
             paused=paused,
             first_label=month_label(figures.first_month),

@@ -57,6 +57,8 @@ class ReportPolicy:
     author: str = ""
     contact: str = ""
     distribution: tuple[str, ...] = ()
+    #: The month-end report is a draft for the APS team to approve before it is distributed.
+    sign_off: bool = True
 
 
 @dataclass(frozen=True)
@@ -202,6 +204,7 @@ def _check(policy: Policy) -> None:
         )
     for address in report.distribution:
         _text("report.distribution", address)
+    _boolean("report.sign_off", report.sign_off)
     _check_notify(policy.notify_templates, bool(report.distribution))
 
 
