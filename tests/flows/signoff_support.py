@@ -29,14 +29,31 @@ def add_readers(engine: Engine) -> None:
     """The people who review, approve and read the report (synthetic)."""
     with Session(engine) as session:
         for staff_id, address in APS.items():
-            session.add(Staff(staff_id=staff_id, name=f"Reviewer {staff_id}", email=address,
-                              role="aps"))
-        session.add(Staff(staff_id="APS9", name="Reviewer who left", email="aps9@example.gov.uk",
-                          role="aps", active=False))
-        session.add(Staff(staff_id="SM1", name="Service Manager One", email="sm1@example.gov.uk",
-                          role="service_manager"))
-        session.add(Staff(staff_id="DIR1", name="Director One", email="dir1@example.gov.uk",
-                          role="director"))
+            session.add(
+                Staff(staff_id=staff_id, name=f"Reviewer {staff_id}", email=address, role="aps")
+            )
+        session.add(
+            Staff(
+                staff_id="APS9",
+                name="Reviewer who left",
+                email="aps9@example.gov.uk",
+                role="aps",
+                active=False,
+            )
+        )
+        session.add(
+            Staff(
+                staff_id="SM1",
+                name="Service Manager One",
+                email="sm1@example.gov.uk",
+                role="service_manager",
+            )
+        )
+        session.add(
+            Staff(
+                staff_id="DIR1", name="Director One", email="dir1@example.gov.uk", role="director"
+            )
+        )
         session.commit()  # fmt: skip
 
 
