@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import email
 import email.policy
-from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
 
-import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -17,7 +15,6 @@ from models.db import make_engine, migrate
 from models.people import Staff
 from tests.flows.test_report_flow import PROGRAMME
 from tests.models.test_report_store import build_programme
-from tests.settings_env import SettingsEnv
 
 SIGNOFF_PROGRAMME = PROGRAMME.replace("sign_off = false", "sign_off = true")
 DISTRIBUTION = ["Frontline-Teams@example.gov.uk", "director@example.gov.uk"]
@@ -73,16 +70,6 @@ def signoff_env(tmp_path: Path, sign_off: bool = True) -> dict[str, str]:
         "OUTBOX_DIR": str(tmp_path / "outbox"),
         "BASE_URL": "https://audits.example.gov.uk",
     }
-
-
-@pytest.fixture
-def signoff_db(tmp_path: Path, settings_env: SettingsEnv) -> Iterator[Path]:
-    """The programme's settings in this process; the folder of its files."""
-    settings_env(**signoff_env(tmp_path))
-    yield tmp_path
-    from models.db import get_engine
-
-    get_engine().dispose()
 
 
 def sent_emails(folder: Path) -> list[EmailMessage]:

@@ -5,6 +5,7 @@ to each reader), approving again (nothing), regenerating, and ``sign_off = false
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,12 +22,19 @@ from tests.flows.signoff_support import (
     MONTH,
     recipients,
     sent_emails,
-    signoff_db,  # noqa: F401 (fixture)
     signoff_env,
 )
 from tests.settings_env import SettingsEnv
 
 pytestmark = pytest.mark.prefect
+
+
+@pytest.fixture
+def signoff_db(tmp_path: Path, settings_env: SettingsEnv) -> Iterator[Path]:
+    """The programme's settings in this process; the folder of its files."""
+    settings_env(**signoff_env(tmp_path))
+    yield tmp_path
+    get_engine().dispose()
 
 
 def _pdf_text(path: Path) -> str:
