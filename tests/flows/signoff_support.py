@@ -75,7 +75,7 @@ def signoff_env(tmp_path: Path, sign_off: bool = True) -> dict[str, str]:
 def sent_emails(folder: Path) -> list[EmailMessage]:
     """Every email the outbox transport wrote, oldest first."""
     return [
-        email.message_from_bytes(p.read_bytes(), policy=email.policy.default)  # type: ignore[misc]
+        email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
         for p in sorted((folder / "outbox").glob("*.eml"))
     ]
 
