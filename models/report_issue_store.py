@@ -17,7 +17,7 @@ from sqlmodel import Session, col
 
 from models.base import utcnow
 from models.people import Staff
-from models.programme import Cycle
+from models.programme import Audit, Cycle, ThemeCommentary
 from models.report_issue import ReportIssue
 from models.trail import TrailEntry
 from rules.signoff import FINAL
@@ -38,6 +38,18 @@ def issues(session: Session) -> list[ReportIssue]:
 
 def cycle_exists(session: Session, month: str) -> bool:
     return session.get(Cycle, month) is not None
+
+
+def month_themes(session: Session, month: str) -> list[str]:
+    """The practice themes a month's report speaks of: its cycle's theme, the cohorts of its
+    audits and re-audits, and any with commentary written."""
+    cycle = session.get(Cycle, month)
+    audited = session.scalars(select(col(Audit.cohort)).where(col(Audit.cycle) == month))
+    written = session.scalars(
+        select(col(ThemeCommentary.theme)).where(col(ThemeCommentary.cycle) == month)
+    )
+    themes = {*audited, *written, *([cycle.theme] if cycle is not None else [])}
+    return sorted(themes)
 
 
 def staff_name(session: Session, staff_id: str | None) -> str:

@@ -22,7 +22,7 @@ from config.web_settings import WebSettings
 from models.people import Staff
 from notifications.email_context import EmailContext, email_context
 from rules.policy import Policy
-from web.auth import identify, require_aps, require_overview, require_user
+from web.auth import identify, require_aps, require_overview, require_role, require_user
 from web.submit import Submit
 
 
@@ -97,6 +97,9 @@ SubmitDep = Annotated[Submit, Depends(_submit)]
 CurrentStaffDep = Annotated[Staff, Depends(require_user)]
 ApsStaffDep = Annotated[Staff, Depends(require_aps)]
 OverviewStaffDep = Annotated[Staff, Depends(require_overview)]
+#: Who reads the report archive (``/reports``): APS, directors and service managers.
+REPORT_READERS = ("aps", "director", "service_manager")
+ReportReaderDep = Annotated[Staff, Depends(require_role(*REPORT_READERS))]
 
 
 def load_user(request: Request, engine: EngineDep, settings: WebSettingsDep) -> None:

@@ -22,6 +22,15 @@ APS = {"APS1": "aps1@example.gov.uk", "APS2": "aps2@example.gov.uk"}
 MONTH = "2026-06"
 
 
+#: (staff_id, name, role, active) of the readers besides the APS team.
+READERS = (
+    ("APS9", "Reviewer who left", "aps", False),
+    ("SM1", "Service Manager One", "service_manager", True),
+    ("DIR1", "Director One", "director", True),
+    ("TMX", "Team Manager X", "team_manager", True),
+)
+
+
 def add_readers(engine: Engine) -> None:
     """The people who review, approve and read the report (synthetic)."""
     with Session(engine) as session:
@@ -29,29 +38,12 @@ def add_readers(engine: Engine) -> None:
             session.add(
                 Staff(staff_id=staff_id, name=f"Reviewer {staff_id}", email=address, role="aps")
             )
-        session.add(
-            Staff(
-                staff_id="APS9",
-                name="Reviewer who left",
-                email="aps9@example.gov.uk",
-                role="aps",
-                active=False,
+        for staff_id, name, role, active in READERS:
+            address = f"{staff_id.lower()}@example.gov.uk"
+            session.add(
+                Staff(staff_id=staff_id, name=name, email=address, role=role, active=active)
             )
-        )
-        session.add(
-            Staff(
-                staff_id="SM1",
-                name="Service Manager One",
-                email="sm1@example.gov.uk",
-                role="service_manager",
-            )
-        )
-        session.add(
-            Staff(
-                staff_id="DIR1", name="Director One", email="dir1@example.gov.uk", role="director"
-            )
-        )
-        session.commit()  # fmt: skip
+        session.commit()
 
 
 def signoff_env(tmp_path: Path, sign_off: bool = True) -> dict[str, str]:
