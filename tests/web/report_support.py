@@ -14,7 +14,7 @@ from pathlib import Path
 from unittest import mock
 
 from config.settings import reset_settings
-from rules.policy import Policy, policy_from_dict
+from rules.policy import policy_from_dict
 from tests.flows.signoff_support import MONTH, SIGNOFF_PROGRAMME, signoff_env
 
 POLICY = policy_from_dict(tomllib.loads(SIGNOFF_PROGRAMME))
@@ -59,7 +59,3 @@ def draft_copy(template: Path, folder: Path) -> dict[str, str]:
         "OUTBOX_DIR": str(folder / "outbox"),
         "BASE_URL": "https://audits.example.gov.uk",
     }
-
-
-def policy() -> Policy:
-    return POLICY

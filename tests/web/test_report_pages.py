@@ -5,9 +5,9 @@ reader, nothing on a second approval), with any input refused on the page, never
 from __future__ import annotations
 
 import re
-from urllib.parse import quote
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from models import report_issue_store
 from models.db import make_engine
-from tests.flows.signoff_support import APS, DISTRIBUTION, MONTH, recipients
+from tests.flows.signoff_support import DISTRIBUTION, MONTH, recipients
 from tests.settings_env import SettingsEnv
 from tests.web.live import csrf_of, serve, signed_in
 from tests.web.report_support import POLICY, draft_copy, draft_template
