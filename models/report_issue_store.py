@@ -71,7 +71,7 @@ def record_compiled(
     now = utcnow()
     session.execute(
         new.values(
-            month=month, status=status, out_dir=out_dir, compiled_at=now, sent=0
+            month=month, status=status, out_dir=out_dir, compiled_at=now, sent=sent
         ).on_conflict_do_nothing()
     )
     row = issue(session, month, lock=True)
