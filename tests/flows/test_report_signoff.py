@@ -160,3 +160,19 @@ def test_regenerating_a_final_report_is_refused(
     with pytest.raises(SignOffError, match="already approved"):
         prepare_regeneration(get_engine(), load_policy(), MONTH, "APS1")
     get_engine().dispose()
+
+
+def test_the_month_end_run_writes_a_draft_and_tells_the_aps_team(
+    prefect_server: str, signoff_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flows.scheduled import scheduled_report
+
+    monkeypatch.chdir(signoff_db)  # the report's default folder is var/reports, relative
+    result = scheduled_report(day="2026-06-30")
+    assert result["month"] == MONTH
+    folder = signoff_db / "var" / "reports"
+    assert 'id="draft-mark"' in (folder / f"highlight-report-{MONTH}.html").read_text()
+    assert recipients(signoff_db) == sorted(APS.values())
+    with Session(get_engine()) as session:  # the record knows the folder wherever the run was
+        row = report_issue_store.issue(session, MONTH)
+        assert row is not None and row.status == "draft" and row.out_dir == str(folder.resolve())
