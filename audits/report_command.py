@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from datetime import date, datetime
 from typing import Any
@@ -106,7 +107,7 @@ def cmd_approve(args: argparse.Namespace) -> int:
     try:
         approval = approve_report(engine, load_policy(), args.month, args.by)
     except (SignOffError, ReportNotEmailed) as error:
-        raise common.CommandError(str(error)) from None
+        raise common.CommandError(_one_line(str(error))) from None
     if approval.warning:
         print(approval.warning, file=sys.stderr)
     at = approval.approved_at
@@ -124,6 +125,14 @@ def cmd_approve(args: argparse.Namespace) -> int:
     else:
         print(_approval_line(approval))
     return 0
+
+
+def _one_line(message: str) -> str:
+    """The message on one line: a control character typed in --by is shown escaped."""
+    return _CONTROL.sub(lambda found: repr(found.group())[1:-1], message)
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def _approval_line(approval: Any) -> str:

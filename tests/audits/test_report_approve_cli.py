@@ -46,6 +46,7 @@ def _refused(folder: Path, env: dict[str, str], *args: str) -> str:
         (["--month", MONTH, "--by", "SM1"], "SM1 is not an active member of the APS team"),
         (["--month", MONTH, "--by", "APS9"], "APS9 is not an active member of the APS team"),
         (["--month", MONTH, "--by", "NOBODY"], "there is no member of staff NOBODY"),
+        (["--month", MONTH, "--by", "A\x1eB"], "there is no member of staff A\\x1eB"),
         (["--month", "2031-01", "--by", "APS1"], "there is no cycle 2031-01"),
         (["--month", MONTH, "--by", "APS1"], f"there is no draft report for {MONTH}"),
         (["--month", "2026-6", "--by", "APS1"], "argument --month"),
