@@ -64,11 +64,32 @@ def run_history(out: Path, seed: int) -> None:
 
     with _settings(AUDITS_DATABASE_URL=f"sqlite:///{db}", AUDITS_PROGRAMME=str(programme)):
         result = compile_highlight_report(month=LAST, out=str(out / "report"))
+        print(f"Draft highlight report for {LAST} compiled; the APS team was told")
+        _approve(result)
     print(
         f"Highlight report for {LAST}: {result['html']} and {result['pdf']}\n"
         f"  audits since November 2018: {result['completed']:,} of {result['allocated']:,} "
         f"completed ({result['compliance_pct']}%), {result['released']:,} released\n"
         f"  re-audits: {result['reaudits_completed']:,} of {result['reaudits_allocated']:,} "
-        f"({result['reaudit_compliance_pct']}%); emailed to {result['emails']} address(es)\n"
+        f"({result['reaudit_compliance_pct']}%)\n"
         f"History and report in {time.perf_counter() - started:.1f} s"
+    )
+
+
+#: The synthetic APS member who signs the demo's report off.
+APPROVER = "APS01"
+
+
+def _approve(result: dict[str, object]) -> None:
+    """Sign the draft off as the APS team would on its review page: the final report replaces
+    the draft and goes to the distribution list."""
+    from flows.report_signoff import approve_report
+    from models.db import get_engine
+
+    if result["status"] != "draft":
+        return
+    approval = approve_report(get_engine(), load_policy(), LAST, APPROVER)
+    print(
+        f"Approved by {approval.approved_by_name} ({APPROVER}): the final report was emailed "
+        f"to {approval.sent} address(es)"
     )

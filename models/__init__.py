@@ -17,6 +17,7 @@ from models.programme import (
     ThemeCommentary,
 )
 from models.quotes import FeaturedQuote
+from models.report_issue import ReportIssue
 from models.requests import ExemptionRequest, ExtensionRequest
 from models.trail import TrailEntry
 from models.web_sessions import WebSession
@@ -37,6 +38,7 @@ __all__ = [
     "Recommendation",
     "Reflection",
     "ReminderStage",
+    "ReportIssue",
     "Staff",
     "StaffLeave",
     "StaffPublic",

@@ -91,7 +91,8 @@ def _quotes(figures: ReportFigures) -> Any:
     return quotes
 
 
-def render_report_html(figures: ReportFigures) -> str:
+def render_report_html(figures: ReportFigures, draft: bool = False) -> str:
+    """The report's page; a ``draft`` is marked DRAFT on the page and on every PDF page."""
     spans = pause_spans(figures)
     chart = judgements_chart(
         figures.judgements_by_month, spans, "Overall judgements of completed audits by month"
@@ -104,6 +105,7 @@ def render_report_html(figures: ReportFigures) -> str:
         .get_template("highlight.html")
         .render(
             f=figures,
+            draft=draft,
             chart=chart,
             compliance_chart=compliance,
             paused=figures.paused_months,

@@ -7,8 +7,9 @@ from models.figures import ReportFigures
 from reports.html import month_label, percent
 
 
-def artifact_markdown(figures: ReportFigures) -> str:
-    """The headline figures for the Prefect UI (the whole report is in the HTML and PDF)."""
+def artifact_markdown(figures: ReportFigures, draft: bool = False) -> str:
+    """The headline figures for the Prefect UI (the whole report is in the HTML and PDF); a
+    ``draft`` says it is not yet approved."""
     a, r, m = figures.audits, figures.reaudits, figures.month_audits
 
     rows = [
@@ -24,8 +25,9 @@ def artifact_markdown(figures: ReportFigures) -> str:
         f"\n- Paused {p.starts_on:%d %b %Y} to {p.ends_on:%d %b %Y}: {p.reason}"
         for p in figures.pauses
     )
+    status = "**DRAFT: not yet approved for distribution.**\n\n" if draft else ""
     return (
-        f"# Highlight report {month_label(figures.month)}\n\n"
+        f"# Highlight report {month_label(figures.month)}\n\n{status}"
         "| | Allocated | Completed | Released | Compliance |\n| --- | ---: | ---: | ---: | ---: |\n"
         f"{table}\n\nInadequate this month: {percent(figures.inadequate_pct)} "
         f"(last month {percent(figures.inadequate_pct_last_month)}).{pauses}\n"

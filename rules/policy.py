@@ -69,6 +69,8 @@ class ReportPolicy:
     quotes_shown: int = 5
     #: The quotes the APS team may feature per section, besides the most frequent.
     featured_quotes: int = 3
+    #: The month-end report is a draft for the APS team to approve before it is distributed.
+    sign_off: bool = True
 
 
 @dataclass(frozen=True)
@@ -216,6 +218,7 @@ def _check(policy: Policy) -> None:
         _text("report.distribution", address)
     _positive("report.quotes_shown", report.quotes_shown, minimum=1)
     _positive("report.featured_quotes", report.featured_quotes, minimum=0)
+    _boolean("report.sign_off", report.sign_off)
     _check_notify(policy.notify_templates, bool(report.distribution))
 
 

@@ -28,6 +28,8 @@ from web import (
     views_completion,
     views_pauses,
     views_recommendations,
+    views_report_review,
+    views_reports,
     views_session,
     views_teams,
 )
@@ -72,7 +74,7 @@ def create_app(
     app.mount("/assets", StaticFiles(packages=[(package, f"{folder}/assets")]), name="assets")
     app.mount("/static", StaticFiles(packages=[GOVUK_FRONTEND]), name="static")
     pages = (views_session, views_auditor, views_completion, views_aps, views_pauses)
-    for module in (*pages, views_recommendations, views_teams):
+    for module in (*pages, views_recommendations, views_teams, views_reports, views_report_review):
         app.include_router(module.router)
     _add_error_pages(app)
     return app

@@ -26,6 +26,7 @@ from web.auth import (
     identify,
     require_aps,
     require_overview,
+    require_role,
     require_service_manager,
     require_user,
 )
@@ -105,6 +106,9 @@ ApsStaffDep = Annotated[Staff, Depends(require_aps)]
 OverviewStaffDep = Annotated[Staff, Depends(require_overview)]
 #: A Service Manager only (``/my-teams``).
 ServiceManagerDep = Annotated[Staff, Depends(require_service_manager)]
+#: Who reads the report archive (``/reports``): APS, directors and service managers.
+REPORT_READERS = ("aps", "director", "service_manager")
+ReportReaderDep = Annotated[Staff, Depends(require_role(*REPORT_READERS))]
 
 
 def load_user(request: Request, engine: EngineDep, settings: WebSettingsDep) -> None:

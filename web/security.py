@@ -25,12 +25,14 @@ async def security_headers(
 ) -> Response:
     request.state.csp_nonce = nonce = secrets.token_urlsafe(16)
     response = await call_next(request)
-    response.headers["Content-Security-Policy"] = (
-        # img-src data: for the dashboard's charts, SVG shown as images (see web/render.py).
-        f"default-src 'self'; script-src 'self' 'nonce-{nonce}'; img-src 'self' data:; "
-        "object-src 'none'; "
-        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-    )
+    # A response may carry a stricter policy of its own (a report served to read, with no
+    # script at all: web.views_reports). img-src data: for the dashboard's charts, SVG shown
+    # as images (see web/render.py).
+    if "Content-Security-Policy" not in response.headers:
+        response.headers["Content-Security-Policy"] = (
+            f"default-src 'self'; script-src 'self' 'nonce-{nonce}'; img-src 'self' data:; "
+            "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+        )
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "same-origin"

@@ -85,6 +85,9 @@ RUBBISH: list[tuple[list[str], str]] = [
      "argument --theme"),
     (["report", "--month", "2026-11", "--out", "/dev/null/report"], "--out: cannot make"),
     (["report", "--month", "0001-01", "--out", "report"], "argument --month"),
+    (["report", "approve", "--month", "2026-11\n", "--by", "APS01"], "argument --month"),
+    (["report", "approve", "--month", "2026-11", "--by", SURROGATE], "--by contains"),
+    (["report", "approve", "--month", "2026-11", "--by", "NOPE"], "NOPE"),
     (["web", "--port", "99999"], "argument --port"),
     (["web", "--port", "٨٠٠٠"], "argument --port"),
     (["serve", "--web-port", "0"], "argument --web-port"),
@@ -162,6 +165,7 @@ READERS = [
     (["import", "cases", "f.csv", "--on", "TEXT"], "on", "date"),
     (["list", "--month", "TEXT"], "month", "month"),
     (["recommendations", "--month", "TEXT"], "month", "month"),
+    (["report", "approve", "--month", "TEXT", "--by", "APS01"], "month", "month"),
     (["complete", "TEXT", "--on", "2026-11-20", "--judgement", "good"], "audit_id", "id"),
     (["web", "--port", "TEXT"], "port", "port"),
 ]

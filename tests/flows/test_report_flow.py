@@ -26,6 +26,8 @@ first_cycle = "2026-01"
 author = "APS Manager (test)"
 contact = "aps-team@example.gov.uk"
 distribution = ["director@example.gov.uk", "Frontline-Teams@example.gov.uk"]
+# The report goes at once, as before sign-off (tests/flows/test_report_signoff.py signs off).
+sign_off = false
 """
 
 

@@ -128,6 +128,11 @@ def test_empty_dict_gives_the_defaults() -> None:
     assert policy.theme_for("2026-09") == "all"
 
 
+def test_the_report_is_signed_off_unless_the_file_says_not() -> None:
+    assert policy_from_dict({}).report.sign_off is True
+    assert policy_from_dict({"report": {"sign_off": False}}).report.sign_off is False
+
+
 def test_empty_sections_give_the_defaults() -> None:
     sections = ["programme", "allocation", "due_dates", "extensions", "reminders", "reaudits"]
     sections += ["pauses", "report", "themes"]
@@ -361,6 +366,7 @@ REFUSED = [
     ("number for the title", {"report": {"title": 2026}}, "report.title"),
     ("distribution not a list", {"report": {"distribution": "a@x.gov.uk"}}, "report.distribution"),
     ("number in distribution", {"report": {"distribution": [1]}}, "report.distribution"),
+    ("sign_off as text", {"report": {"sign_off": "yes"}}, "report.sign_off"),
 ]
 
 

@@ -28,6 +28,7 @@ from starlette.types import ASGIApp
 from config.web_settings import WebSettings
 from flows.allocate import allocate_cycle
 from models.db import make_engine, session_scope
+from rules.policy import Policy
 from tests.flows.council import POLICY, allocated_database
 from web.app import create_app
 
@@ -57,11 +58,12 @@ def serve(
     engine: Engine,
     settings: WebSettings | None = None,
     clock: Callable[[], date] = lambda: TODAY,
+    policy: Policy = POLICY,
 ) -> Iterator[str]:
     """The app for ``engine``, reached in this process by the clients :func:`app_client` (and
     :func:`signed_in`) makes for the base URL this yields."""
     url = f"http://app{next(_NUMBERS)}.test"
-    _SERVED[url] = create_app(engine, POLICY, settings or dev_settings(), SECRET, clock)
+    _SERVED[url] = create_app(engine, policy, settings or dev_settings(), SECRET, clock)
     try:
         yield url
     finally:
@@ -88,9 +90,10 @@ def serve_on_loopback(
     engine: Engine,
     settings: WebSettings | None = None,
     clock: Callable[[], date] = lambda: TODAY,
+    policy: Policy = POLICY,
 ) -> Iterator[str]:
     """Serve the app for ``engine`` with uvicorn on a free loopback port; yields its base URL."""
-    app = create_app(engine, POLICY, settings or dev_settings(), SECRET, clock)
+    app = create_app(engine, policy, settings or dev_settings(), SECRET, clock)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
