@@ -14,7 +14,7 @@ from config.settings import default_programme, load_policy
 from demo.history import LAST, history_programme, replay
 from demo.report import IMPORTED_ON
 from demo.synthetic import CASE_COLUMNS, STAFF_COLUMNS, make_council, write_csv
-from flows.report import CompiledReport, compile_report
+from flows.report import CompiledReport, compile_report, publish
 from importer import import_cases, import_staff
 from models.db import make_engine, migrate, session_scope
 
@@ -40,7 +40,9 @@ def demo_report(tmp_path_factory: pytest.TempPathFactory) -> CompiledReport:
             do_import(session, write_csv(folder / name, columns, rows), IMPORTED_ON)
     replay(engine, policy, DEMO_SEED)
     try:
-        return compile_report(engine, policy, LAST, folder / "report")
+        compiled = compile_report(engine, policy, LAST, folder / "report")
+        publish(compiled)  # the files in place, as the flow does once the report is recorded
+        return compiled
     finally:
         engine.dispose()
 

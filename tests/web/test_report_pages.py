@@ -89,9 +89,12 @@ def test_downloads_are_the_recorded_files_with_their_types(
     assert html.headers["content-type"] == "text/html; charset=utf-8"
     assert html.headers["content-security-policy"] == REPORT_CSP
     assert 'id="draft-mark"' in html.text
-    assert client.get(f"/reports/{MONTH}/appendix").status_code == 404  # not written (yet)
+    appendix_file = tmp_path / "reports" / f"highlight-report-{MONTH}-appendix.csv"
+    assert appendix_file.read_text(encoding="utf-8-sig").startswith("section,theme,group,text")
+    appendix_file.unlink()  # a report compiled before there were appendices
+    assert client.get(f"/reports/{MONTH}/appendix").status_code == 404
     assert "appendix" not in client.get("/reports").text.lower()
-    (tmp_path / "reports" / f"highlight-report-{MONTH}-appendix.csv").write_text("a,b\n1,2\n")
+    appendix_file.write_text("a,b\n1,2\n")
     appendix = client.get(f"/reports/{MONTH}/appendix")
     assert appendix.status_code == 200 and appendix.text == "a,b\n1,2\n"
     assert appendix.headers["content-type"] == "text/csv; charset=utf-8"
