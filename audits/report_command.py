@@ -11,6 +11,7 @@ from typing import Any
 
 from audits import common
 from config.clock import LONDON
+from notifications.render import counted
 
 
 def add_parser(sub: Any, as_month: Any) -> None:
@@ -95,7 +96,7 @@ def _emailed(result: dict[str, Any]) -> str:
             f"the distribution list has it until `audits report approve --month "
             f"{result['month']} --by STAFF_ID`"
         )
-    return f"emailed to {result['emails']} address(es)"
+    return f"emailed to {counted(result['emails'], 'address', 'addresses')}"
 
 
 def cmd_approve(args: argparse.Namespace) -> int:
@@ -141,7 +142,8 @@ def _approval_line(approval: Any) -> str:
     if not approval.already:
         return (
             f"Highlight report for {approval.month} approved by {approval.approved_by_name} on "
-            f"{when}: sent to {approval.sent} of {approval.written} address(es)"
+            f"{when}: sent to {approval.sent} of "
+            f"{counted(approval.written, 'address', 'addresses')}"
         )
     if approval.approved_by is None:
         return (

@@ -16,6 +16,7 @@ from demo.history import LAST, history_programme, replay
 from demo.synthetic import CASE_COLUMNS, STAFF_COLUMNS, make_council, write_csv
 from importer import import_cases, import_staff
 from models.db import make_engine, migrate, session_scope
+from notifications.render import counted
 
 IMPORTED_ON = date(2018, 10, 22)
 
@@ -91,5 +92,5 @@ def _approve(result: dict[str, object]) -> None:
     approval = approve_report(get_engine(), load_policy(), LAST, APPROVER)
     print(
         f"Approved by {approval.approved_by_name} ({APPROVER}): the final report was emailed "
-        f"to {approval.sent} address(es)"
+        f"to {counted(approval.sent, 'address', 'addresses')}"
     )

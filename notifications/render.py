@@ -72,7 +72,8 @@ def one_line(subject: str) -> str:
     return " ".join(subject.split())
 
 
-def _plural(count: int, singular: str, plural: str | None = None) -> str:
+def counted(count: int, singular: str, plural: str | None = None) -> str:
+    """'1 address', '3 addresses': a count in words, never 'address(es)'."""
     return f"{count} {singular if count == 1 else (plural or singular + 's')}"
 
 
@@ -87,7 +88,7 @@ def stage_words(stage: str, days_left: int | None = None) -> str:
     if days is not None and days_left is not None:
         days = days_left
     if days is not None:
-        return f"Due in {_plural(days, 'working day')}"
+        return f"Due in {counted(days, 'working day')}"
     if stage in _STAGE_WORDS:
         return _STAGE_WORDS[stage]
     raise ValueError(f"unknown reminder stage {stage!r}")
@@ -142,7 +143,7 @@ def _auditor_subject(items: Sequence[DigestItem]) -> str:
         if late:
             return f"Overdue: {kind.lower()} {item.case_ref} was due {due} — please complete it now"
         left = item.working_days_left
-        days = _plural(left if left is not None else _due_in(item.stage) or 0, "working day")
+        days = counted(left if left is not None else _due_in(item.stage) or 0, "working day")
         return f"{kind} {item.case_ref} due {due}: {days} left"
     if late:
         first = human_date(min(i.due_on for i in late))
@@ -155,7 +156,7 @@ def _manager_subject(items: Sequence[DigestItem]) -> str:
         item = items[0]
         return (
             f"Escalation: {kind_word(item.kind).lower()} {item.case_ref} by {item.auditor_name}"
-            f" is {_plural(item.days_overdue, 'working day')} overdue"
+            f" is {counted(item.days_overdue, 'working day')} overdue"
         )
     return f"Escalation: {len(items)} audits overdue in your teams"
 
@@ -168,7 +169,7 @@ def _aps_subject(digest: Digest) -> str:
         (len(digest.failed_notifications), "failed email", "failed emails"),
         (len(digest.pending_requests), "request to decide", "requests to decide"),
     ]
-    parts = [_plural(n, one, many) for n, one, many in counts if n]
+    parts = [counted(n, one, many) for n, one, many in counts if n]
     summary = ", ".join(parts) or "nothing to report"
     return f"Audit programme digest for {human_date(digest.run_date)}: {summary}"
 

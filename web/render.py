@@ -13,6 +13,7 @@ from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader
 
 from config.clock import demo_today
 from notifications.invite import cycle_label
+from notifications.render import counted
 from rules.cohorts import COHORTS, cohort_title
 from rules.policy import JUDGEMENT_LABELS
 from web.csrf import csrf_token
@@ -65,6 +66,7 @@ def make_templates() -> Jinja2Templates:
     env.filters["cycle_label"] = cycle_label  # '2026-11' as 'November 2026'
     env.globals["judgement_labels"] = JUDGEMENT_LABELS
     env.filters["svg_data_uri"] = _svg_data_uri
+    env.filters["counted"] = counted  # 3 | counted("address", "addresses")
     return Jinja2Templates(env=env)
 
 

@@ -22,6 +22,7 @@ from sqlmodel import Session
 from flows.report_signoff import Approval, prepare_approval, prepare_regeneration
 from models import recommendation_store
 from models import report_issue_store as issues
+from notifications.render import counted
 from reports.emails import ReportNotEmailed
 from reports.html import month_label
 from rules.cohorts import COHORTS, cohort_title
@@ -185,6 +186,6 @@ def _approved(approval: Approval) -> str:
             f"{' by ' + approval.approved_by_name if approval.approved_by else ''}. Nothing sent."
         )
     return (
-        f"The report for {label} is approved and emailed to {approval.written} address(es) on "
-        "the distribution list."
+        f"The report for {label} is approved and emailed to "
+        f"{counted(approval.written, 'address', 'addresses')} on the distribution list."
     )

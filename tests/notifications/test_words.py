@@ -148,3 +148,11 @@ def test_the_aps_digest_lists_pending_requests_by_name_and_date(council: Engine)
     digest = render_digest(Digest("aps@x", "Ash", "aps", RUN, (), pending_requests=(line,)), "P")
     assert line in digest.text
     assert "What needs the APS team's attention on Tue 1 Dec 2026" in digest.text
+
+
+def test_counts_are_words_never_a_bracketed_plural() -> None:
+    from notifications.render import counted
+
+    assert counted(1, "address", "addresses") == "1 address"
+    assert counted(2, "address", "addresses") == "2 addresses"
+    assert counted(0, "working day") == "0 working days"

@@ -118,7 +118,7 @@ def test_the_review_page_is_for_aps_only(site: tuple[str, Engine]) -> None:
     assert page.status_code == 200
     assert "Draft" in page.text and 'id="theme-cin"' in page.text
     assert f'href="/reports/{MONTH}/html"' in page.text
-    assert "Approve and send the report" in page.text and "2 address(es)" in page.text
+    assert "Approve and send the report" in page.text and "2 addresses" in page.text
 
 
 def test_commentary_is_written_and_a_blank_one_refused_beside_its_field(
@@ -160,7 +160,7 @@ def test_approving_on_the_page_sends_once_and_again_sends_nothing(
     assert recipients(tmp_path) == sorted(DISTRIBUTION)
     assert _status(engine) == ("final", "APS1")
     page = client.get(REVIEW)
-    assert "emailed to 2 address(es) on the distribution list" in page.text  # the confirmation
+    assert "emailed to 2 addresses on the distribution list" in page.text  # the confirmation
     assert "Approve and send the report" not in page.text and "Final" in page.text
     html = (tmp_path / "reports" / f"highlight-report-{MONTH}.html").read_text()
     assert "draft-mark" not in html
