@@ -12,11 +12,13 @@ from sqlalchemy.engine import Engine
 
 from config.settings import get_settings
 from demo.requests import requests_and_decisions
+from demo.texts import completion_details
 from flows.chase import decide_run
 from flows.delivery import send_pending
 from models import chase_store
 from models.audit_store import complete_audit
 from models.db import session_scope
+from models.programme import Audit
 from rules.policy import Policy
 from rules.working_days import add_working_days, is_working_day, working_days_between
 
@@ -109,7 +111,13 @@ def _complete_due(engine: Engine, plan: dict[int, date], day: date, seed: int) -
         outstanding = {a.audit_id for a in chase_store.outstanding_audits(session)}
         done = [audit_id for audit_id, on in plan.items() if on == day and audit_id in outstanding]
         for audit_id in done:
+            audit = session.get(Audit, audit_id)
+            assert audit is not None  # it is outstanding
+            judgement = rng.choice(JUDGEMENT_DRAW)
+            # The words from a generator of their own, so the judgements stay as they were.
+            words = random.Random(f"{seed}:{audit_id}:words")
             complete_audit(
-                session, audit_id, day, rng.choice(JUDGEMENT_DRAW), today=day, actor="demo"
-            )
+                session, audit_id, day, judgement, today=day, actor=audit.auditor_id,
+                details=completion_details(audit.cohort, judgement, words),
+            )  # fmt: skip
     return len(done)

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
-from demo.texts import COMMENTARY, DESCRIPTORS, FEEDBACK, RECOMMENDATIONS, REFLECTIONS
+from demo.texts import COMMENTARY, RECOMMENDATIONS, completion_details
 from flows.allocate import allocate_cycle
 from models import pause_store, recommendation_store, request_store
 from models.audit_store import complete_audit
@@ -26,7 +26,6 @@ from models.base import saved_id
 from models.db import session_scope
 from models.people import Staff
 from models.programme import Audit
-from rules.completion import CompletionDetails, FeedbackEntry, ReflectionAnswers
 from rules.due_dates import allocation_date
 from rules.months import add_months
 from rules.policy import Policy
@@ -161,27 +160,12 @@ def _complete(engine: Engine, month: str, rng: random.Random) -> tuple[int, int]
                 on,
                 judgement,
                 on,
-                "demo",
-                details=_details(audit, judgement, rng),
+                audit.auditor_id,  # the auditor records their own audit
+                details=completion_details(audit.cohort, judgement, rng),
             )
             done += 1
             reaudits += audit.kind == "reaudit"
     return done, reaudits
-
-
-def _details(audit: Audit, judgement: str, rng: random.Random) -> CompletionDetails:
-    reflection = ReflectionAnswers(*(rng.choice(REFLECTIONS[k]) for k in REFLECTIONS))
-    feedback = tuple(
-        FeedbackEntry(
-            rng.choice(("parent", "child", "carer", "partner_agency")),
-            kind,
-            rng.choice(FEEDBACK[kind]),
-        )  # fmt: skip
-        for kind in ("strength", "improvement")
-        if rng.random() < (0.3 if kind == "strength" else 0.15)
-    )
-    finding = ((audit.cohort, rng.choice(DESCRIPTORS[judgement])),)
-    return CompletionDetails(finding, reflection, feedback)
 
 
 def _recommend(engine: Engine, policy: Policy, month: str, aps: str) -> None:

@@ -3,6 +3,10 @@ recommendations. Written for the demo; no real case, person or council is descri
 
 from __future__ import annotations
 
+import random
+
+from rules.completion import CompletionDetails, FeedbackEntry, ReflectionAnswers
+
 DESCRIPTORS = {
     "outstanding": [
         "Purposeful direct work; the plan is driven forward and reviewed with the family.",
@@ -68,3 +72,20 @@ COMMENTARY = (
     "Too much practice is still judged inadequate in this theme. Managers and practitioners "
     "are asked to focus on timely reviews and supervision that addresses drift."
 )
+
+
+def completion_details(cohort: str, judgement: str, rng: random.Random) -> CompletionDetails:
+    """A completed audit's words: a descriptor for its judgement, the four reflection answers,
+    and now and then feedback from the family or a partner."""
+    reflection = ReflectionAnswers(*(rng.choice(REFLECTIONS[k]) for k in REFLECTIONS))
+    feedback = tuple(
+        FeedbackEntry(
+            rng.choice(("parent", "child", "carer", "partner_agency")),
+            kind,
+            rng.choice(FEEDBACK[kind]),
+        )  # fmt: skip
+        for kind in ("strength", "improvement")
+        if rng.random() < (0.3 if kind == "strength" else 0.15)
+    )
+    finding = ((cohort, rng.choice(DESCRIPTORS[judgement])),)
+    return CompletionDetails(finding, reflection, feedback)
