@@ -8,7 +8,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 # machine (the default 20 s was seen to run out with other jobs running).
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 90
 
-.PHONY: install system-libs browser demo web serve test lint unit bench govuk-frontend clean
+.PHONY: install system-libs browser demo web web-history serve test lint unit bench govuk-frontend clean
 
 # constraints.txt pins every package to the versions the project is tested with (regenerate it
 # with `.venv/bin/pip freeze --all --exclude-editable --exclude pip > constraints.txt` after
@@ -35,6 +35,14 @@ web: install
 	@test -f var/demo/audits.db || { echo "run make demo first"; exit 1; }
 	AUDITS_DATABASE_URL=sqlite:///var/demo/audits.db AUDITS_DEV_LOGIN=true \
 	  AUDITS_OUTBOX_DIR=var/demo/outbox $(BIN)/audits web
+
+# The web pages on the demo's 2018-2020 history: the dashboard over time, the report archive
+# and the September 2020 report's review page.
+web-history: install
+	@test -f var/demo/history/audits.db || { echo "run make demo first"; exit 1; }
+	AUDITS_DATABASE_URL=sqlite:///var/demo/history/audits.db AUDITS_DEV_LOGIN=true \
+	  AUDITS_PROGRAMME=var/demo/history/programme.toml AUDITS_OUTBOX_DIR=var/demo/outbox \
+	  $(BIN)/audits web
 
 # The whole programme on the demo's database until Ctrl-C: a local Prefect server (its database
 # and the logs in var/prefect), the deployments on their schedules and triggers, the web pages.

@@ -79,6 +79,8 @@ def run_demo(out: Path, month: str | None, seed: int) -> int:
         "and in the web pages, with development sign-in (sign in as APS01 for the decision queue\n"
         "and the dashboard, or as a Team Manager for their audits and requests):\n"
         "  make web      # then open http://127.0.0.1:8000/\n"
+        "  make web-history  # the 2018-2020 history: sign in as D001 (a Director) for the\n"
+        "                    # dashboard over time and /reports, or APS01 for the review page\n"
         f"The pages say today is {last_day:%A} {last_day.day} {last_day:%B %Y}, the demo's last "
         "day, not the real date."
     )

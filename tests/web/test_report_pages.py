@@ -66,6 +66,7 @@ def test_the_archive_is_for_aps_directors_and_service_managers(
     assert pdf.status_code == code
     if code == 200:
         assert f'data-month="{MONTH}"' in page.text and "Draft" in page.text
+        assert "June 2026" in page.text  # the month named, not its key
         assert 'href="/reports"' in page.text  # in the navigation
         assert pdf.headers["content-type"] == "application/pdf"
         assert pdf.content.startswith(b"%PDF")
