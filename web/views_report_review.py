@@ -1,10 +1,12 @@
 """The APS team's review of a month's draft highlight report (``/aps/reports/YYYY-MM``): read
-it, write or change the commentary on each theme, regenerate the draft, approve it.
+it, write or change the commentary on each theme, pick the quotes to feature in each section
+(``web.report_quotes``), regenerate the draft, approve it.
 
 Approving and regenerating are the same code as ``audits report approve`` (``flows.
 report_signoff``): the report is compiled first, then recorded with its emails in one
 transaction by ``web.submit``. The commentary is the store ``audits commentary`` and the
-recommendations page write (``models.recommendation_store``). Every POST checks its CSRF token
+recommendations page write (``models.recommendation_store``); the featured quotes are
+``models.quote_store``'s. Every POST checks its CSRF token
 and ends in a redirect, or shows the page again with the problem beside its field.
 """
 
@@ -20,8 +22,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from flows.report_signoff import Approval, prepare_approval, prepare_regeneration
-from models import recommendation_store
+from models import quote_store, recommendation_store
 from models import report_issue_store as issues
+from models.base import utcnow
 from notifications.render import counted
 from reports.emails import ReportNotEmailed
 from reports.html import month_label
@@ -32,6 +35,7 @@ from web.deps import ApsStaffDep, EngineDep, PolicyDep, SubmitDep, TodayDep, app
 from web.forms import Errors, rule_message, summary, text_field
 from web.limits import FormRoute
 from web.render import page
+from web.report_quotes import known_section, quote_field, quote_sections, section_title
 from web.submit import Done, Posted, Submit, Values
 from web.views_reports import archived, london, month_in_path
 
@@ -39,8 +43,7 @@ router = APIRouter(route_class=FormRoute)
 
 
 def _theme_sections(session: Session, month: str) -> list[dict[str, Any]]:
-    """One section per theme of the month: its title and its commentary. (A section is where
-    more of a theme's review goes, such as quotes to feature.)"""
+    """One section per theme of the month: its title and its commentary."""
     written: dict[str, list[str]] = {}
     for row in recommendation_store.commentary(session, month):
         written.setdefault(row.theme, []).append(row.text)
@@ -63,11 +66,15 @@ def _review_page(
         row = issues.issue(session, month)
         report = archived(session, row) if row is not None else None
         themes = _theme_sections(session, month)
+        quotes = quote_sections(session, month, policy.report.quotes_shown)
     context = {
         "month": month,
         "month_label": month_label(month),
         "report": report,
         "themes": themes,
+        "quotes": quotes,
+        "featured_limit": policy.report.featured_quotes,
+        "quotes_shown": policy.report.quotes_shown,
         "readers": len(policy.report.distribution),
         "values": values,
         "errors": errors,
@@ -112,6 +119,38 @@ def commentary(
         return f"Commentary on {COHORTS[theme][0]} {action}. Regenerate the draft to see it.", None
 
     form = Posted({field: commentary}, errors, field, {"text": field, "theme": field})
+    to = f"/aps/reports/{month}"
+    return submit(form, partial(_review_page, request, engine, month), work, lambda m: Done(m, to))
+
+
+@router.post("/aps/reports/{month}/quotes", dependencies=[Depends(check_csrf)])
+def featured(
+    request: Request,
+    month: str,
+    user: ApsStaffDep,
+    engine: EngineDep,
+    policy: PolicyDep,
+    submit: SubmitDep,
+    section: str = Form(""),
+    text: list[str] = Form([]),
+) -> Response:
+    """Save the quotes ticked in one section (the whole choice: none ticked removes them)."""
+    month = month_in_path(month)
+    field = quote_field(section) if known_section(section) else "quotes"
+    errors: Errors = {} if known_section(section) else {field: "Choose a section of this report"}
+
+    def work(session: Session) -> tuple[str, None]:
+        chosen = quote_store.set_featured_quotes(
+            session, month, section, text, user.staff_id, utcnow(),
+            limit=policy.report.featured_quotes,
+        )  # fmt: skip
+        where = section_title(section)
+        if not chosen:
+            return f"No quotes are featured in {where} now. Regenerate the draft to see it.", None
+        said = f"{counted(len(chosen), 'quote')} featured in {where}"
+        return f"{said}. Regenerate the draft to see {'it' if len(chosen) == 1 else 'them'}.", None
+
+    form = Posted({field: text}, errors, field, {"texts": field, "section_key": field})
     to = f"/aps/reports/{month}"
     return submit(form, partial(_review_page, request, engine, month), work, lambda m: Done(m, to))
 

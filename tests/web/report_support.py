@@ -10,6 +10,7 @@ import sqlite3
 import tomllib
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
+from dataclasses import replace
 from pathlib import Path
 from unittest import mock
 
@@ -18,6 +19,9 @@ from rules.policy import policy_from_dict
 from tests.flows.signoff_support import MONTH, SIGNOFF_PROGRAMME, signoff_env
 
 POLICY = policy_from_dict(tomllib.loads(SIGNOFF_PROGRAMME))
+#: The programme with quotes to pick in June's few answers: the report shows the most frequent
+#: answer of each group only, and features at most one more per section.
+QUOTES_POLICY = replace(POLICY, report=replace(POLICY.report, quotes_shown=1, featured_quotes=1))
 
 
 @contextmanager
