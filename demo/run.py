@@ -26,7 +26,9 @@ class DemoRefused(Exception):
     pass
 
 
-def run_demo(out: Path, month: str | None, seed: int) -> int:
+def run_demo(out: Path, month: str | None, seed: int, *, history: bool = True) -> int:
+    """``make demo``: this month allocated and chased day by day; then (``history``) the
+    2018-2020 history replayed in a database of its own and its report compiled."""
     started = time.perf_counter()
     today = today_in_london()
     month = month or month_of(today)
@@ -67,9 +69,10 @@ def run_demo(out: Path, month: str | None, seed: int) -> int:
     # The web pages on this database (make web, make serve: development sign-in) act on the
     # demo's last day, not the real date, which the month's requests and completions ran past.
     write_demo_today(engine.url.render_as_string(hide_password=False), last_day)
-    from demo.report import run_history
+    if history:
+        from demo.report import run_history
 
-    run_history(out, seed)
+        run_history(out, seed)
     print(
         f"\nDemo finished in {time.perf_counter() - started:.1f} s. The highlight report is in "
         f"{out / 'report'}. Explore this month's programme with:\n"
