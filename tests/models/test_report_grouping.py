@@ -8,7 +8,6 @@ import json
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
@@ -16,7 +15,6 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
 from models import quote_store
-from models.db import make_engine, migrate
 from models.figures import ComplianceRow, MonthCompliance, ReportFigures, TextCount, figures_json
 from models.findings import Feedback, Reflection, ThemeFinding
 from models.people import Staff
@@ -25,8 +23,7 @@ from models.quotes import FeaturedQuote
 from models.report_store import report_figures
 from reports.html import render_report_html
 from rules.grouping import QuoteError
-from tests.models.test_report_store import POLICY, build_programme
-from tests.postgres import fresh_database
+from tests.models.test_report_store import POLICY, build_programme, built_once
 
 NOW = datetime(2026, 7, 1, 9, 30, tzinfo=UTC)
 
@@ -72,22 +69,7 @@ def add_repeats(engine: Engine) -> None:
 def programme(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        folder: Path = tmp_path_factory.mktemp("grouping")
-        engine = make_engine(f"sqlite:///{folder / 'audits.db'}")
-        migrate(engine)
-        build_programme(engine)
-        add_repeats(engine)
-        yield engine
-        engine.dispose()
-        return
-    with fresh_database(request.getfixturevalue("postgres_server_url")) as url:
-        engine = make_engine(url)
-        migrate(engine)
-        build_programme(engine)
-        add_repeats(engine)
-        yield engine
-        engine.dispose()
+    yield from built_once(request, tmp_path_factory, build_programme, add_repeats)
 
 
 def june(engine: Engine) -> ReportFigures:

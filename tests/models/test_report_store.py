@@ -13,7 +13,8 @@ snapshot on the audit (South A).
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -236,18 +237,27 @@ def programme(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Engine]:
     """The programme above, built once per database for the whole module (read-only tests)."""
-    if request.param == "sqlite":
-        folder: Path = tmp_path_factory.mktemp("report")
-        engine = make_engine(f"sqlite:///{folder / 'audits.db'}")
-        migrate(engine)
-        build_programme(engine)
-        yield engine
-        engine.dispose()
-        return
-    with fresh_database(request.getfixturevalue("postgres_server_url")) as url:
+    yield from built_once(request, tmp_path_factory, build_programme)
+
+
+def built_once(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    *builders: Callable[[Engine], None],
+) -> Iterator[Engine]:
+    """A migrated database of the fixture's kind (``request.param``: sqlite or postgres) with
+    ``builders`` run on it in turn, for a module's read-only tests."""
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            folder: Path = tmp_path_factory.mktemp("report")
+            url = f"sqlite:///{folder / 'audits.db'}"
+        else:
+            server = request.getfixturevalue("postgres_server_url")
+            url = stack.enter_context(fresh_database(server))
         engine = make_engine(url)
         migrate(engine)
-        build_programme(engine)
+        for build in builders:
+            build(engine)
         yield engine
         engine.dispose()
 

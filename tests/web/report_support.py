@@ -14,9 +14,14 @@ from dataclasses import replace
 from pathlib import Path
 from unittest import mock
 
+from sqlalchemy.engine import Engine
+
 from config.settings import reset_settings
-from rules.policy import policy_from_dict
+from models.db import make_engine
+from rules.policy import Policy, policy_from_dict
 from tests.flows.signoff_support import MONTH, SIGNOFF_PROGRAMME, signoff_env
+from tests.settings_env import SettingsEnv
+from tests.web.live import serve
 
 POLICY = policy_from_dict(tomllib.loads(SIGNOFF_PROGRAMME))
 #: The programme with quotes to pick in June's few answers: the report shows the most frequent
@@ -63,3 +68,18 @@ def draft_copy(template: Path, folder: Path) -> dict[str, str]:
         "OUTBOX_DIR": str(folder / "outbox"),
         "BASE_URL": "https://audits.example.gov.uk",
     }
+
+
+@contextmanager
+def draft_site(
+    template: Path, folder: Path, settings_env: SettingsEnv, policy: Policy
+) -> Iterator[tuple[str, Engine]]:
+    """The web app on a copy of the drafted month's database (``draft_template``), with the
+    settings pointing at it: (its address, its engine)."""
+    settings_env(**draft_copy(template, folder))
+    engine = make_engine(f"sqlite:///{folder / 'audits.db'}")
+    try:
+        with serve(engine, policy=policy) as url:
+            yield url, engine
+    finally:
+        engine.dispose()

@@ -17,11 +17,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from models import report_issue_store
-from models.db import make_engine
 from tests.flows.signoff_support import DISTRIBUTION, MONTH, recipients
 from tests.settings_env import SettingsEnv
-from tests.web.live import csrf_of, serve, signed_in
-from tests.web.report_support import POLICY, draft_copy, draft_template
+from tests.web.live import csrf_of, signed_in
+from tests.web.report_support import POLICY, draft_site, draft_template
 from web.views_reports import REPORT_CSP
 
 REVIEW = f"/aps/reports/{MONTH}"
@@ -34,11 +33,8 @@ def template(tmp_path_factory: pytest.TempPathFactory, prefect_server: str) -> P
 
 @pytest.fixture
 def site(template: Path, tmp_path: Path, settings_env: SettingsEnv) -> Iterator[tuple[str, Engine]]:
-    settings_env(**draft_copy(template, tmp_path))
-    engine = make_engine(f"sqlite:///{tmp_path / 'audits.db'}")
-    with serve(engine, policy=POLICY) as url:
-        yield url, engine
-    engine.dispose()
+    with draft_site(template, tmp_path, settings_env, POLICY) as site:
+        yield site
 
 
 def _post(client: httpx.Client, path: str, data: dict[str, str]) -> httpx.Response:

@@ -16,13 +16,12 @@ from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from models.db import make_engine
 from models.quote_store import featured_quotes
 from rules.grouping import section_keys
 from tests.flows.signoff_support import MONTH
 from tests.settings_env import SettingsEnv
-from tests.web.live import csrf_of, serve, signed_in
-from tests.web.report_support import QUOTES_POLICY, draft_copy, draft_template
+from tests.web.live import csrf_of, signed_in
+from tests.web.report_support import QUOTES_POLICY, draft_site, draft_template
 
 REVIEW = f"/aps/reports/{MONTH}"
 QUOTES = f"{REVIEW}/quotes"
@@ -38,11 +37,8 @@ def template(tmp_path_factory: pytest.TempPathFactory, prefect_server: str) -> P
 
 @pytest.fixture
 def site(template: Path, tmp_path: Path, settings_env: SettingsEnv) -> Iterator[tuple[str, Engine]]:
-    settings_env(**draft_copy(template, tmp_path))
-    engine = make_engine(f"sqlite:///{tmp_path / 'audits.db'}")
-    with serve(engine, policy=QUOTES_POLICY) as url:
-        yield url, engine
-    engine.dispose()
+    with draft_site(template, tmp_path, settings_env, QUOTES_POLICY) as site:
+        yield site
 
 
 def _post(client: httpx.Client, section: str, texts: list[str]) -> httpx.Response:
