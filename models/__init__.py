@@ -3,8 +3,9 @@
 Importing this package registers every table on ``SQLModel.metadata``.
 """
 
+from models.actions import ActionReminder, AuditAction
 from models.cases import Case, CasePublic, ImportRun
-from models.findings import Feedback, Reflection, ThemeFinding
+from models.findings import Feedback, FindingTag, Reflection, ThemeFinding
 from models.links import UsedLink
 from models.outbox import Notification, ReminderStage
 from models.people import Staff, StaffLeave, StaffPublic, Team
@@ -23,7 +24,9 @@ from models.trail import TrailEntry
 from models.web_sessions import WebSession
 
 __all__ = [
+    "ActionReminder",
     "Audit",
+    "AuditAction",
     "AuditPublic",
     "Case",
     "CasePublic",
@@ -32,6 +35,7 @@ __all__ = [
     "ExtensionRequest",
     "FeaturedQuote",
     "Feedback",
+    "FindingTag",
     "ImportRun",
     "Notification",
     "Pause",

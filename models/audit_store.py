@@ -7,7 +7,9 @@ from datetime import date
 
 from sqlmodel import Session
 
+from models.action_store import add_action
 from models.base import utcnow
+from models.finding_store import add_tags
 from models.findings import Feedback, Reflection, ThemeFinding
 from models.programme import Audit
 from models.trail import TrailEntry
@@ -27,7 +29,8 @@ def complete_audit(
     details: CompletionDetails = NO_DETAILS,
 ) -> Audit:
     """Mark an audit completed on ``on`` with ``judgement``, with its theme findings,
-    reflection and feedback, and record it in the trail: all in the caller's transaction."""
+    reflection, feedback, finding tags and actions (set on ``on`` by ``actor``), and record it
+    in the trail: all in the caller's transaction."""
     details = check_details(details)
     audit = session.get(Audit, audit_id, with_for_update=True)
     if audit is None:
@@ -52,9 +55,12 @@ def complete_audit(
                 "themes": [theme for theme, _ in details.findings],
                 "reflection": details.reflection is not None,
                 "feedback": len(details.feedback),
+                "tags": list(details.tags),
             },
         )
     )
+    for draft in details.actions:
+        add_action(session, audit_id, draft, on, actor)
     return audit
 
 
@@ -74,3 +80,4 @@ def _add_details(session: Session, audit_id: int, details: CompletionDetails) ->
         )
     for entry in details.feedback:
         session.add(Feedback(audit_id=audit_id, **asdict(entry)))
+    add_tags(session, audit_id, details.tags)

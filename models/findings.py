@@ -7,7 +7,14 @@ from sqlmodel import Field, SQLModel
 # The allowed values live with the rules that check them; named here too for readers of the schema.
 from rules.completion import FEEDBACK_KINDS, FEEDBACK_SOURCES
 
-__all__ = ["FEEDBACK_KINDS", "FEEDBACK_SOURCES", "Feedback", "Reflection", "ThemeFinding"]
+__all__ = [
+    "FEEDBACK_KINDS",
+    "FEEDBACK_SOURCES",
+    "Feedback",
+    "FindingTag",
+    "Reflection",
+    "ThemeFinding",
+]
 
 
 class ThemeFinding(SQLModel, table=True):
@@ -39,3 +46,12 @@ class Feedback(SQLModel, table=True):
     source: str = Field(max_length=20)
     kind: str = Field(max_length=12)
     text: str
+
+
+class FindingTag(SQLModel, table=True):
+    """One recurring practice finding (``[findings.tags]``) that a completed audit carries."""
+
+    __tablename__ = "finding_tag"
+
+    audit_id: int = Field(foreign_key="audit.id", primary_key=True)
+    tag: str = Field(primary_key=True, max_length=30, index=True)

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from rules.actions import ActionDraft
 from rules.cohorts import COHORTS
 from rules.errors import RuleError
 from rules.policy import JUDGEMENTS
@@ -51,6 +52,11 @@ class CompletionDetails:
     findings: tuple[tuple[str, str], ...] = ()  # (theme, descriptor)
     reflection: ReflectionAnswers | None = None
     feedback: tuple[FeedbackEntry, ...] = ()
+    #: Recurring findings ([findings.tags]), checked by the caller against the programme's list
+    #: (``rules.recurring.check_tags``).
+    tags: tuple[str, ...] = ()
+    #: Actions set with the completion (each checked when it is recorded, ``models.action_store``).
+    actions: tuple[ActionDraft, ...] = ()
 
 
 def completion_problems(
@@ -157,4 +163,6 @@ def check_details(details: CompletionDetails) -> CompletionDetails:
         findings=check_findings(details.findings),
         reflection=reflection,
         feedback=tuple(check_feedback(entry) for entry in details.feedback),
+        tags=details.tags,
+        actions=details.actions,
     )

@@ -7,6 +7,7 @@ council's copy of it. This module only turns the parsed TOML into a checked, imm
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -23,6 +24,23 @@ JUDGEMENT_LABELS = {
     "requires_improvement": "Requires improvement",
     "inadequate": "Inadequate",
 }
+
+
+#: The recurring practice findings offered when the programme file has no ``[findings.tags]``.
+DEFAULT_FINDING_TAGS = {
+    "supervision": "Supervision",
+    "management_oversight": "Management oversight",
+    "drift_and_delay": "Drift and delay",
+    "core_groups": "Core groups",
+    "recording": "Recording",
+    "chronology": "Chronology",
+    "voice_of_the_child": "Voice of the child",
+    "assessment": "Assessment",
+    "planning": "Planning",
+    "multi_agency": "Multi-agency working",
+}
+#: How a finding tag is written: lower case words joined by underscores, at most 30 characters.
+FINDING_TAG_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,29}")
 
 
 class PolicyError(ValueError):
@@ -85,6 +103,8 @@ class Policy:
     move_due_dates_on_pause: bool = True
     report: ReportPolicy = field(default_factory=ReportPolicy)
     themes: dict[str, str] = field(default_factory=dict)
+    #: The recurring practice findings a completion may carry, tag -> label, in the file's order.
+    finding_tags: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_FINDING_TAGS))
     #: GOV.UK Notify template ids by kind of email ("default", "digest", "allocation", "report").
     notify_templates: dict[str, str] = field(default_factory=dict)
 
@@ -118,6 +138,7 @@ def policy_from_dict(data: dict[str, Any]) -> Policy:
     pauses = _section(data, "pauses", ("move_due_dates",))
     report = _section(data, "report", tuple(ReportPolicy.__dataclass_fields__))
     themes = _section(data, "themes", None)
+    findings = _section(data, "findings", ("tags",))
     notify = _section(data, "notify", None)
     if data:
         raise PolicyError(f"unknown section(s) in programme file: {', '.join(sorted(data))}")
@@ -133,6 +154,7 @@ def policy_from_dict(data: dict[str, Any]) -> Policy:
         move_due_dates_on_pause=pauses.get("move_due_dates", True),
         report=ReportPolicy(**_tuples(report)),
         themes={str(k): str(v) for k, v in themes.items()},
+        finding_tags=_finding_tags(findings),
         notify_templates=dict(notify),  # checked below: text, and Notify's template ids
     )
     _check(policy)
@@ -148,6 +170,20 @@ def _section(data: dict[str, Any], name: str, known: tuple[str, ...] | None) -> 
         if unknown:
             raise PolicyError(f"unknown setting(s) in [{name}]: {', '.join(unknown)}")
     return section
+
+
+def _finding_tags(findings: dict[str, Any]) -> dict[str, str]:
+    tags = findings.get("tags", DEFAULT_FINDING_TAGS)
+    if not isinstance(tags, dict):
+        raise PolicyError('[findings] tags must be a table of tag = "label"')
+    for tag, label in tags.items():
+        if not FINDING_TAG_PATTERN.fullmatch(tag):
+            raise PolicyError(
+                f"[findings.tags] {tag!r}: a tag is lower-case letters, digits and underscores, "
+                "starting with a letter, at most 30 characters"
+            )
+        _text(f"findings.tags.{tag}", label)
+    return dict(tags)
 
 
 def _tuples(section: dict[str, Any]) -> dict[str, Any]:
