@@ -183,6 +183,8 @@ def _finding_tags(findings: dict[str, Any]) -> dict[str, str]:
                 "starting with a letter, at most 30 characters"
             )
         _text(f"findings.tags.{tag}", label)
+        if not label.strip():
+            raise PolicyError(f"findings.tags.{tag} needs a label people read")
     return dict(tags)
 
 
