@@ -17,6 +17,12 @@ from typing import Any
 import css_inline
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from notifications.action_render import (
+    action_row,
+    manager_action_subject,
+    ordered_actions,
+    owner_subject,
+)
 from notifications.invite import (
     allocation_invite,
     cancelled_invite,
@@ -25,7 +31,15 @@ from notifications.invite import (
     kind_word,
     slot_words,
 )
-from notifications.messages import AllocationNotice, Attachment, Digest, DigestItem, Email, Notice
+from notifications.messages import (
+    ActionItem,
+    AllocationNotice,
+    Attachment,
+    Digest,
+    DigestItem,
+    Email,
+    Notice,
+)
 
 __all__ = [
     "allocation_invite",
@@ -151,7 +165,17 @@ def _auditor_subject(items: Sequence[DigestItem]) -> str:
     return f"{len(items)} audits to complete: first due {human_date(min(i.due_on for i in items))}"
 
 
-def _manager_subject(items: Sequence[DigestItem]) -> str:
+def _owner_subject(actions: Sequence[ActionItem]) -> str:
+    first = min(actions, key=lambda i: i.due_on)
+    left = first.working_days_left
+    return owner_subject(
+        actions, counted(left if left is not None else _due_in(first.stage) or 0, "working day")
+    )
+
+
+def _manager_subject(items: Sequence[DigestItem], actions: Sequence[ActionItem]) -> str:
+    if actions:
+        return manager_action_subject(actions, len(items))
     if len(items) == 1:
         item = items[0]
         return (
@@ -166,6 +190,16 @@ def _aps_subject(digest: Digest) -> str:
         (sum(1 for i in digest.items if i.stage == "overdue"), "overdue", "overdue"),
         (sum(1 for i in digest.items if i.stage == "escalation"), "escalated", "escalated"),
         (sum(1 for i in digest.items if not _is_late(i)), "due soon", "due soon"),
+        (
+            sum(1 for i in digest.actions if i.stage == "overdue"),
+            "action overdue",
+            "actions overdue",
+        ),
+        (
+            sum(1 for i in digest.actions if i.stage == "escalation"),
+            "action escalated",
+            "actions escalated",
+        ),
         (len(digest.failed_notifications), "failed email", "failed emails"),
         (len(digest.pending_requests), "request to decide", "requests to decide"),
     ]
@@ -178,19 +212,22 @@ def digest_subject(digest: Digest) -> str:
     """What the recipient has to do and by when, in one line."""
     if digest.role == "aps":
         return one_line(_aps_subject(digest))
-    if not digest.items:
+    if not digest.items and not digest.actions:
         raise ValueError(f"a {digest.role} digest needs at least one item")
     if digest.role == "auditor":
-        return one_line(_auditor_subject(digest.items))
+        also = f" (and {counted(len(digest.actions), 'action')} to do)" if digest.actions else ""
+        return one_line(_auditor_subject(digest.items) + also)
+    if digest.role == "owner":
+        return one_line(_owner_subject(digest.actions))
     if digest.role == "line_manager":
-        return one_line(_manager_subject(digest.items))
+        return one_line(_manager_subject(digest.items, digest.actions))
     raise ValueError(f"unknown recipient role {digest.role!r}")
 
 
 def render_digest(digest: Digest, programme_name: str) -> Email:
     """One person's digest for one run: every item, in HTML and plain text."""
     subject = digest_subject(digest)
-    items = _ordered(digest.items)
+    items, actions = _ordered(digest.items), ordered_actions(digest.actions)
     html, text = render_email_template(
         "digest",
         {
@@ -201,6 +238,10 @@ def render_digest(digest: Digest, programme_name: str) -> Email:
             "run_date": human_date(digest.run_date),
             "rows": [_row(item) for item in items],
             "any_overdue": any(item.days_overdue > 0 for item in items),
+            "action_rows": [
+                action_row(a, stage_words(a.stage, a.working_days_left)) for a in actions
+            ],
+            "any_action_overdue": any(a.days_overdue > 0 for a in actions),
             "failed": list(digest.failed_notifications),
             "pending": list(digest.pending_requests),
         },
