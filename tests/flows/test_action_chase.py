@@ -14,14 +14,14 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
 from config.secret import get_secret_key
 from config.signed_links import read_token, target_path
 from flows.chase import chase_outstanding_audits, decide_run
-from models import ActionReminder, Audit, Pause
+from models import ActionReminder, Audit, Pause, Staff
 from models.action_store import add_action, mark_done
 from models.audit_store import complete_audit
 from models.chase_store import Person
@@ -236,6 +236,26 @@ def test_missed_runs_send_only_the_most_advanced_rung(db: Engine) -> None:
         (month.early, "overdue", "superseded"),
         (month.early, "escalation", "sent"),
     }
+
+
+def test_an_owner_who_has_left_is_chased_as_an_auditor_who_has_left_is(db: Engine) -> None:
+    """The chase writes to whoever owns the action, active or not, as it does for an auditor;
+    the escalation still reaches their line manager and APS (docs/emails.md)."""
+    month = month_of_actions(db)
+    for action_id in (month.long, month.early):
+        done(db, action_id, "Wed 2026-12-30", month.owner1.staff_id)
+    with session_scope(db) as session:
+        session.execute(
+            update(Staff).where(col(Staff.staff_id) == month.owner2.staff_id).values(active=False)
+        )
+    summary = decide_run(db, POLICY, day("Mon 2027-01-04"), BASE_URL)  # short: escalation
+    assert {k: v for k, v in summary.as_json()["items_by_stage"].items() if v} == {
+        "action_escalation": 1
+    }
+    manager = people(db)[month.owner2.line_manager_id or ""]
+    assert {n.recipient for n in notifications(db)} == {month.owner2.email, manager.email} | (
+        month.aps
+    )
 
 
 # What the digests say
