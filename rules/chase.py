@@ -2,7 +2,8 @@
 
 Reminders go to the auditor; the overdue chase to the auditor, copied to APS; escalations to the
 auditor and their line manager, copied to APS. "Copied to APS" means the item appears in the APS
-team's own digest. Everyone gets one digest a run, listing all their items.
+team's own digest. Everyone gets one digest a run, listing all their items. Audit actions are
+routed the same way (``route``, used by ``rules.action_chase``), their owner in the auditor's place.
 """
 
 from __future__ import annotations
