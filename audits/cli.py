@@ -159,7 +159,8 @@ def _email_commands(sub: Any) -> None:
         help="send the day's reminders, overdue chases and escalations (runs the Prefect flow)",
         description="Run the chase-outstanding-audits flow: reminders 5 and 1 working days "
         "before the due date, the overdue chase (copied to APS), escalations to line managers, "
-        "one digest per person. Nothing is sent on weekends, bank holidays or during a pause.",
+        "one digest per person; open audit actions on the same ladder, in the same digests. "
+        "Nothing is sent on weekends, bank holidays or during a pause.",
     )
     chase.add_argument("--date", type=_date, help="the run's date (default: today, Europe/London)")
     chase.add_argument(

@@ -60,7 +60,7 @@ def _print_summary(summary: dict[str, Any], as_json: bool) -> int:
     verb = "would go to" if summary.get("dry_run") else "went to"
     print(
         f"Chase for {summary['date']}: digests {verb} {summary['recipients']} recipient(s); "
-        f"audits by stage: {stages}"
+        f"items by stage: {stages}"
     )
     if not summary.get("dry_run"):
         print(

@@ -1,7 +1,9 @@
 """Benchmark: a chase run's emails against plain smtplib, to a loopback SMTP server, on SQLite.
 
-20,000 outstanding audits, 10 for each of 2,000 Team Managers, all due Mon 30 Nov 2026, so that
-on Mon 23 Nov every one is due its 5-working-days reminder: 2,000 digests of 10 items each. They
+20,000 outstanding audits, 10 for each of 2,000 Team Managers, all due Mon 30 Nov 2026, and
+10,000 open audit actions, 5 owned by each Team Manager, due the same day, so that on Mon 23 Nov
+every audit and every action is due its 5-working-days reminder: 2,000 digests of 10 audits and
+5 actions each (each action with its own signed done link). They
 go to an aiosmtpd server on loopback that only counts what it is given; it runs in a process of
 its own, started once for the run, so that it does not compete for the sender's GIL. Each
 measurement runs in a fresh process on its own copy of the database:
@@ -47,8 +49,10 @@ from models.db import make_engine, migrate
 
 RUN_DATE = "2026-11-23"  # Mon: 5 working days before the due date
 MONTH, ALLOCATED_ON, DUE_ON = "2026-11", date(2026, 11, 2), date(2026, 11, 30)
-RECIPIENTS, PER_RECIPIENT = 2_000, 10
+RECIPIENTS, PER_RECIPIENT, ACTIONS_PER_RECIPIENT = 2_000, 10, 5
 AUDITS = RECIPIENTS * PER_RECIPIENT
+ACTIONS = RECIPIENTS * ACTIONS_PER_RECIPIENT
+ACTIONS_SET_ON = date(2026, 11, 3)
 AREAS, TEAMS, SERVICE_MANAGERS, APS_STAFF = 8, 200, 100, 4
 SENDER = "audits@localhost"  # AUDITS_EMAIL_FROM's default, which the system sends from
 
@@ -57,11 +61,13 @@ SENDER = "audits@localhost"  # AUDITS_EMAIL_FROM's default, which the system sen
 QUICK: dict[str, Any] = {
     "RECIPIENTS": 100,
     "PER_RECIPIENT": 3,
+    "ACTIONS_PER_RECIPIENT": 2,
     "TEAMS": 20,
     "SERVICE_MANAGERS": 10,
     "CHILD_ARGS": ("--quick",),
 }
 QUICK["AUDITS"] = QUICK["RECIPIENTS"] * QUICK["PER_RECIPIENT"]
+QUICK["ACTIONS"] = QUICK["RECIPIENTS"] * QUICK["ACTIONS_PER_RECIPIENT"]
 CHILD_ARGS: tuple[str, ...] = ()
 
 
@@ -154,7 +160,22 @@ def build(path: Path) -> None:
         }
         for n in range(AUDITS)
     ]
-    from models import Audit, Case, Cycle, Staff, Team
+    # Each Team Manager owns actions set on their own audits (audit ids follow the rows above).
+    actions = [
+        {
+            "audit_id": i + (k % PER_RECIPIENT) * RECIPIENTS + 1,
+            "text": f"Hold a core group and record it ({k + 1})",
+            "owner_id": f"TM{i:05d}",
+            "set_on": ACTIONS_SET_ON,
+            "due_on": DUE_ON,
+            "set_by": "APS00",
+            "status": "open",
+            "created_at": now,
+        }
+        for i in range(RECIPIENTS)
+        for k in range(ACTIONS_PER_RECIPIENT)
+    ]
+    from models import Audit, AuditAction, Case, Cycle, Staff, Team
 
     with engine.begin() as connection:
         for table, rows in (
@@ -163,6 +184,7 @@ def build(path: Path) -> None:
             (Case, cases),
             (Cycle, [cycle]),
             (Audit, audits),
+            (AuditAction, actions),
         ):
             connection.execute(insert(table), rows)
     engine.dispose()
@@ -461,18 +483,20 @@ def main() -> None:
             env = child_env(workdir, port)
             source = workdir / "council.db"
             print(
-                f"Building {AUDITS:,} outstanding audits for {RECIPIENTS:,} Team Managers, "
-                f"all due {DUE_ON:%a %d %b %Y}; chasing on {RUN_DATE} ...",
+                f"Building {AUDITS:,} outstanding audits and {ACTIONS:,} open actions for "
+                f"{RECIPIENTS:,} Team Managers, all due {DUE_ON:%a %d %b %Y}; chasing on "
+                f"{RUN_DATE} ...",
                 flush=True,
             )
             build(source)
             planned = workdir / "planned.db"
             plan = measure("plan", source, workdir, env, messages)
             shutil.move(plan.pop("path"), planned)
-            # Every audit at its 5-day reminder, each Team Manager one digest (and no APS digest:
-            # nothing is late). The summary names every stage, counting 0 where nothing went.
+            # Every audit and action at its 5-day reminder, each Team Manager one digest (and no
+            # APS digest: nothing is late). The summary names every stage, 0 where nothing went.
             stages = {stage: n for stage, n in plan["items_by_stage"].items() if n}
-            if plan["recipients"] != RECIPIENTS or stages != {"due_in_5": AUDITS}:
+            expected = {"due_in_5": AUDITS, "action_due_in_5": ACTIONS}
+            if plan["recipients"] != RECIPIENTS or stages != expected:
                 raise SystemExit(f"the plan is not the one expected: {plan}")
             runs: dict[str, list[dict[str, Any]]] = {"floor": [], "send": [], "system": []}
             octets_by_phase: dict[str, int] = {}

@@ -19,6 +19,7 @@ from models import chase_store
 from models.audit_store import complete_audit
 from models.db import session_scope
 from models.programme import Audit
+from notifications.messages import ACTION_STAGES
 from rules.policy import Policy
 from rules.working_days import add_working_days, is_working_day, working_days_between
 
@@ -78,6 +79,11 @@ def time_travel(
             for stage in ("due_in_5", "due_in_1", "overdue", "escalation")
         )
     )
+    if any(stages[stage] for stage in ACTION_STAGES):
+        print(
+            "  audit actions reminded or chased, by stage: "
+            + ", ".join(f"{stage} {stages[stage]}" for stage in ACTION_STAGES)
+        )
     where = (
         settings.outbox_dir if settings.email_transport == "outbox" else settings.email_transport
     )

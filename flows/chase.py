@@ -23,15 +23,17 @@ from config.settings import get_settings, load_policy
 from flows.delivery import send_pending
 from flows.failures import EmailsLeftPending, retried_and_told
 from flows.outbox import SendReport, progress_logger
-from models import chase_store, outbox_store
+from models import action_chase_store, chase_store, outbox_store
 from models.allocation_store import load_pauses
 from models.bulk import no_cyclic_gc
 from models.chase_store import Person
 from models.db import get_engine, session_scope
+from notifications.action_digest import ActionDigestParts
 from notifications.digest import chase_digests, digest_outgoing, failure_line, pending_line
 from notifications.email_context import EmailContext, email_context
-from notifications.messages import STAGES
+from notifications.messages import ACTION_STAGES, STAGES
 from notifications.pause_emails import apply_ended_pauses
+from rules.action_chase import ActionPlan, plan_action_chase
 from rules.chase import APS, ChasePlan, plan_chase
 from rules.policy import Policy
 from rules.schedule import chase_skip_reason
@@ -58,7 +60,8 @@ class ChaseSummary:
     def as_json(self) -> dict[str, Any]:
         """The summary with every stage named, counted 0 where nothing went."""
         data = asdict(self)
-        data["items_by_stage"] = {**dict.fromkeys(STAGES, 0), **self.items_by_stage}
+        zeros = dict.fromkeys((*STAGES, *ACTION_STAGES), 0)
+        data["items_by_stage"] = {**zeros, **self.items_by_stage}
         return data
 
 
@@ -77,19 +80,41 @@ def plan_today(
     )
 
 
+def plan_actions_today(
+    session: Session, policy: Policy, today: date, directory: dict[str, Person]
+) -> ActionPlan:
+    """Each open audit action's step on the same ladder today, routed to people."""
+    return plan_action_chase(
+        action_chase_store.open_actions(session),
+        action_chase_store.recorded_action_stages(session),
+        {staff_id: person.line_manager_id for staff_id, person in directory.items()},
+        chase_store.aps_team(directory),
+        today,
+        policy.reminders,
+    )
+
+
 def plan_and_record(
-    session: Session, policy: Policy, today: date, base_url: str, dry_run: bool = False
+    session: Session,
+    policy: Policy,
+    today: date,
+    base_url: str,
+    context: EmailContext,
+    dry_run: bool = False,
 ) -> ChaseSummary:
-    """Decide today's run and write it down: reminder rungs and digests in the outbox."""
+    """Decide today's run and write it down: reminder rungs (audits' and actions') and one
+    digest per person in the outbox (``context`` signs the actions' done links)."""
     directory = chase_store.people(session)
     plan = plan_today(session, policy, today, directory)
+    action_plan = plan_actions_today(session, policy, today, directory)
     failures = outbox_store.unreported_failures(session)
     failure_lines = tuple(failure_line(row) for row in failures)
     pending = tuple(pending_line(request) for request in chase_store.pending_requests(session))
-    digests = chase_digests(plan, directory, today, base_url, failure_lines, pending)
+    actions = ActionDigestParts(action_plan, context)
+    digests = chase_digests(plan, directory, today, base_url, failure_lines, pending, actions)
     summary = ChaseSummary(
         today.isoformat(),
-        items_by_stage=plan.items_by_stage(),
+        items_by_stage={**plan.items_by_stage(), **action_plan.items_by_stage()},
         recipients=len(digests),
         dry_run=dry_run,
     )
@@ -100,6 +125,9 @@ def plan_and_record(
     auditor_digest = {o.recipient: keys.get(o.key) for o in outgoing}
     outbox_store.record_stages(
         session, chase_store.stage_rows(plan, directory, auditor_digest, today)
+    )
+    action_chase_store.record_action_stages(
+        session, action_chase_store.action_stage_rows(action_plan, directory, auditor_digest, today)
     )
     if any(d.role == APS for d in digests.values()):
         outbox_store.mark_reported(session, [row.id for row in failures if row.id is not None])
@@ -128,7 +156,7 @@ def decide_run(
             if dry_run:
                 session.rollback()
             return ChaseSummary(today.isoformat(), skipped=reason, dry_run=dry_run)
-        summary = plan_and_record(session, policy, today, base_url, dry_run)
+        summary = plan_and_record(session, policy, today, base_url, context, dry_run)
         if dry_run:
             session.rollback()
         return summary

@@ -15,14 +15,16 @@ from datetime import date
 from models.chase_store import PendingRequest, Person, aps_team
 from models.outbox import Notification
 from models.outbox_store import Outgoing
+from notifications.action_digest import ActionDigestParts
 from notifications.invite import human_date
 from notifications.messages import Digest, DigestItem
 from notifications.render import render_digest
+from rules.action_chase import OWNER
 from rules.chase import APS, AUDITOR, LINE_MANAGER, ChasePlan, Notice
 from rules.working_days import working_days_between
 
 #: Whose digest a person's is when they have several roles: the highest rank's.
-ROLE_RANK = {AUDITOR: 0, LINE_MANAGER: 1, APS: 2}
+ROLE_RANK = {OWNER: 0, AUDITOR: 1, LINE_MANAGER: 2, APS: 3}
 
 
 def failure_line(row: Notification) -> str:
@@ -53,36 +55,47 @@ def chase_digests(
     base_url: str,
     failure_lines: tuple[str, ...],
     pending: tuple[str, ...] = (),
+    actions: ActionDigestParts | None = None,
 ) -> dict[str, Digest]:
-    """One digest per person (by staff id) with every item the plan routes to them; the APS
-    team's also when there are failures or pending requests to list, items or none."""
-    roles: dict[str, str] = {}
+    """One digest per person (by staff id) with every item the plan routes to them, audits and
+    actions alike; the APS team's also when there are failures or pending requests to list,
+    items or none."""
+    roles: dict[str, set[str]] = defaultdict(set)
     items: dict[str, dict[int, DigestItem]] = defaultdict(dict)
     unrouted = {notice.audit.audit_id for notice in plan.unrouted}
     for (staff_id, role), notices in plan.digests.items():
-        if ROLE_RANK[role] >= ROLE_RANK.get(roles.get(staff_id, AUDITOR), 0):
-            roles[staff_id] = role
+        roles[staff_id].add(role)
         for notice in notices:
             items[staff_id][notice.audit.audit_id] = digest_item(
                 notice, directory, base_url, today, unrouted
             )
+    if actions is not None:
+        for staff_id, role in actions.plan.digests:
+            roles[staff_id].add(role)
+    action_items = actions.items(directory, today) if actions is not None else {}
     if failure_lines or pending:
         for staff_id in aps_team(directory):
-            roles[staff_id] = APS
-            items.setdefault(staff_id, {})
+            roles[staff_id].add(APS)
     return {
         staff_id: Digest(
             recipient_email=directory[staff_id].email,
             recipient_name=directory[staff_id].name,
-            role=roles[staff_id],
+            role=(role := digest_role(roles[staff_id])),
             run_date=today,
-            items=tuple(items[staff_id][k] for k in sorted(items[staff_id])),
-            failed_notifications=failure_lines if roles[staff_id] == APS else (),
-            pending_requests=pending if roles[staff_id] == APS else (),
+            items=tuple(sorted(items[staff_id].values(), key=lambda i: i.audit_id)),
+            failed_notifications=failure_lines if role == APS else (),
+            pending_requests=pending if role == APS else (),
+            actions=action_items.get(staff_id, ()),
         )
-        for staff_id in sorted(items)
+        for staff_id in sorted(roles)
         if staff_id in directory
     }
+
+
+def digest_role(roles: set[str]) -> str:
+    """Whose digest a person's is when they have several roles: the highest rank's (an auditor
+    who also owns actions gets the auditor's)."""
+    return max(roles, key=lambda role: ROLE_RANK[role])
 
 
 def digest_item(
@@ -116,6 +129,8 @@ def digest_outgoing(digest: Digest, staff_id: str, programme_name: str) -> Outgo
     email = render_digest(digest, programme_name)
     # The same items on the same day make the same key: a rerun cannot write a second copy.
     content = ",".join(f"{i.audit_id}:{i.stage}:{i.due_on}" for i in digest.items)
+    if digest.actions:  # (only then, so that an audits-only digest keeps the key it had)
+        content += "|" + ",".join(f"{i.action_id}:{i.stage}:{i.due_on}" for i in digest.actions)
     content += "|" + "|".join(digest.failed_notifications + digest.pending_requests)
     fingerprint = hashlib.sha256(content.encode()).hexdigest()[:16]
     return Outgoing(

@@ -9,7 +9,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 STAGES = ("due_in_5", "due_in_1", "overdue", "escalation")
-RECIPIENT_ROLES = ("auditor", "line_manager", "aps")
+#: The same ladder for audit actions, as a chase run counts them in ``items_by_stage``.
+ACTION_STAGES = tuple(f"action_{stage}" for stage in STAGES)
+#: "owner": someone told of actions they own, and of no audit of their own.
+RECIPIENT_ROLES = ("auditor", "owner", "line_manager", "aps")
 
 
 @dataclass(frozen=True)
@@ -53,12 +56,32 @@ class DigestItem:
 
 
 @dataclass(frozen=True)
+class ActionItem:
+    """One audit action in a digest: the case, what must change, how far along the ladder, and
+    the signed link (for this digest's recipient) to the page that marks it done."""
+
+    action_id: int
+    audit_id: int
+    case_ref: str
+    text: str
+    stage: str  # one of STAGES: the rung of the action's own ladder
+    due_on: date
+    owner_id: str
+    owner_name: str
+    owner_team: str
+    days_overdue: int
+    link: str
+    working_days_left: int | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class Digest:
     """Everything one person is told in one run: one email, however many items."""
 
     recipient_email: str
     recipient_name: str
-    role: str  # one of RECIPIENT_ROLES: the auditor, their line manager, or the APS team
+    role: str  # one of RECIPIENT_ROLES: the auditor, an owner, a line manager, or the APS team
     run_date: date
     items: tuple[DigestItem, ...]
     # For the APS digest: notifications that failed for good since the last digest.
@@ -66,6 +89,8 @@ class Digest:
     # For the APS digest: extension and exemption requests still waiting for a decision (so a
     # request is seen even if the event that should have announced it was lost).
     pending_requests: tuple[str, ...] = ()
+    # The audit actions the chase tells this person of (their own, or escalated, or for APS).
+    actions: tuple[ActionItem, ...] = ()
 
 
 @dataclass(frozen=True)

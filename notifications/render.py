@@ -8,7 +8,6 @@ names and teams, links), so nothing else a caller carries (a child's name, ``ext
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -17,6 +16,8 @@ from typing import Any
 import css_inline
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from notifications.action_render import action_row, ordered_actions
+from notifications.digest_words import counted, digest_subject, one_line, stage_words
 from notifications.invite import (
     allocation_invite,
     cancelled_invite,
@@ -25,21 +26,28 @@ from notifications.invite import (
     kind_word,
     slot_words,
 )
-from notifications.messages import AllocationNotice, Attachment, Digest, DigestItem, Email, Notice
+from notifications.messages import (
+    AllocationNotice,
+    Attachment,
+    Digest,
+    DigestItem,
+    Email,
+    Notice,
+)
 
 __all__ = [
     "allocation_invite",
     "allocation_subject",
+    "counted",
     "digest_subject",
     "human_date",
     "invite_attachment",
+    "one_line",
     "render_allocation",
     "render_digest",
     "render_notice",
+    "stage_words",
 ]
-
-_DUE_IN = re.compile(r"due_in_(\d+)")
-_STAGE_WORDS = {"overdue": "Overdue", "escalation": "Escalated to line manager"}
 
 
 @cache
@@ -65,33 +73,6 @@ def render_email_template(name: str, context: dict[str, Any]) -> tuple[str, str]
     html = env.get_template(f"emails/{name}.html").render(context)
     text = env.get_template(f"emails/{name}.txt").render(context)
     return _inliner().inline(html), text
-
-
-def one_line(subject: str) -> str:
-    """A subject on one line, whatever the inputs held (no header injection)."""
-    return " ".join(subject.split())
-
-
-def counted(count: int, singular: str, plural: str | None = None) -> str:
-    """'1 address', '3 addresses': a count in words, never 'address(es)'."""
-    return f"{count} {singular if count == 1 else (plural or singular + 's')}"
-
-
-def _due_in(stage: str) -> int | None:
-    match = _DUE_IN.fullmatch(stage)
-    return int(match.group(1)) if match else None
-
-
-def stage_words(stage: str, days_left: int | None = None) -> str:
-    """A stage as a person reads it: "Due in 5 working days", "Overdue", ..."""
-    days = _due_in(stage)
-    if days is not None and days_left is not None:
-        days = days_left
-    if days is not None:
-        return f"Due in {counted(days, 'working day')}"
-    if stage in _STAGE_WORDS:
-        return _STAGE_WORDS[stage]
-    raise ValueError(f"unknown reminder stage {stage!r}")
 
 
 @dataclass(frozen=True)
@@ -131,66 +112,10 @@ def _ordered(items: Sequence[DigestItem]) -> list[DigestItem]:
     return sorted(items, key=lambda i: (-i.days_overdue, i.due_on, i.case_ref, i.audit_id))
 
 
-def _is_late(item: DigestItem) -> bool:
-    return _due_in(item.stage) is None
-
-
-def _auditor_subject(items: Sequence[DigestItem]) -> str:
-    late = [i for i in items if _is_late(i)]
-    if len(items) == 1:
-        item = items[0]
-        kind, due = kind_word(item.kind), human_date(item.due_on)
-        if late:
-            return f"Overdue: {kind.lower()} {item.case_ref} was due {due} — please complete it now"
-        left = item.working_days_left
-        days = counted(left if left is not None else _due_in(item.stage) or 0, "working day")
-        return f"{kind} {item.case_ref} due {due}: {days} left"
-    if late:
-        first = human_date(min(i.due_on for i in late))
-        return f"{len(items)} audits to complete: {len(late)} overdue, first was due {first}"
-    return f"{len(items)} audits to complete: first due {human_date(min(i.due_on for i in items))}"
-
-
-def _manager_subject(items: Sequence[DigestItem]) -> str:
-    if len(items) == 1:
-        item = items[0]
-        return (
-            f"Escalation: {kind_word(item.kind).lower()} {item.case_ref} by {item.auditor_name}"
-            f" is {counted(item.days_overdue, 'working day')} overdue"
-        )
-    return f"Escalation: {len(items)} audits overdue in your teams"
-
-
-def _aps_subject(digest: Digest) -> str:
-    counts = [
-        (sum(1 for i in digest.items if i.stage == "overdue"), "overdue", "overdue"),
-        (sum(1 for i in digest.items if i.stage == "escalation"), "escalated", "escalated"),
-        (sum(1 for i in digest.items if not _is_late(i)), "due soon", "due soon"),
-        (len(digest.failed_notifications), "failed email", "failed emails"),
-        (len(digest.pending_requests), "request to decide", "requests to decide"),
-    ]
-    parts = [counted(n, one, many) for n, one, many in counts if n]
-    summary = ", ".join(parts) or "nothing to report"
-    return f"Audit programme digest for {human_date(digest.run_date)}: {summary}"
-
-
-def digest_subject(digest: Digest) -> str:
-    """What the recipient has to do and by when, in one line."""
-    if digest.role == "aps":
-        return one_line(_aps_subject(digest))
-    if not digest.items:
-        raise ValueError(f"a {digest.role} digest needs at least one item")
-    if digest.role == "auditor":
-        return one_line(_auditor_subject(digest.items))
-    if digest.role == "line_manager":
-        return one_line(_manager_subject(digest.items))
-    raise ValueError(f"unknown recipient role {digest.role!r}")
-
-
 def render_digest(digest: Digest, programme_name: str) -> Email:
     """One person's digest for one run: every item, in HTML and plain text."""
     subject = digest_subject(digest)
-    items = _ordered(digest.items)
+    items, actions = _ordered(digest.items), ordered_actions(digest.actions)
     html, text = render_email_template(
         "digest",
         {
@@ -201,6 +126,8 @@ def render_digest(digest: Digest, programme_name: str) -> Email:
             "run_date": human_date(digest.run_date),
             "rows": [_row(item) for item in items],
             "any_overdue": any(item.days_overdue > 0 for item in items),
+            "action_rows": [action_row(a) for a in actions],
+            "any_action_overdue": any(a.days_overdue > 0 for a in actions),
             "failed": list(digest.failed_notifications),
             "pending": list(digest.pending_requests),
         },

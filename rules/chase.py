@@ -2,7 +2,8 @@
 
 Reminders go to the auditor; the overdue chase to the auditor, copied to APS; escalations to the
 auditor and their line manager, copied to APS. "Copied to APS" means the item appears in the APS
-team's own digest. Everyone gets one digest a run, listing all their items.
+team's own digest. Everyone gets one digest a run, listing all their items. Audit actions are
+routed the same way (``route``, used by ``rules.action_chase``), their owner in the auditor's place.
 """
 
 from __future__ import annotations
@@ -87,14 +88,32 @@ def _recipients(
     aps_team: Sequence[str],
     plan: ChasePlan,
 ) -> list[tuple[str, str]]:
-    stage, auditor = notice.rung.stage, notice.audit.auditor_id
-    recipients = [(auditor, AUDITOR)]
+    recipients, reached_manager = route(
+        notice.rung.stage, notice.audit.auditor_id, AUDITOR, line_managers, aps_team
+    )
+    if not reached_manager:
+        plan.unrouted.append(notice)  # APS still gets it, and sees that nobody else did
+    return recipients
+
+
+def route(
+    stage: str,
+    person_id: str,
+    role: str,
+    line_managers: Mapping[str, str | None],
+    aps_team: Sequence[str],
+) -> tuple[list[tuple[str, str]], bool]:
+    """Who is told of one rung: the person whose item it is (in ``role``), their line manager on
+    an escalation, and every APS member on the overdue chase and escalations; and ``False``
+    for an escalation that found no line manager on record (``True`` otherwise)."""
+    recipients = [(person_id, role)]
+    reached_manager = True
     if stage == ESCALATION:
-        manager = line_managers.get(auditor)
+        manager = line_managers.get(person_id)
         if manager:
             recipients.append((manager, LINE_MANAGER))
         else:
-            plan.unrouted.append(notice)  # APS still gets it, and sees that nobody else did
+            reached_manager = False
     if stage in (OVERDUE, ESCALATION):
         recipients.extend((member, APS) for member in aps_team)
-    return recipients
+    return recipients, reached_manager

@@ -77,6 +77,10 @@ def test_chase_runs_the_flow_and_the_outbox_lists_what_went(
         "due_in_1": 0,
         "overdue": 0,
         "escalation": 0,
+        "action_due_in_5": 0,
+        "action_due_in_1": 0,
+        "action_overdue": 0,
+        "action_escalation": 0,
     }
     assert summary["emails_sent"] == summary["recipients"] > 0 and summary["failed"] == 0
     assert len(list((tmp_path / "eml").glob("*.eml"))) == summary["emails_sent"]

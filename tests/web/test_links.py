@@ -75,6 +75,7 @@ def encode_segment(data: dict[str, object]) -> str:
         ("exemption-request", "/audits/12/exemption"),
         ("decide-extension", "/requests/extension/12"),
         ("decide-exemption", "/requests/exemption/12"),
+        ("action-done", "/actions/12/done"),
     ],
 )
 def test_a_link_reads_back_and_opens_its_page(purpose: str, path: str) -> None:
