@@ -21,13 +21,13 @@ from rules.action_chase import ActionPlan, OpenAction
 
 
 def open_actions(session: Session) -> list[OpenAction]:
-    """Actions still open (a done action is never chased), with their audits' case references."""
+    """Actions still open (a done action is never chased), with their audits' case references.
+    Not their text: free text stays out of emails, on the pages behind sign-in and the links."""
     query = (
         select(
             col(AuditAction.id),
             col(AuditAction.audit_id),
             col(Audit.case_ref),
-            col(AuditAction.text),
             col(AuditAction.owner_id),
             col(AuditAction.set_on),
             col(AuditAction.due_on),

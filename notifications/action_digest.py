@@ -56,7 +56,6 @@ def action_item(
         action_id=action.action_id,
         audit_id=action.audit_id,
         case_ref=action.case_ref,
-        text=action.text,
         stage=notice.rung.stage,
         due_on=action.due_on,
         owner_id=action.owner_id,

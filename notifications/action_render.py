@@ -15,8 +15,8 @@ from notifications.messages import ActionItem
 class ActionRow:
     """One action as the templates see it: words, not codes."""
 
+    action_id: int
     case_ref: str
-    text: str
     due: str
     stage: str
     days_overdue: int
@@ -28,8 +28,8 @@ class ActionRow:
 def action_row(item: ActionItem) -> ActionRow:
     stage = stage_words(item.stage, item.working_days_left)
     return ActionRow(
+        action_id=item.action_id,
         case_ref=item.case_ref,
-        text=item.text,
         due=human_date(item.due_on),
         stage=stage + (f" ({item.note})" if item.note else ""),
         days_overdue=item.days_overdue,

@@ -57,13 +57,12 @@ class DigestItem:
 
 @dataclass(frozen=True)
 class ActionItem:
-    """One audit action in a digest: the case, what must change, how far along the ladder, and
+    """One audit action in a digest: the case, how far along the ladder, and
     the signed link (for this digest's recipient) to the page that marks it done."""
 
     action_id: int
     audit_id: int
     case_ref: str
-    text: str
     stage: str  # one of STAGES: the rung of the action's own ladder
     due_on: date
     owner_id: str

@@ -30,7 +30,6 @@ class OpenAction:
     action_id: int
     audit_id: int
     case_ref: str
-    text: str
     owner_id: str
     set_on: date
     due_on: date

@@ -73,7 +73,7 @@ def owners(directory: dict[str, Person], count: int) -> list[Person]:
 
 def set_action(engine: Engine, audit: Audit, owner: str, set_on: str, due_on: str) -> int:
     assert audit.id is not None
-    text = f"Hold a core group for case {audit.case_ref} and record it"
+    text = f"ACTIONTEXT Hold a core group for case {audit.case_ref} and record it"
     with session_scope(engine) as session:
         action = add_action(
             session, audit.id, ActionDraft(owner, day(due_on), text), day(set_on), audit.auditor_id
@@ -285,7 +285,6 @@ def test_the_digest_lists_actions_beside_audits_one_email_each(db: Engine) -> No
     assert sm.staff_id not in {a.auditor_id for a in every}  # owns an action, audits nothing
     mine = set_action(db, with_audit, with_audit.auditor_id, "Tue 2026-11-03", "Mon 2026-11-30")
     theirs = set_action(db, every[1], sm.staff_id, "Tue 2026-11-03", "Mon 2026-11-30")
-    texts = {mine: f"case {with_audit.case_ref}", theirs: f"case {every[1].case_ref}"}
 
     with SmtpServer() as mail:
         summary, report = chase(db, day("Tue 2026-12-01"), mail.port)
@@ -308,7 +307,8 @@ def test_the_digest_lists_actions_beside_audits_one_email_each(db: Engine) -> No
     )
     text, html = message.part("plain"), message.part("html")
     assert "Action: case " + with_audit.case_ref in text
-    assert f"What must change: Hold a core group for {texts[mine]} and record it" in text
+    # Free text stays behind the link, as request reasons do: never in an email.
+    assert "ACTIONTEXT" not in text + html
     assert "Working days overdue: 1" in text and "Due date: Mon 30 Nov 2026" in text
     assert f"Mark action {mine} (case {with_audit.case_ref}) done" in text
     assert done_links(text, now) == {mine: with_audit.auditor_id} == done_links(html, now)

@@ -19,7 +19,7 @@ APS_TEAM = ["APS1", "APS2"]
 
 def action(action_id: int, owner: str, set_on: str, due_on: str) -> OpenAction:
     return OpenAction(
-        action_id, 100 + action_id, f"C{action_id}", "Hold a core group", owner, day(set_on),
+        action_id, 100 + action_id, f"C{action_id}", owner, day(set_on),
         day(due_on),
     )  # fmt: skip
 
