@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, Label, SQLColumnExpression, and_, func, li
 from sqlmodel import Session, col
 
 from models import quote_store
+from models.finding_store import tag_counts
 from models.figures import (
     Compliance,
     ComplianceRow,
@@ -40,6 +41,7 @@ from rules import compliance as rules
 from rules.grouping import grouped_counts
 from rules.months import MonthError, add_months, format_month, parse_month
 from rules.policy import Policy
+from rules.recurring import recurring_findings, trend_months
 
 
 class ReportError(ValueError):
@@ -100,6 +102,9 @@ def report_figures(session: Session, policy: Policy, month: str) -> ReportFigure
         compliance_by_month=_by_month(tally, months),
         compliance_total=compliance_total(rows),
         paused_months=rules.paused_months(((p.starts_on, p.ends_on) for p in pauses), first, month),
+        recurring_findings=recurring_findings(
+            tag_counts(session, trend_months(month)), month, policy.finding_tags
+        ),
     )
 
 
