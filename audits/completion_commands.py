@@ -197,7 +197,9 @@ def cmd_import_completions(args: argparse.Namespace) -> int:
     context, cause = email_context(policy), f"completions-import:{today.isoformat()}"
 
     def record(session: Session) -> Any:
-        result = import_completions(session, path, today, display_name=args.file)
+        result = import_completions(
+            session, path, today, display_name=args.file, finding_tags=policy.finding_tags
+        )
         schedule_and_write(session, policy, today, context, cause)
         return result
 

@@ -21,7 +21,6 @@ from sqlalchemy import ColumnElement, Label, SQLColumnExpression, and_, func, li
 from sqlmodel import Session, col
 
 from models import quote_store
-from models.finding_store import tag_counts
 from models.figures import (
     Compliance,
     ComplianceRow,
@@ -29,6 +28,7 @@ from models.figures import (
     ReportFigures,
     TrendFigures,
 )
+from models.finding_store import tag_counts
 from models.programme import Audit, Cycle
 from models.report_sections import (
     feedback_lines,

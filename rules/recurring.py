@@ -27,8 +27,15 @@ def check_tags(tags: Iterable[str], known: Mapping[str, str]) -> tuple[str, ...]
     given = {tag.strip().lower() for tag in tags if tag.strip()}
     unknown = sorted(given - set(known))
     if unknown:
-        raise TagError(f"unknown finding tag {unknown[0]!r} (one of {', '.join(known)})", "tags")
+        raise TagError(
+            f"unknown finding tag {_short(unknown[0])} (one of {', '.join(known)})", "tags"
+        )
     return tuple(tag for tag in known if tag in given)
+
+
+def _short(tag: str) -> str:
+    """A tag quoted for a message, cut short: a pasted paragraph is not echoed whole."""
+    return repr(tag if len(tag) <= 40 else tag[:40] + "...")
 
 
 def split_tags(cell: str) -> list[str]:
