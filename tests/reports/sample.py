@@ -17,6 +17,7 @@ from models.figures import (
     ThemeSection,
 )
 from rules.grouping import grouped_counts
+from rules.policy import JUDGEMENTS
 
 
 def _month(o: int, g: int, r: int, i: int) -> dict[str, int]:
@@ -57,7 +58,7 @@ def _finding(tag: str, label: str, counts: list[int], judged: tuple[int, ...]) -
     """A tag's counts for the 12 cycles October 2019 to September 2020, and September's by
     judgement (outstanding, good, requires improvement, inadequate)."""
     months = [f"2019-{m:02d}" for m in (10, 11, 12)] + [f"2020-{m:02d}" for m in range(1, 10)]
-    by_judgement = dict(zip(("outstanding", "good", "requires_improvement", "inadequate"), judged))
+    by_judgement = dict(zip(JUDGEMENTS, judged, strict=True))
     return RecurringFinding(
         tag, label, counts[-1], sum(counts), dict(zip(months, counts, strict=True)), by_judgement
     )
