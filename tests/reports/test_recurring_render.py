@@ -38,6 +38,9 @@ def test_the_chart_and_its_table_agree(section: str) -> None:
     assert "Supervision 1 2 3 2 3 0 0 0 2 1 3 4 21" in table
     assert "Drift and delay 0 0 1 1 0 0 0 0 0 2 1 2 7" in table
     assert "Planning 0 0 0 0 0 0 0 0 0 0 0 0 0" in table  # every tag is in the table
+    # The months a pause touched are named (the sample's March to May 2020).
+    assert "(October 2019 to September 2020); March 2020 partly paused, April 2020 paused, " \
+        "May 2020 paused" in table  # fmt: skip
 
 
 def test_the_split_by_judgement_lists_this_months_findings(section: str) -> None:
