@@ -21,6 +21,7 @@ from sqlmodel import Session
 
 from audits import common
 from audits.arg_types import record_id
+from audits.tag_flags import add_tag_flag, with_tags
 from config.clock import today_in_london
 from config.settings import load_policy
 from flows.delivery import Change, deliver
@@ -83,6 +84,7 @@ def add_parser(sub: Any, date_type: Callable[[str], date]) -> None:
         help=f"feedback: source {'/'.join(FEEDBACK_SOURCES)}, kind {'/'.join(FEEDBACK_KINDS)}; "
         "repeatable",
     )
+    add_tag_flag(complete)
     complete.add_argument("--json", action="store_true", help="print the audit as JSON")
 
 
@@ -129,7 +131,7 @@ def cmd_complete(args: argparse.Namespace) -> int:
         )
 
     try:
-        details = details_from(args)
+        details = with_tags(details_from(args), args, policy)
         audit, reaudit = in_transaction(engine, record)
     except CompletionError as error:
         raise common.CommandError(str(error)) from None
@@ -147,6 +149,7 @@ def cmd_complete(args: argparse.Namespace) -> int:
         "reflection": details.reflection is not None,
         "feedback": len(details.feedback),
         "reaudit_cycle": reaudit,
+        "tags": list(details.tags),
     }
     if args.json:
         print(json.dumps(row, indent=2))
@@ -194,7 +197,9 @@ def cmd_import_completions(args: argparse.Namespace) -> int:
     context, cause = email_context(policy), f"completions-import:{today.isoformat()}"
 
     def record(session: Session) -> Any:
-        result = import_completions(session, path, today, display_name=args.file)
+        result = import_completions(
+            session, path, today, display_name=args.file, finding_tags=policy.finding_tags
+        )
         schedule_and_write(session, policy, today, context, cause)
         return result
 

@@ -54,6 +54,8 @@ def summary_lines(record: AuditRecord, data: dict[str, Any]) -> list[str]:
     if data["reaudit_id"]:
         lines.append(f"  re-audited as audit {data['reaudit_id']}")
     lines += [f"  finding {f['theme']}: {f['descriptor']}" for f in data["findings"]]
+    if data["tags"]:
+        lines.append(f"  recurring findings: {', '.join(data['tags'])}")
     lines += [f"  reflection {key}: {text}" for key, text in data["reflection"].items()]
     lines += [f"  feedback {f['source']} {f['kind']}: {f['text']}" for f in data["feedback"]]
     for request in data["requests"]:

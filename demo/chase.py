@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 from config.settings import get_settings
 from demo.requests import requests_and_decisions
+from demo.tags import with_demo_tags
 from demo.texts import completion_details
 from flows.chase import decide_run
 from flows.delivery import send_pending
@@ -124,6 +125,9 @@ def _complete_due(engine: Engine, plan: dict[int, date], day: date, seed: int) -
             words = random.Random(f"{seed}:{audit_id}:words")
             complete_audit(
                 session, audit_id, day, judgement, today=day, actor=audit.auditor_id,
-                details=completion_details(audit.cohort, judgement, words),
+                details=with_demo_tags(
+                    completion_details(audit.cohort, judgement, words), audit_id, audit.cycle,
+                    judgement,
+                ),
             )  # fmt: skip
     return len(done)

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
+from demo.tags import with_demo_tags
 from demo.texts import COMMENTARY, RECOMMENDATIONS, completion_details
 from flows.allocate import allocate_cycle
 from models import pause_store, recommendation_store, request_store
@@ -161,7 +162,12 @@ def _complete(engine: Engine, month: str, rng: random.Random) -> tuple[int, int]
                 judgement,
                 on,
                 audit.auditor_id,  # the auditor records their own audit
-                details=completion_details(audit.cohort, judgement, rng),
+                details=with_demo_tags(
+                    completion_details(audit.cohort, judgement, rng),
+                    saved_id(audit),
+                    month,
+                    judgement,
+                ),
             )
             done += 1
             reaudits += audit.kind == "reaudit"

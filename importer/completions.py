@@ -13,6 +13,7 @@ One row per completed audit. Columns (headings in any letter case, in any order)
 - ``feedback_<n>_source``, ``feedback_<n>_kind``, ``feedback_<n>_text`` (optional, n = 1, 2...):
   one piece of feedback per n, source ``parent``/``child``/``carer``/``partner_agency``, kind
   ``strength``/``improvement``; all three or all blank.
+- ``tags`` (optional): the recurring findings, ``;``-separated (``importer.completion_tags``).
 
 The whole file is checked before anything is written, as for the case import. A row for an audit
 already completed with the same date and judgement is counted unchanged (so the workbook's whole
@@ -24,7 +25,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -34,6 +35,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from importer.cases import is_name_heading, iso_date, whole_number
+from importer.completion_tags import TAGS, with_row_tags
 from importer.csvfile import (
     BadValue,
     Column,
@@ -64,7 +66,7 @@ from rules.completion import (
     completion_problems,
 )
 from rules.months import MonthError, format_month, parse_month
-from rules.policy import JUDGEMENTS
+from rules.policy import DEFAULT_FINDING_TAGS, JUDGEMENTS
 
 THEME = re.compile(r"theme_(.+)")
 FEEDBACK = re.compile(r"feedback_([1-9][0-9]?)_(source|kind|text)")
@@ -99,7 +101,9 @@ PARTS = {"source": choice(FEEDBACK_SOURCES), "kind": choice(FEEDBACK_KINDS), "te
 
 
 def is_optional(heading: str) -> bool:
-    return heading == "audit_id" or bool(THEME.fullmatch(heading) or FEEDBACK.fullmatch(heading))
+    if heading in ("audit_id", TAGS):
+        return True
+    return bool(THEME.fullmatch(heading) or FEEDBACK.fullmatch(heading))
 
 
 @dataclass
@@ -117,15 +121,22 @@ class _Row:
 
 
 def import_completions(
-    session: Session, path: Path, today: date, display_name: str | None = None
+    session: Session,
+    path: Path,
+    today: date,
+    display_name: str | None = None,
+    finding_tags: Mapping[str, str] = DEFAULT_FINDING_TAGS,
 ) -> CompletionResult:
     """Check the whole file, then record its completions (not committed). ``today`` is the
-    export's date: a completion after it is refused. Raises ImportFailed, having written
-    nothing, if anything in the file is wrong."""
+    export's date: a completion after it is refused; ``finding_tags`` the programme's
+    ``[findings.tags]``. Raises ImportFailed, having written nothing, if anything in the file is
+    wrong."""
     table = read_table(path, display_name, [c.name for c in COLUMNS], optional=is_optional)
     themes, feedback = _header(table)
     problems = list(table.problems)
     rows = [_parse(table, line, values, themes, feedback, problems) for line, values in table.rows]
+    for row, (line, values) in zip(rows, table.rows, strict=True):
+        row.details = with_row_tags(row.details, table, line, values, finding_tags, problems)
     matched = _match(session, table, rows, problems)
     todo = _check(table, matched, today, problems)
     if problems:

@@ -6,7 +6,7 @@ it in its own way (:func:`record_json` is the command's JSON).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -14,6 +14,7 @@ from sqlalchemy import and_, or_, select
 from sqlmodel import Session, col
 
 from config.clock import LONDON
+from models.finding_store import tags_of
 from models.findings import Feedback, Reflection, ThemeFinding
 from models.people import Staff
 from models.programme import Audit
@@ -65,6 +66,7 @@ class AuditRecord:
     reaudit_id: int | None  # the audit's live re-audit (allocated or completed), if any
     trail: list[TrailEntry]  # the audit's and its requests', oldest first
     names: dict[str, str]  # the name of every member of staff the record mentions, by id
+    tags: list[str] = field(default_factory=list)  # its recurring findings ([findings.tags])
 
     def name(self, staff_id: str | None) -> str:
         """A member of staff's name; anything else (a flow, "cli", "import") as it is."""
@@ -103,6 +105,7 @@ def read_audit(session: Session, audit_id: int) -> AuditRecord | None:
         reaudit_id=live[-1][0] if live else None,
         trail=trail,
         names=staff_names(session, people - {""}),
+        tags=tags_of(session, [audit_id]).get(audit_id, []),
     )
 
 
@@ -214,6 +217,7 @@ def record_json(record: AuditRecord) -> dict[str, Any]:
             {q: getattr(reflection, q) for q in REFLECTION_QUESTIONS} if reflection else {}
         ),
         "feedback": [{"kind": f.kind, "source": f.source, "text": f.text} for f in record.feedback],
+        "tags": record.tags,
         "parent_audit_id": audit.parent_audit_id,
         "reaudit_id": record.reaudit_id,
         "requests": [request_json(line) for line in record.requests],

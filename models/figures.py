@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from rules.grouping import TextCount
+from rules.recurring import RecurringFinding
 
 __all__ = [
     "Compliance",
@@ -20,6 +21,7 @@ __all__ = [
     "MonthCompliance",
     "PauseLine",
     "Recommendation",
+    "RecurringFinding",
     "ReportFigures",
     "TextCount",
     "ThemeSection",
@@ -159,6 +161,9 @@ class ReportFigures:
     compliance_total: ComplianceRow | None = None  # every service area together
     # The cycles a pause touches: "paused" (every day of it) or "partly paused".
     paused_months: dict[str, str] = field(default_factory=dict)
+    # Every finding tag of [findings.tags]: this month, the last 12 cycles, by judgement; most
+    # frequent first (rules.recurring).
+    recurring_findings: tuple[RecurringFinding, ...] = ()
 
 
 REFLECTION_QUESTIONS = {

@@ -28,6 +28,7 @@ from models.figures import (
     ReportFigures,
     TrendFigures,
 )
+from models.finding_store import tag_counts
 from models.programme import Audit, Cycle
 from models.report_sections import (
     feedback_lines,
@@ -40,6 +41,7 @@ from rules import compliance as rules
 from rules.grouping import grouped_counts
 from rules.months import MonthError, add_months, format_month, parse_month
 from rules.policy import Policy
+from rules.recurring import recurring_findings, trend_months
 
 
 class ReportError(ValueError):
@@ -100,6 +102,9 @@ def report_figures(session: Session, policy: Policy, month: str) -> ReportFigure
         compliance_by_month=_by_month(tally, months),
         compliance_total=compliance_total(rows),
         paused_months=rules.paused_months(((p.starts_on, p.ends_on) for p in pauses), first, month),
+        recurring_findings=recurring_findings(
+            tag_counts(session, trend_months(month)), month, policy.finding_tags
+        ),
     )
 
 

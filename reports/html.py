@@ -11,6 +11,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from models.figures import REFLECTION_QUESTIONS, ReportFigures, TrendFigures
 from reports.chart import LABELS, judgements_chart
 from reports.compliance_chart import compliance_chart
+from reports.recurring_chart import recurring_chart
 from rules.grouping import Picked, TextCount, fold, pick_quotes
 from rules.months import add_months
 from rules.policy import JUDGEMENTS
@@ -108,6 +109,7 @@ def render_report_html(figures: ReportFigures, draft: bool = False) -> str:
             draft=draft,
             chart=chart,
             compliance_chart=compliance,
+            recurring_chart=recurring_chart(figures.recurring_findings),
             paused=figures.paused_months,
             quotes=_quotes(figures),
             sources_of=_sources(figures),

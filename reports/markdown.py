@@ -31,4 +31,13 @@ def artifact_markdown(figures: ReportFigures, draft: bool = False) -> str:
         "| | Allocated | Completed | Released | Compliance |\n| --- | ---: | ---: | ---: | ---: |\n"
         f"{table}\n\nInadequate this month: {percent(figures.inadequate_pct)} "
         f"(last month {percent(figures.inadequate_pct_last_month)}).{pauses}\n"
+        f"\n{_recurring(figures)}\n"
     )
+
+
+def _recurring(figures: ReportFigures) -> str:
+    """This month's recurring findings, most frequent first, in a line."""
+    found = [f"{r.label} {r.this_month:,}" for r in figures.recurring_findings if r.this_month]
+    if not found:
+        return f"No recurring findings were recorded in {month_label(figures.month)}."
+    return f"Recurring findings in {month_label(figures.month)}: {', '.join(found)}."

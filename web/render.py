@@ -84,6 +84,7 @@ def page(
         "today": parts.clock(),
         "demo_today": demo_today(),  # None but in a demo under development sign-in
         "programme_name": parts.policy.name,
+        "finding_tags": parts.policy.finding_tags,  # tag -> label, in the programme file's order
         **context,
     }
     return parts.templates.TemplateResponse(request, template, full, status_code=status_code)

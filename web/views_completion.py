@@ -28,6 +28,7 @@ from rules.reaudits import reaudit_due
 from web.auth import audit_for
 from web.csrf import check_csrf
 from web.deps import CurrentStaffDep, EmailContextDep, EngineDep, PolicyDep, SubmitDep, TodayDep
+from web.finding_tags import checked_tags, posted_tags
 from web.forms import Errors, choice_field, date_field, date_parts, summary
 from web.forms import text_field as required_text
 from web.limits import FormRoute, RecordId
@@ -92,8 +93,9 @@ async def complete(
 ) -> Response:
     # The feedback entries' fields are numbered, so the form is read whole rather than declared.
     form = await request.form()
-    values = {key: str(value) for key, value in form.items() if key != "csrf_token"}
+    values: Values = {k: str(value) for k, value in form.items() if k != "csrf_token"}
     values.update({k: values.get(f"on-{k}", "") for k in ("day", "month", "year")})
+    values["tags"] = posted_tags(form)
     form_page = partial(_form_page, request, engine, (audit_id, user))
     completion = _Completion(audit_id, user, policy, today, emails)
     # Recording touches the database: off the event loop.
@@ -112,7 +114,7 @@ class _Completion:
 
 
 def _record(
-    submit: Submit, form_page: FormPage, completion: _Completion, values: dict[str, str]
+    submit: Submit, form_page: FormPage, completion: _Completion, values: Values
 ) -> Response:
     errors: Errors = {}
     on = date_field(errors, "on", "the date the audit was completed",
@@ -123,6 +125,7 @@ def _record(
         errors, "finding", values.get("finding", ""), "Describe the practice for this theme"
     )
     details = _details(errors, values)
+    tags = checked_tags(errors, values["tags"], completion.policy)
     audit_id, policy, today = completion.audit_id, completion.policy, completion.today
     cause = f"completion:{audit_id}"
 
@@ -130,7 +133,7 @@ def _record(
         audit = audit_for(session, audit_id, completion.user)
         assert on is not None  # no errors
         full = CompletionDetails(
-            ((audit.cohort, descriptor),), details.reflection, details.feedback
+            ((audit.cohort, descriptor),), details.reflection, details.feedback, tags=tags
         )
         complete_audit(
             session, audit_id, on, judgement, today, completion.user.staff_id, details=full

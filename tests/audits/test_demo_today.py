@@ -13,6 +13,7 @@ from sqlmodel import Session, col
 from config.clock import demo_today_file, today_in_london
 from demo.run import run_demo
 from models.db import make_engine
+from models.findings import FindingTag
 from models.programme import Audit
 from models.requests import ExemptionRequest, ExtensionRequest
 from rules.months import month_of
@@ -55,6 +56,12 @@ def test_the_demos_pages_live_on_the_demos_last_day(
             )
         ]
     assert all(day is not None and day <= last_day for day in latest), (latest, last_day)
+    with Session(engine) as session:
+        # This month's completed audits carry recurring findings (demo/tags.py), and only they.
+        tagged = session.scalars(
+            select(col(Audit.status)).join(FindingTag, col(FindingTag.audit_id) == col(Audit.id))
+        ).all()
+    assert tagged and set(tagged) == {"completed"}
 
     settings_env(DEV_LOGIN="true")  # as `make web` runs it
     assert today_in_london() == last_day

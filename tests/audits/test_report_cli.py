@@ -16,13 +16,14 @@ import pytest
 from models.db import make_engine, migrate
 from tests.audits.cli_support import in_process
 from tests.flows.test_report_flow import PROGRAMME
+from tests.models.test_recurring_findings import tag_programme
 from tests.models.test_report_store import build_programme
 
 AUDITS = Path(sys.executable).parent / "audits"
 CONTRACT_KEYS = {
     "allocated", "released", "completed", "compliance_pct", "reaudits_allocated",
     "reaudits_completed", "reaudit_compliance_pct", "judgements_by_month",
-    "reaudit_judgements_by_month",
+    "reaudit_judgements_by_month", "recurring_findings",
 }  # fmt: skip
 
 
@@ -31,6 +32,7 @@ def env(tmp_path: Path) -> dict[str, str]:
     engine = make_engine(f"sqlite:///{tmp_path / 'audits.db'}")
     migrate(engine)
     build_programme(engine)
+    tag_programme(engine)
     engine.dispose()
     (tmp_path / "programme.toml").write_text(PROGRAMME)
     environment = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
@@ -78,6 +80,15 @@ def test_report_json_has_the_contracts_keys_and_writes_the_files(
         assert key in data["themes"][0]
     for key in ("reflection_counts", "feedback_counts", "compliance_by_month", "featured_quotes"):
         assert key in data
+    # The recurring findings (tests/models/test_recurring_findings.py's hand counts), most
+    # frequent first, and the report's section that shows them.
+    first = data["recurring_findings"][0]
+    assert (first["tag"], first["this_month"], first["last_12_months"]) == ("supervision", 3, 8)
+    assert first["by_judgement"] == {
+        "outstanding": 0, "good": 1, "requires_improvement": 1, "inadequate": 1,
+    }  # fmt: skip
+    html = (out / "highlight-report-2026-06.html").read_text(encoding="utf-8")
+    assert 'id="finding:supervision:2026-06:3"' in html
     assert set(data["compliance_by_month"]["2026-06"]["audits"]) == {
         "allocated", "completed", "on_time", "pct", "on_time_pct",
     }  # fmt: skip

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
 from models.db import session_scope
-from models.findings import Feedback, Reflection, ThemeFinding
+from models.findings import Feedback, FindingTag, Reflection, ThemeFinding
 from models.people import Staff, Team
 from models.programme import Audit, Cycle
 from models.requests import ExemptionRequest, ExtensionRequest
@@ -81,6 +81,8 @@ def make_audit(engine: Engine) -> None:
                            enough_tools="No", do_differently="Screen early"),
                 Feedback(audit_id=5, source="parent", kind="strength", text="Listened"),
                 Feedback(audit_id=5, source="partner_agency", kind="improvement", text="Late"),
+                FindingTag(audit_id=5, tag="supervision"),
+                FindingTag(audit_id=5, tag="drift_and_delay"),
                 ExtensionRequest(id=3, audit_id=5, requested_by="TM1",
                     requested_on=date(2026, 5, 20), requested_until=date(2026, 6, 5),
                     reason="Leave", status="approved",
@@ -129,6 +131,7 @@ EXPECTED: dict[str, Any] = {
         {"kind": "strength", "source": "parent", "text": "Listened"},
         {"kind": "improvement", "source": "partner_agency", "text": "Late"},
     ],
+    "tags": ["drift_and_delay", "supervision"],
     "parent_audit_id": None,
     "reaudit_id": 6,
     "requests": [
@@ -189,6 +192,7 @@ def test_show_without_json_is_a_readable_summary(engine: Engine, tmp_path: Path)
     assert "  completed 2026-06-03: inadequate" in lines
     assert "  re-audited as audit 6" in lines
     assert "  finding cse: No screening" in lines
+    assert "  recurring findings: drift_and_delay, supervision" in lines
     assert "  extension request 3 (2026-06-05): approved by Ash Aps" in lines
     assert "  2026-11-20T10:05:00+00:00 Ash Aps: extension.approved" in lines
 

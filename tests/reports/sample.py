@@ -12,10 +12,12 @@ from models.figures import (
     MonthCompliance,
     PauseLine,
     Recommendation,
+    RecurringFinding,
     ReportFigures,
     ThemeSection,
 )
 from rules.grouping import grouped_counts
+from rules.policy import JUDGEMENTS
 
 
 def _month(o: int, g: int, r: int, i: int) -> dict[str, int]:
@@ -52,6 +54,25 @@ def _by_month(months: list[str]) -> dict[str, dict[str, MonthCompliance]]:
     }
 
 
+def _finding(tag: str, label: str, counts: list[int], judged: tuple[int, ...]) -> RecurringFinding:
+    """A tag's counts for the 12 cycles October 2019 to September 2020, and September's by
+    judgement (outstanding, good, requires improvement, inadequate)."""
+    months = [f"2019-{m:02d}" for m in (10, 11, 12)] + [f"2020-{m:02d}" for m in range(1, 10)]
+    by_judgement = dict(zip(JUDGEMENTS, judged, strict=True))
+    return RecurringFinding(
+        tag, label, counts[-1], sum(counts), dict(zip(months, counts, strict=True)), by_judgement
+    )
+
+
+# Supervision: 4 in September (1 good, 2 requires improvement, 1 inadequate), 21 in 12 months.
+RECURRING = (
+    _finding("supervision", "Supervision", [1, 2, 3, 2, 3, 0, 0, 0, 2, 1, 3, 4], (0, 1, 2, 1)),
+    _finding(
+        "drift_and_delay", "Drift and delay", [0, 0, 1, 1, 0, 0, 0, 0, 0, 2, 1, 2], (0, 0, 1, 1)
+    ),
+    _finding("recording", "Recording", [0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], (0, 0, 0, 0)),
+    _finding("planning", "Planning", [0] * 12, (0, 0, 0, 0)),
+)
 PAUSED = {"2020-03": "partly paused", "2020-04": "paused", "2020-05": "paused"}
 
 
@@ -121,5 +142,6 @@ def sample_figures() -> ReportFigures:
             compliance_by_month=_by_month(list(by_month)),
             compliance_total=ComplianceRow("All service areas", None, 240, 156, 37, 41, 9, 80),
             paused_months=PAUSED,
+            recurring_findings=RECURRING,
         )
     )

@@ -105,7 +105,7 @@ def test_the_report_says_what_was_done_instead_and_marks_march_partly_paused(
     text = _flat(" ".join(page.extract_text() for page in pages.pages))
     assert "What was done instead: RAG ratings of every open case" in text
     assert "March 2020 (partly paused)" in text and "April 2020 (paused)" in text
-    assert "All service areas" in text and "10. Compliance by month" in text
+    assert "All service areas" in text and "11. Compliance by month" in text
 
 
 def test_the_appendix_lies_beside_the_pdf(demo_report: CompiledReport) -> None:
@@ -113,3 +113,19 @@ def test_the_appendix_lies_beside_the_pdf(demo_report: CompiledReport) -> None:
     assert demo_report.appendix_path.parent == demo_report.pdf_path.parent
     lines = demo_report.appendix_path.read_text(encoding="utf-8-sig").splitlines()
     assert lines[0] == "section,theme,group,text,count" and len(lines) > 20
+
+
+def test_the_demo_report_shows_recurring_findings_with_a_trend(
+    demo_report: CompiledReport, pages: PdfReader
+) -> None:
+    found = demo_report.figures.recurring_findings
+    top = found[0]
+    assert top.this_month > 0 and top.last_12_months > top.this_month
+    # The demo's trend (demo/tags.py): management oversight found far less often after the
+    # pause than before it.
+    oversight = next(f for f in found if f.tag == "management_oversight").by_month
+    before = sum(oversight[m] for m in ("2019-10", "2019-11", "2019-12"))
+    after = sum(oversight[m] for m in ("2020-07", "2020-08", "2020-09"))
+    assert after * 2 < before
+    text = _flat(" ".join(page.extract_text() for page in pages.pages))
+    assert "6. Recurring findings" in text and "by overall judgement" in text

@@ -18,10 +18,12 @@ SECTIONS = [
     "3. Overall judgements – January 2020 to September 2020",
     "4. Inadequate practice this month",
     "5. Practice themes",
-    "6. Parent, child and partner agency feedback",
-    "7. Social worker reflections",
-    "8. Recommendations and practice standards for September 2020",
-    "9. Compliance by service area and team",
+    "6. Recurring findings",
+    "7. Parent, child and partner agency feedback",
+    "8. Social worker reflections",
+    "9. Recommendations and practice standards for September 2020",
+    "10. Compliance by service area and team",
+    "11. Compliance by month",
     "Document author and contact",
 ]
 
@@ -119,7 +121,7 @@ def test_the_pdf_renders_with_its_headings_and_figures(pdf_text: tuple[int, str]
     pages, text = pdf_text
     flat = re.sub(r"\s+", " ", text)
     assert pages >= 3
-    for heading in ("1. Introduction", "5. Practice themes", "9. Compliance by service area"):
+    for heading in ("1. Introduction", "6. Recurring findings", "10. Compliance by service area"):
         assert heading in flat
     assert "overall compliance rate of 80%" in flat
     assert f"Page 1 of {pages}" in flat
