@@ -13,8 +13,8 @@ from sqlmodel import Session
 
 from audits import (
     completion_commands,
-    export_command,
     email_commands,
+    export_command,
     leave_commands,
     pause_commands,
     recommend_commands,

@@ -213,8 +213,15 @@ def compliance_lines(session: Session, cycles: Sequence[str]) -> tuple[Complianc
     for cycle, (audits, reaudits) in cycle_compliance(session, cycles).items():
         lines.append(
             ComplianceLine(
-                cycle, audits.allocated, audits.completed, audits.on_time, audits.released,
-                audits.pct, reaudits.allocated, reaudits.completed, reaudits.pct,
+                cycle,
+                audits.allocated,
+                audits.completed,
+                audits.on_time,
+                audits.released,
+                audits.pct,
+                reaudits.allocated,
+                reaudits.completed,
+                reaudits.pct,
             )  # fmt: skip
         )
     return tuple(lines)

@@ -39,7 +39,11 @@ COMPLIANCE_COLUMNS = {
     "reaudit_compliance_pct": 23,
 }  # fmt: skip
 FINDING_COLUMNS = {
-    "cycle": 9, "tag": 22, "label": 30, "count": 8, **{j: max(len(j) + 2, 9) for j in JUDGEMENTS},
+    "cycle": 9,
+    "tag": 22,
+    "label": 30,
+    "count": 8,
+    **{j: max(len(j) + 2, 9) for j in JUDGEMENTS},
 }
 SHEETS = ("Audits", "Actions", "Compliance", "Recurring findings")
 
@@ -71,9 +75,7 @@ def write_workbook(evidence: Evidence, file: IO[bytes]) -> dict[str, int]:
     counts = {
         "Audits": _sheet(book, "Audits", AUDIT_COLUMNS, evidence.audits, astuple),
         "Actions": _sheet(book, "Actions", ACTION_COLUMNS, evidence.actions, astuple),
-        "Compliance": _sheet(
-            book, "Compliance", COMPLIANCE_COLUMNS, evidence.compliance, astuple
-        ),
+        "Compliance": _sheet(book, "Compliance", COMPLIANCE_COLUMNS, evidence.compliance, astuple),
         "Recurring findings": _sheet(
             book, "Recurring findings", FINDING_COLUMNS, evidence.findings, _finding
         ),

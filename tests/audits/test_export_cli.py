@@ -140,7 +140,8 @@ def test_audit_rows_are_the_databases(
             assert (completed.date() if completed else None) == audit.completed_on
             assert row["judgement"] == audit.judgement
     assert rows == {}
-    by_key = {key: row for row in sheets["Audits"] for key, i in ids.items() if i == row["audit_id"]}
+    by_id = {row["audit_id"]: row for row in sheets["Audits"]}
+    by_key = {key: by_id[audit_id] for key, audit_id in ids.items() if audit_id in by_id}
     assert by_key["D1"]["tags"] == "drift_and_delay;supervision"
     assert (by_key["D1"]["actions_open"], by_key["D1"]["actions_done"]) == (1, 1)
     assert (by_key["C1"]["actions_open"], by_key["C1"]["actions_done"]) == (0, 1)
