@@ -222,7 +222,7 @@ def compliance_lines(session: Session, cycles: Sequence[str]) -> tuple[Complianc
                 reaudits.allocated,
                 reaudits.completed,
                 reaudits.pct,
-            )  # fmt: skip
+            )
         )
     return tuple(lines)
 
