@@ -15,6 +15,7 @@ from sqlmodel import Session, col
 
 from models import action_store, finding_store
 from models.cases import Case
+from models.people import Staff
 from models.programme import Audit
 from rules.actions import ActionDraft
 from tests.flows.test_report_flow import PROGRAMME
@@ -89,6 +90,12 @@ def build_evidence(engine: Engine) -> None:
             assert audit is not None
             setattr(audit, field, value)
             session.add(audit)
+        # Who downloads it from the dashboard (APS), and who may not (a Director).
+        for staff_id, role in (("APS1", "aps"), ("DIR1", "director")):
+            email = f"{staff_id.lower()}@example.gov.uk"
+            session.add(
+                Staff(staff_id=staff_id, name=staff_id, email=email, role=role, team="North A")
+            )
         session.commit()
 
 
