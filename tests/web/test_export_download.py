@@ -9,8 +9,11 @@ import io
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -99,3 +102,40 @@ def test_bad_months_show_the_dashboard_with_the_error_beside_the_field(
     assert beside and words in beside.group(1), page
     assert f'href="#{field}"' in page  # and in the error summary, linked to the field
     assert "Programme dashboard" in page
+
+
+# Any text a form field can carry, months near and far, and the good ones.
+_text = st.text(st.characters(exclude_categories=["Cs"]), max_size=10)
+_months = st.one_of(
+    st.sampled_from(["2026-01", "2026-06", "2026-07", "1900-01", "2199-12"]),
+    st.sampled_from(["2026-13", "2026-1", " 2026-06 ", "٢٠٢٦-٠٦", "9999-12", "2026-06\n"]),
+    _text,
+)
+
+
+@settings(
+    max_examples=12,  # each shows the dashboard with its charts again: up to a second
+    deadline=None,
+    derandomize=True,
+    # One app for every example: the export only reads.
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+# (The dashboard's own month is drawn from few: a dashboard of 2199 draws 2,000 months of
+# charts, slow and tested with the dashboard.)
+@given(first=_months, last=_months, month=st.sampled_from(["2026-06", "", "2026-13"]) | _text)
+def test_fuzzed_months_give_the_workbook_or_the_form_again(
+    base_url: str, first: str, last: str, month: str
+) -> None:
+    """Whatever the fields carry: never a server error; the workbook, or the dashboard again
+    (400) with the problem beside a field."""
+    client = signed_in(base_url, "APS1")
+    query = urlencode({"from": first, "to": last, "month": month})
+    response = client.get(f"/aps/export?{query}")
+    assert response.status_code in (200, 400), response.text[:300]
+    if response.status_code == 200:
+        event("workbook")
+        assert response.headers["content-type"] == XLSX
+        assert response.content.startswith(b"PK")  # a zip, as every xlsx is
+    else:
+        event("form again")
+        assert re.search(r'id="export-(from|to)-error"', response.text)
