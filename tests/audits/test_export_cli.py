@@ -24,7 +24,7 @@ from models.figures import figures_json
 from models.programme import Audit
 from models.report_store import report_figures
 from reports import export_xlsx
-from tests.audits.cli_support import REPO, in_process
+from tests.audits.cli_support import REPO, codes_without_prefect, in_process
 from tests.audits.export_support import (
     EXPORT_PROGRAMME,
     FORMULAS,
@@ -278,3 +278,13 @@ def test_an_uninitialised_database_is_one_line(tmp_path: Path) -> None:
     )
     assert result.returncode != 0 and "audits init" in result.stderr
     assert not (tmp_path / "e.xlsx").exists() and date.today().year > 2000
+
+
+def test_the_export_never_imports_prefect(programme: Engine, tmp_path: Path) -> None:
+    if programme.dialect.name != "sqlite":
+        return  # what is imported does not depend on the database
+    db = Path(str(programme.url.database))
+    out = tmp_path / "e.xlsx"
+    argv = ["export", "--from", "2026-01", "--to", "2026-07", "--out", str(out)]
+    codes, imported = codes_without_prefect(db, [argv])
+    assert codes == [0] and out.exists() and not imported
