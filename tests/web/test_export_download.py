@@ -21,7 +21,8 @@ from models.export_store import load_evidence
 from reports.export_xlsx import write_workbook
 from tests.audits.export_support import build_evidence, read_sheets
 from tests.models.test_report_store import POLICY, build_programme, built_once
-from tests.web.live import serve, signed_in
+from tests.web.browser import chromium
+from tests.web.live import serve, serve_on_loopback, signed_in
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -139,3 +140,26 @@ def test_fuzzed_months_give_the_workbook_or_the_form_again(
     else:
         event("form again")
         assert re.search(r'id="export-(from|to)-error"', response.text)
+
+
+def test_aps_download_it_in_chromium(programme: Engine, tmp_path: Path) -> None:
+    """The dashboard's form in a real browser: the fields filled in, the button pressed, a
+    download of the workbook under its name."""
+    if programme.dialect.name != "sqlite":
+        return  # the browser's part does not depend on the database
+    with chromium() as browser, serve_on_loopback(programme, policy=POLICY) as url:
+        page = browser.new_context(base_url=url, accept_downloads=True).new_page()
+        page.goto("/")
+        page.get_by_label("Who are you signing in as?").select_option("APS1")
+        page.get_by_role("button", name="Sign in").click()
+        page.goto("/aps/dashboard?month=2026-06")
+        page.get_by_label("First cycle (YYYY-MM)").fill("2026-05")
+        page.get_by_label("Last cycle (YYYY-MM)").fill("2026-06")
+        with page.expect_download() as waited:
+            page.get_by_role("button", name="Download the evidence workbook").click()
+        download = waited.value
+        assert download.suggested_filename == "audit-evidence-2026-05-2026-06.xlsx"
+        saved = tmp_path / download.suggested_filename
+        download.save_as(saved)
+    sheets = read_sheets(saved)
+    assert {row[0] for row in sheets["Compliance"][1:]} == {"2026-05", "2026-06"}
