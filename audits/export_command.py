@@ -10,12 +10,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session
-
 from audits import common
-from config.settings import load_policy
-from models.export_store import load_evidence
-from reports.export_xlsx import ExportNotWritten, write_evidence
 
 
 def add_parser(sub: Any, as_month: Any) -> None:
@@ -44,6 +39,13 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise common.CommandError(f"--from {args.first} is after --to {args.last}")
     out = _target(args.out)
     engine = common.ready_engine()
+    # Imported here: openpyxl is read by this command only, not at every command's start.
+    from sqlmodel import Session
+
+    from config.settings import load_policy
+    from models.export_store import load_evidence
+    from reports.export_xlsx import ExportNotWritten, write_evidence
+
     policy = load_policy()
     with Session(engine) as session:
         evidence = load_evidence(session, policy, args.first, args.last)
