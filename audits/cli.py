@@ -17,6 +17,7 @@ from typing import Any, NoReturn
 from audits import (
     commands,
     completion_commands,
+    export_command,
     leave_commands,
     pause_commands,
     recommend_commands,
@@ -137,6 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
     leave_commands.add_parsers(sub, _date)
     recommend_commands.add_parsers(sub, _month)
     report_command.add_parser(sub, _month)
+    export_command.add_parser(sub, _month)
     show_command.add_parser(sub)
 
     demo = sub.add_parser(

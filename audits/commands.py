@@ -14,6 +14,7 @@ from sqlmodel import Session
 from audits import (
     completion_commands,
     email_commands,
+    export_command,
     leave_commands,
     pause_commands,
     recommend_commands,
@@ -57,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
         **leave_commands.HANDLERS,
         **recommend_commands.HANDLERS,
         "report": report_command.cmd_report,
+        "export": export_command.cmd_export,
         "show": show_command.cmd_show,
     }[args.command]
     refuse_unstorable_text(args)

@@ -14,6 +14,7 @@ still few, and sorts a million rows on disk instead of hashing. The sections of 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -198,6 +199,18 @@ def _compliance(tally: list[Tally], kind: str, cycle: str | None = None) -> Comp
         statuses[t.status] += t.count
     on_time = sum(t.count for t in chosen if rules.timeliness_of(t.status, t.on_time) == "on_time")
     return Compliance(**rules.compliance_from_statuses(statuses, on_time))
+
+
+def cycle_compliance(
+    session: Session, cycles: Sequence[str]
+) -> dict[str, tuple[Compliance, Compliance]]:
+    """Each of ``cycles`` (in order, YYYY-MM) with its own audits' and re-audits' figures: the
+    report of that month's ``month_audits`` and ``compliance_by_month`` re-audits, read with
+    the same tally (the evidence export's Compliance sheet)."""
+    if not cycles:
+        return {}
+    tally = read_tally(session, cycles[0], cycles[-1])
+    return {c: (_compliance(tally, "audit", c), _compliance(tally, "reaudit", c)) for c in cycles}
 
 
 def _by_month(tally: list[Tally], months: list[str]) -> dict[str, dict[str, MonthCompliance]]:

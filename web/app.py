@@ -26,6 +26,7 @@ from web import (
     views_aps,
     views_auditor,
     views_completion,
+    views_export,
     views_pauses,
     views_recommendations,
     views_report_review,
@@ -73,7 +74,7 @@ def create_app(
     package, folder = GOVUK_FRONTEND
     app.mount("/assets", StaticFiles(packages=[(package, f"{folder}/assets")]), name="assets")
     app.mount("/static", StaticFiles(packages=[GOVUK_FRONTEND]), name="static")
-    pages = (views_session, views_auditor, views_completion, views_aps, views_pauses)
+    pages = (views_session, views_auditor, views_completion, views_aps, views_pauses, views_export)
     for module in (*pages, views_recommendations, views_teams, views_reports, views_report_review):
         app.include_router(module.router)
     _add_error_pages(app)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
 from functools import partial
 from typing import Any
 
@@ -20,6 +22,7 @@ from models.report_store import ReportError
 from notifications.email_context import EmailContext
 from notifications.request_emails import write_decision_emails
 from reports.trends import trend_charts
+from rules.months import MonthError, add_months
 from rules.policy import Policy
 from rules.requests import latest_extension
 from web import queries
@@ -230,6 +233,19 @@ def dashboard(
     _: OverviewStaffDep,
     month: str = "",
 ) -> HTMLResponse:
+    return dashboard_page(request, engine, policy, today, month)
+
+
+def dashboard_page(
+    request: Request,
+    engine: Engine,
+    policy: Policy,
+    today: date,
+    month: str,
+    export: ExportForm | None = None,
+) -> HTMLResponse:
+    """The dashboard of ``month`` (else the current cycle's), with the evidence export's form
+    as ``export`` has it (by default the last 12 cycles to the month, and no errors)."""
     with Session(engine) as session:
         if not MONTH.match(month):
             month = queries.dashboard_month(session, today)
@@ -239,6 +255,7 @@ def dashboard(
         pending = queries.pending_count(session, month)
         pending_all = queries.pending_count(session)
         trend = _trend(session, policy, month)
+    export = export or ExportForm({"from": _year_before(month), "to": month}, {})
     context = {
         "month": month,
         "cycle": cycle,
@@ -248,5 +265,25 @@ def dashboard(
         "pending_all": pending_all,
         "trend": trend,
         "charts": trend_charts(trend) if trend else None,
+        "export": export,
+        "error_list": summary(export.errors),
     }
-    return page(request, "dashboard.html", context)
+    return page(request, "dashboard.html", context, status_code=400 if export.errors else 200)
+
+
+def _year_before(month: str) -> str:
+    """The first of the 12 cycles to ``month`` (``month`` itself when that is off the
+    calendar: a dashboard of year 0000 has no year before it)."""
+    try:
+        return add_months(month, -11)
+    except MonthError:
+        return month
+
+
+@dataclass(frozen=True)
+class ExportForm:
+    """The evidence export's form on the dashboard: what was typed, and what is wrong with it
+    (by field id: ``export-from``, ``export-to``)."""
+
+    values: dict[str, str]
+    errors: Errors
