@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import json
+import tomllib
 import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -24,6 +25,7 @@ from models.figures import figures_json
 from models.programme import Audit
 from models.report_store import report_figures
 from reports import export_xlsx
+from rules.policy import policy_from_dict
 from tests.audits.cli_support import REPO, codes_without_prefect, in_process
 from tests.audits.export_support import (
     EXPORT_PROGRAMME,
@@ -178,6 +180,24 @@ def test_actions_and_recurring_findings_against_hand_counts(
     assert found[("2026-06", "retired_tag")]["label"] == "retired_tag"
     assert found[("2026-05", "supervision")]["count"] == 1
     assert found[("2026-03", "supervision")]["count"] == 0
+
+
+def test_recurring_findings_are_the_reports_of_each_month(
+    programme: Engine, sheets: dict[str, list[dict[str, Any]]]
+) -> None:
+    """Each listed tag's row of each cycle is that month's report: its count, and its split by
+    judgement (the report reads the same programme file as the export)."""
+    policy = policy_from_dict(tomllib.loads(EXPORT_PROGRAMME))
+    found = {(r["cycle"], r["tag"]): r for r in sheets["Recurring findings"]}
+    checked = 0
+    with Session(programme) as session:
+        for cycle in EXPORTED:
+            for line in figures_json(report_figures(session, policy, cycle))["recurring_findings"]:
+                row = found[(cycle, line["tag"])]
+                assert row["count"] == line["this_month"] == line["by_month"][cycle]
+                assert {j: row[j] for j in line["by_judgement"]} == line["by_judgement"]
+                checked += row["count"]
+    assert checked > 5  # the months carry tags: the comparison is not of zeros alone
 
 
 def test_cells_are_typed_the_header_frozen_and_no_formula_runs(
