@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any, NoReturn
 
 from audits import (
+    action_commands,
     commands,
     completion_commands,
     leave_commands,
@@ -138,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     recommend_commands.add_parsers(sub, _month)
     report_command.add_parser(sub, _month)
     show_command.add_parser(sub)
+    action_commands.add_parsers(sub, _date)
 
     demo = sub.add_parser(
         "demo",

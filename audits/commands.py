@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from audits import (
+    action_commands,
     completion_commands,
     email_commands,
     leave_commands,
@@ -58,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
         **recommend_commands.HANDLERS,
         "report": report_command.cmd_report,
         "show": show_command.cmd_show,
+        **action_commands.HANDLERS,
     }[args.command]
     refuse_unstorable_text(args)
     try:

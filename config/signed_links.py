@@ -23,12 +23,19 @@ ALGORITHM = "HS256"
 #: Only tokens made for links: a session token or another service's JWT signed with the same
 #: key (if anyone ever did that) cannot be replayed as a link.
 AUDIENCE = "case-audits-link"
-PURPOSES = ("extension-request", "exemption-request", "decide-extension", "decide-exemption")
+PURPOSES = (
+    "extension-request",
+    "exemption-request",
+    "decide-extension",
+    "decide-exemption",
+    "action-done",
+)
 _PATHS = {
     "extension-request": "/audits/{id}/extension",
     "exemption-request": "/audits/{id}/exemption",
     "decide-extension": "/requests/extension/{id}",
     "decide-exemption": "/requests/exemption/{id}",
+    "action-done": "/actions/{id}/done",
 }
 _REQUIRED = ["aud", "exp", "iat", "jti", "purpose", "staff", "sub"]
 _REASONS = {
@@ -51,7 +58,7 @@ class LinkError(ValueError):
 @dataclass(frozen=True)
 class LinkClaims:
     purpose: str
-    subject_id: int  # the audit (…-request) or the request (decide-…)
+    subject_id: int  # the audit (…-request), the request (decide-…) or the action (action-done)
     staff_id: str  # the person the link was sent to
     jti: str
     expires_at: datetime
