@@ -1,4 +1,4 @@
-"""``audits action add``, ``audits action done`` and ``audits actions``: what an audit sets to change.
+"""``audits action add``, ``audits action done`` and ``audits actions``: what audits set.
 
 They record and list, and never import Prefect. Setting an action writes its owner's email (with
 a signed "mark it done" link) in the same transaction, sent before the command exits.

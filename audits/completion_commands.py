@@ -25,12 +25,15 @@ from config.clock import today_in_london
 from config.settings import load_policy
 from flows.delivery import Change, deliver
 from flows.events import deliver_events, emit_audit_completed
+from models.action_store import action_json, list_actions
 from models.allocation_store import load_pauses
 from models.audit_store import complete_audit
 from models.db import in_transaction
 from models.programme import Audit
+from notifications.action_emails import write_for_audits
 from notifications.email_context import email_context
 from notifications.reaudit_emails import schedule_and_write
+from rules.actions import ActionError, parse_action_option
 from rules.cohorts import COHORTS
 from rules.completion import (
     FEEDBACK_KINDS,
@@ -83,7 +86,19 @@ def add_parser(sub: Any, date_type: Callable[[str], date]) -> None:
         help=f"feedback: source {'/'.join(FEEDBACK_SOURCES)}, kind {'/'.join(FEEDBACK_KINDS)}; "
         "repeatable",
     )
+    _add_action_flag(complete)
     complete.add_argument("--json", action="store_true", help="print the audit as JSON")
+
+
+def _add_action_flag(complete: argparse.ArgumentParser) -> None:
+    complete.add_argument(
+        "--action",
+        action="append",
+        default=[],
+        metavar="OWNER_ID|YYYY-MM-DD|TEXT",
+        help="an action the audit sets: its owner (an active Team or Service Manager), due date "
+        "(a working day) and what must change; set on the completion date; repeatable",
+    )
 
 
 def details_from(args: argparse.Namespace) -> CompletionDetails:
@@ -108,7 +123,8 @@ def details_from(args: argparse.Namespace) -> CompletionDetails:
             "do_differently": args.do_differently,
         }
     )
-    return CompletionDetails(tuple(findings), reflection, tuple(feedback))
+    actions = tuple(parse_action_option(item) for item in args.action)
+    return CompletionDetails(tuple(findings), reflection, tuple(feedback), actions=actions)
 
 
 def cmd_complete(args: argparse.Namespace) -> int:
@@ -123,6 +139,7 @@ def cmd_complete(args: argparse.Namespace) -> int:
             session, args.audit_id, args.on, args.judgement, today, details=details
         )
         made = schedule_and_write(session, policy, today, context, cause)
+        write_for_audits(session, [args.audit_id], context, cause)
         mine = [r.cycle for r in made if r.parent_audit_id == audit.id]
         return audit, mine[0] if mine else _reaudit_cycle(
             audit, policy, today, load_pauses(session)
@@ -131,7 +148,7 @@ def cmd_complete(args: argparse.Namespace) -> int:
     try:
         details = details_from(args)
         audit, reaudit = in_transaction(engine, record)
-    except CompletionError as error:
+    except (CompletionError, ActionError) as error:
         raise common.CommandError(str(error)) from None
     _warn(deliver(engine, Change(cause), policy).warning())
     _emit([audit], policy)
@@ -147,6 +164,7 @@ def cmd_complete(args: argparse.Namespace) -> int:
         "reflection": details.reflection is not None,
         "feedback": len(details.feedback),
         "reaudit_cycle": reaudit,
+        "actions": _actions_of(engine, args.audit_id, today),
     }
     if args.json:
         print(json.dumps(row, indent=2))
@@ -156,6 +174,12 @@ def cmd_complete(args: argparse.Namespace) -> int:
     if reaudit:
         print(f"A re-audit is due in {reaudit}", file=sys.stderr)
     return 0
+
+
+def _actions_of(engine: Any, audit_id: int, today: date) -> list[dict[str, Any]]:
+    """The audit's actions as ``audits actions --json`` lists them (always a list)."""
+    with Session(engine) as session:
+        return [action_json(line, today) for line in list_actions(session, audit_ids=[audit_id])]
 
 
 def _warn(line: str | None) -> None:

@@ -75,8 +75,8 @@ def check_done(status: str, set_on: date, on: date, note: str, may_close: bool, 
         raise ActionError("this action is already done")
     if not may_close:
         raise ActionError(
-            f"{staff_name(by)} cannot mark this action done: only its owner, their line manager or the APS "
-            "team can"
+            f"{staff_name(by)} cannot mark this action done: only its owner, their line manager "
+            "or the APS team can"
         )
     if on < set_on:
         raise ActionError(f"an action cannot be done ({on}) before it was set ({set_on})", "on")

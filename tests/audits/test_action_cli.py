@@ -181,7 +181,7 @@ def test_refusals_are_one_line_and_change_nothing(
     assert "--status" in refused(engine, tmp_path, "actions", "--status", "late")
 
 
-FLAG_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=30)
+FLAG_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=30)
 
 
 @settings(
@@ -224,3 +224,35 @@ def test_any_listing_flags_list_or_are_refused_in_one_line(
         assert json.loads(result.stdout) == []  # no action in an empty database
     else:
         assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_complete_sets_actions_and_show_lists_them(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    engine: Engine = request.getfixturevalue("engine" if backend == "sqlite" else "pg_engine")
+    make_audit(engine)
+    completing = ["complete", "6", "--on", "2026-09-15", "--judgement", "good"]
+    assert "TM9" in refused(
+        engine, tmp_path, *completing, "--action", "TM9|2026-09-30|Visit within a week"
+    )
+    assert "OWNER_ID|YYYY-MM-DD|TEXT" in refused(engine, tmp_path, *completing, "--action", "TM1")
+    with Session(engine) as session:
+        assert session.get(Audit, 6).status == "allocated"  # type: ignore[union-attr]
+    done = ok(
+        engine, tmp_path, *completing, "--action", "TM1|2026-09-30|Visit | within a week",
+        "--action", "SM1|2026-10-30|Supervision monthly",
+    )  # fmt: skip
+    assert [(a["owner_id"], a["due_on"], a["status"]) for a in done["actions"]] == [
+        ("TM1", "2026-09-30", "overdue"),  # as of today, long after 30 September
+        ("SM1", "2026-10-30", "overdue"),
+    ]
+    assert sorted(m["To"] for m in emails(tmp_path)) == ["sm1@x.test", "tm1@x.test"]
+    shown = ok(engine, tmp_path, "show", "6")
+    assert [(a["action_id"], a["text"]) for a in shown["actions"]] == [
+        (done["actions"][0]["action_id"], "Visit | within a week"),
+        (done["actions"][1]["action_id"], "Supervision monthly"),
+    ]
+    assert set(shown["actions"][0]) == {
+        "action_id", "audit_id", "case_ref", "owner_id", "due_on", "status", "done_on", "text",
+    }  # fmt: skip
