@@ -28,10 +28,14 @@ def _set_action(engine: Engine, people: dict[str, str]) -> tuple[int, str, str]:
     with session_scope(engine) as session:
         owner = session.scalars(
             select(Staff)
-            .where(col(Staff.role) == "team_manager", col(Staff.staff_id).not_in([auditor, people["other_manager"]]),
-                   col(Staff.line_manager_id).is_not(None), col(Staff.active))
+            .where(
+                col(Staff.role) == "team_manager",
+                col(Staff.staff_id).not_in([auditor, people["other_manager"]]),
+                col(Staff.line_manager_id).is_not(None),
+                col(Staff.active),
+            )
             .order_by(col(Staff.staff_id))
-        ).first()  # fmt: skip
+        ).first()
         assert owner is not None and owner.line_manager_id
         draft = ActionDraft(owner.staff_id, date(2026, 11, 20), "Hold a core group")
         action = add_action(session, audit_id, draft, date(2026, 11, 6), auditor)
@@ -50,8 +54,9 @@ def test_the_owner_follows_the_link_and_marks_it_done(
     web_engine: Engine, base_url: str, people: dict[str, str]
 ) -> None:
     action_id, owner, _ = _set_action(web_engine, people)
-    link = make_link(base_url, "action-done", action_id, owner, datetime.now(UTC),
-                     timedelta(days=1), SECRET)  # fmt: skip
+    link = make_link(
+        base_url, "action-done", action_id, owner, datetime.now(UTC), timedelta(days=1), SECRET
+    )
     path = link.removeprefix(base_url)
     stranger = signed_in(base_url, people["other_manager"])
     blocked = stranger.get(path)
@@ -64,24 +69,35 @@ def test_the_owner_follows_the_link_and_marks_it_done(
     again = client.get(path)
     assert again.status_code == 400 and "already been used" in again.text
 
-    empty = post_form(client, f"/actions/{action_id}/done",
-                      {"on-day": "9", "on-month": "11", "on-year": "2026", "note": "  "})  # fmt: skip
+    empty = post_form(
+        client,
+        f"/actions/{action_id}/done",
+        {"on-day": "9", "on-month": "11", "on-year": "2026", "note": "  "},
+    )
     assert empty.status_code == 400 and "Enter what was done" in empty.text
-    early = post_form(client, f"/actions/{action_id}/done",
-                      {"on-day": "1", "on-month": "11", "on-year": "2026", "note": "Held"})  # fmt: skip
+    early = post_form(
+        client,
+        f"/actions/{action_id}/done",
+        {"on-day": "1", "on-month": "11", "on-year": "2026", "note": "Held"},
+    )
     assert early.status_code == 400 and "before it was set" in early.text
     assert _row(web_engine, action_id).status == "open"
 
-    done = post_form(client, f"/actions/{action_id}/done",
-                     {"on-day": "9", "on-month": "11", "on-year": "2026",
-                      "note": "Core group held"})  # fmt: skip
+    done = post_form(
+        client,
+        f"/actions/{action_id}/done",
+        {"on-day": "9", "on-month": "11", "on-year": "2026", "note": "Core group held"},
+    )
     assert done.status_code == 303 and done.headers["location"] == f"/actions/{action_id}/done"
     shown = client.get(done.headers["location"]).text
     assert "marked done" in shown and "Core group held" in shown and "Mark as done" not in shown
     row = _row(web_engine, action_id)
     assert (row.status, row.done_on, row.done_note, row.done_by) == (
-        "done", date(2026, 11, 9), "Core group held", owner,
-    )  # fmt: skip
+        "done",
+        date(2026, 11, 9),
+        "Core group held",
+        owner,
+    )
 
 
 @pytest.mark.parametrize("who", ["line_manager", "aps"])
@@ -90,8 +106,11 @@ def test_the_owners_line_manager_or_aps_may_mark_it_done(
 ) -> None:
     action_id, _, manager = _set_action(web_engine, people)
     client = signed_in(base_url, manager if who == "line_manager" else people["aps"])
-    done = post_form(client, f"/actions/{action_id}/done",
-                     {"on-day": "10", "on-month": "11", "on-year": "2026", "note": "Checked"})  # fmt: skip
+    done = post_form(
+        client,
+        f"/actions/{action_id}/done",
+        {"on-day": "10", "on-month": "11", "on-year": "2026", "note": "Checked"},
+    )
     assert done.status_code == 303
     assert _row(web_engine, action_id).status == "done"
 
