@@ -220,6 +220,7 @@ def cmd_import_completions(args: argparse.Namespace) -> int:
     def record(session: Session) -> Any:
         result = import_completions(session, path, today, display_name=args.file)
         schedule_and_write(session, policy, today, context, cause)
+        write_for_audits(session, [a.id for a in result.completed if a.id], context, cause)
         return result
 
     try:

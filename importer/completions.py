@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,13 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from importer.cases import is_name_heading, iso_date, whole_number
+from importer.completion_actions import (
+    action_numbers,
+    check_set_on,
+    is_action_heading,
+    owners_of,
+    read_actions,
+)
 from importer.csvfile import (
     BadValue,
     Column,
@@ -99,6 +106,8 @@ PARTS = {"source": choice(FEEDBACK_SOURCES), "kind": choice(FEEDBACK_KINDS), "te
 
 
 def is_optional(heading: str) -> bool:
+    if is_action_heading(heading):
+        return True
     return heading == "audit_id" or bool(THEME.fullmatch(heading) or FEEDBACK.fullmatch(heading))
 
 
@@ -124,10 +133,16 @@ def import_completions(
     nothing, if anything in the file is wrong."""
     table = read_table(path, display_name, [c.name for c in COLUMNS], optional=is_optional)
     themes, feedback = _header(table)
+    numbers = action_numbers(table)
     problems = list(table.problems)
     rows = [_parse(table, line, values, themes, feedback, problems) for line, values in table.rows]
+    actions = read_actions(session, table, numbers, problems)
     matched = _match(session, table, rows, problems)
     todo = _check(table, matched, today, problems)
+    owners = owners_of(session, actions)
+    for row, _ in todo:
+        check_set_on(table, row.line, actions.get(row.line, ()), owners,
+                     row.values["completed_on"], problems)  # fmt: skip
     if problems:
         raise ImportFailed(table.sorted_problems(problems))
     names = [heading for heading in table.extra if is_name_heading(heading)]
@@ -140,8 +155,9 @@ def import_completions(
     )
     for row, audit in todo:
         on, verdict = row.values["completed_on"], row.values["judgement"]
+        details = replace(row.details, actions=actions.get(row.line, ()))
         done = complete_audit(
-            session, saved_id(audit), on, verdict, today, "import", details=row.details
+            session, saved_id(audit), on, verdict, today, "import", details=details
         )
         result.completed.append(done)
     result.rows, result.created = len(rows), len(todo)

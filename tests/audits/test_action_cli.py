@@ -256,3 +256,40 @@ def test_complete_sets_actions_and_show_lists_them(
     assert set(shown["actions"][0]) == {
         "action_id", "audit_id", "case_ref", "owner_id", "due_on", "status", "done_on", "text",
     }  # fmt: skip
+
+
+HEADER = (
+    "case_ref,cycle,completed_on,judgement,done_well,challenges,enough_tools,do_differently,"
+    "action_1_owner,action_1_due,action_1_text\n"
+)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_completions_csv_action_columns(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    engine: Engine = request.getfixturevalue("engine" if backend == "sqlite" else "pg_engine")
+    make_audit(engine)
+    csv = tmp_path / "completions.csv"
+    for row, column in (
+        ("C-77,2026-09,2026-09-15,good,,,,,APS1,2026-09-30,Plan", "action_1_owner"),
+        ("C-77,2026-09,2026-09-15,good,,,,,NOPE,2026-09-30,Plan", "action_1_owner"),
+        ("C-77,2026-09,2026-09-15,good,,,,,TM1,,Plan", "action_1_due"),
+        ("C-77,2026-09,2026-09-15,good,,,,,TM1,2026-09-14,Plan", "action_1_due"),
+        ("C-77,2026-09,2026-09-15,good,,,,,TM1,2026-09-26,Plan", "action_1_due"),
+    ):
+        csv.write_text(HEADER + row + "\n")
+        result = run(engine, tmp_path, "import", "completions", str(csv), "--on", "2026-09-20")
+        assert result.returncode != 0
+        assert f"{csv}:2:{column}:" in result.stderr, result.stderr
+        with Session(engine) as session:
+            assert session.get(Audit, 6).status == "allocated"  # type: ignore[union-attr]
+        assert _actions(engine) == []
+    csv.write_text(HEADER + "C-77,2026-09,2026-09-15,good,,,,,TM1,2026-09-30,Hold a core group\n")
+    result = run(engine, tmp_path, "import", "completions", str(csv), "--on", "2026-09-20")
+    assert result.returncode == 0, result.stderr
+    listed = ok(engine, tmp_path, "actions", "--on", "2026-09-20")
+    assert [(a["audit_id"], a["owner_id"], a["due_on"], a["status"]) for a in listed] == [
+        (6, "TM1", "2026-09-30", "open")
+    ]
+    assert [m["To"] for m in emails(tmp_path)] == ["tm1@x.test"]
