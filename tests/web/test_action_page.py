@@ -127,3 +127,34 @@ def test_anyone_else_and_a_bad_link_are_refused(
     assert stranger.get("/actions/999999/done").status_code == 403
     forged = stranger.get("/links/not.a.token")
     assert forged.status_code == 400 and "cannot be used" in forged.text
+
+
+def test_the_audit_page_lists_its_actions(
+    web_engine: Engine, base_url: str, people: dict[str, str]
+) -> None:
+    action_id, owner, _ = _set_action(web_engine, people)
+    with session_scope(web_engine) as session:
+        late = add_action(
+            session,
+            int(people["audit"]),
+            ActionDraft(owner, date(2026, 11, 9), "Update the chronology"),
+            date(2026, 11, 6),
+            people["auditor"],
+        )
+        owner_name = session.get(Staff, owner).name  # type: ignore[union-attr]
+        late_id = late.id
+    client = signed_in(base_url, people["auditor"])
+    before = client.get(f"/audits/{people['audit']}").text
+    assert "No action has been set" not in before
+    assert "Update the chronology" in before and owner_name in before
+    row = before.split(f'id="action-{late_id}"')[1].split("</tr>")[0]
+    assert "Overdue" in row  # due 9 November, the page's day is 10 November
+    manager = signed_in(base_url, owner)
+    post_form(
+        manager,
+        f"/actions/{action_id}/done",
+        {"on-day": "10", "on-month": "11", "on-year": "2026", "note": "Core group held"},
+    )
+    after = client.get(f"/audits/{people['audit']}").text
+    done_row = after.split(f'id="action-{action_id}"')[1].split("</tr>")[0]
+    assert "Done" in done_row and "Core group held" in done_row and "10 Nov 2026" in done_row
