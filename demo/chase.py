@@ -11,6 +11,7 @@ from datetime import date
 from sqlalchemy.engine import Engine
 
 from config.settings import get_settings
+from demo.actions import done_today, set_on_completion
 from demo.requests import requests_and_decisions
 from demo.texts import completion_details
 from flows.chase import decide_run
@@ -19,6 +20,7 @@ from models import chase_store
 from models.audit_store import complete_audit
 from models.db import session_scope
 from models.programme import Audit
+from notifications.email_context import EmailContext, email_context
 from rules.policy import Policy
 from rules.working_days import add_working_days, is_working_day, working_days_between
 
@@ -41,6 +43,7 @@ def time_travel(
     finish = add_working_days(due_on, 6)
     plan = _completion_plan(engine, allocated_on, due_on, seed)
     settings = get_settings().transport
+    context = email_context(policy)
     stages: Counter[str] = Counter()
     emails = completed = 0
     started = time.perf_counter()
@@ -54,7 +57,7 @@ def time_travel(
             for line in requests_and_decisions(engine, policy, day, undone):
                 print(line)
         if is_working_day(day):
-            completed += _complete_due(engine, plan, day, seed)
+            completed += _complete_due(engine, plan, day, seed, context)
             summary = decide_run(engine, policy, day, settings.base_url)
             report = send_pending(engine, policy)
             stages.update(summary.items_by_stage)
@@ -104,9 +107,12 @@ def _completion_plan(
     return plan
 
 
-def _complete_due(engine: Engine, plan: dict[int, date], day: date, seed: int) -> int:
+def _complete_due(
+    engine: Engine, plan: dict[int, date], day: date, seed: int, context: EmailContext
+) -> int:
     rng = random.Random(f"{seed}:{day}")
     with session_scope(engine) as session:
+        done_today(session, day)  # actions set some days ago, marked done by their owners
         # Only audits still to do: one may have been released by an exemption meanwhile.
         outstanding = {a.audit_id for a in chase_store.outstanding_audits(session)}
         done = [audit_id for audit_id, on in plan.items() if on == day and audit_id in outstanding]
@@ -120,4 +126,6 @@ def _complete_due(engine: Engine, plan: dict[int, date], day: date, seed: int) -
                 session, audit_id, day, judgement, today=day, actor=audit.auditor_id,
                 details=completion_details(audit.cohort, judgement, words),
             )  # fmt: skip
+            acting = random.Random(f"{seed}:{audit_id}:actions")
+            set_on_completion(session, audit, day, judgement, acting, context)
     return len(done)
