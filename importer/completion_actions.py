@@ -20,6 +20,7 @@ from importer.cases import iso_date
 from importer.csvfile import BadValue, CsvTable, ImportFailed, Problem, text
 from models.people import Staff
 from rules.actions import MAX_ACTION_TEXT, ActionDraft, ActionError, Owner, check_new_action
+from rules.values import unstorable
 
 ACTION = re.compile(r"action_([1-9][0-9]?)_(owner|due|text)")
 PARTS = ("owner", "due", "text")
@@ -81,11 +82,13 @@ def check_set_on(
 
 
 def _owners(session: Session, table: CsvTable, numbers: list[str]) -> dict[str, Owner]:
-    ids = {
+    cells = {
         values[table.index[f"action_{n}_owner"]].strip()
         for _, values in table.rows
         for n in numbers
     }
+    # Only what could be a staff id: PostgreSQL refuses a NUL even in a lookup.
+    ids = {cell for cell in cells if 0 < len(cell) <= 40 and unstorable(cell) is None}
     query = select(Staff).where(col(Staff.staff_id).in_(sorted(ids)))
     return {s.staff_id: Owner(s.staff_id, s.role, s.active) for s in session.scalars(query)}
 
