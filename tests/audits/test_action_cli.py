@@ -293,3 +293,31 @@ def test_completions_csv_action_columns(
         (6, "TM1", "2026-09-30", "open")
     ]
     assert [m["To"] for m in emails(tmp_path)] == ["tm1@x.test"]
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    flag=st.sampled_from(["ACTION_ID", "--on", "--note", "--by"]),
+    value=FLAG_TEXT | st.sampled_from(["0", str(2**64), "2026-02-30", "", "\x00", "TM1\r"]),
+)
+def test_any_done_flag_value_is_done_or_refused_in_one_line(
+    engine: Engine, tmp_path: Path, flag: str, value: str
+) -> None:
+    with Session(engine) as session:
+        if session.get(Audit, 6) is None:
+            make_audit(engine)
+    action = add(engine, tmp_path)["action_id"]
+    good = {"ACTION_ID": str(action), "--on": "2026-10-01", "--note": "Held", "--by": "TM1"}
+    given_ = {**good, flag: value}
+    args = [given_.pop("ACTION_ID")] + [item for pair in given_.items() for item in pair]
+    result = run(engine, tmp_path, "action", "done", *args)
+    with Session(engine) as session:
+        stored = session.get(AuditAction, action)
+        assert stored is not None
+    if result.returncode == 0:
+        assert result.stdout.startswith(f"Action {action} ") and stored.status == "done"
+    else:
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+        assert stored.status == "open"

@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
@@ -158,3 +160,39 @@ def test_the_audit_page_lists_its_actions(
     after = client.get(f"/audits/{people['audit']}").text
     done_row = after.split(f'id="action-{action_id}"')[1].split("</tr>")[0]
     assert "Done" in done_row and "Core group held" in done_row and "10 Nov 2026" in done_row
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    day=st.text(max_size=3),
+    month=st.text(max_size=3),
+    year=st.text(max_size=5),
+    note=st.text(max_size=30),
+)
+def test_any_mark_done_form_gets_a_page_never_a_server_error(
+    web_engine: Engine,
+    base_url: str,
+    people: dict[str, str],
+    day: str,
+    month: str,
+    year: str,
+    note: str,
+) -> None:
+    with Session(web_engine) as session:
+        found = session.scalars(select(AuditAction).order_by(col(AuditAction.id))).first()
+    action_id = found.id if found is not None else _set_action(web_engine, people)[0]
+    client = signed_in(base_url, people["aps"])
+    answer = post_form(
+        client,
+        f"/actions/{action_id}/done",
+        {"on-day": day, "on-month": month, "on-year": year, "note": note},
+    )
+    assert answer.status_code in (303, 400), answer.text
+    was = found.status if found is not None else "open"
+    now = _row(web_engine, action_id).status
+    if answer.status_code == 303:
+        assert (was, now) == ("open", "done")
+    else:
+        assert now == was and 'class="govuk-error-summary' in answer.text
