@@ -68,6 +68,22 @@ def read_actions(
     return found
 
 
+def row_actions(
+    session: Session,
+    table: CsvTable,
+    numbers: list[str],
+    set_on: dict[int, date],
+    problems: list[Problem],
+) -> dict[int, tuple[ActionDraft, ...]]:
+    """Each row's actions by its line (every row's cells read, problems added), those of the
+    rows to record (``set_on``: line -> completion date) checked as set on that date."""
+    actions = read_actions(session, table, numbers, problems)
+    owners = owners_of(session, actions)
+    for line, day in set_on.items():
+        check_set_on(table, line, actions.get(line, ()), owners, day, problems)
+    return actions
+
+
 def check_set_on(
     table: CsvTable, line: int, drafts: tuple[ActionDraft, ...], owners: dict[str, Owner],
     set_on: date, problems: list[Problem],

@@ -34,13 +34,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from importer.cases import is_name_heading, iso_date, whole_number
-from importer.completion_actions import (
-    action_numbers,
-    check_set_on,
-    is_action_heading,
-    owners_of,
-    read_actions,
-)
+from importer.completion_actions import action_numbers, is_action_heading, row_actions
 from importer.csvfile import (
     BadValue,
     Column,
@@ -136,13 +130,10 @@ def import_completions(
     numbers = action_numbers(table)
     problems = list(table.problems)
     rows = [_parse(table, line, values, themes, feedback, problems) for line, values in table.rows]
-    actions = read_actions(session, table, numbers, problems)
     matched = _match(session, table, rows, problems)
     todo = _check(table, matched, today, problems)
-    owners = owners_of(session, actions)
-    for row, _ in todo:
-        check_set_on(table, row.line, actions.get(row.line, ()), owners,
-                     row.values["completed_on"], problems)  # fmt: skip
+    set_on = {row.line: row.values["completed_on"] for row, _ in todo}
+    actions = row_actions(session, table, numbers, set_on, problems)
     if problems:
         raise ImportFailed(table.sorted_problems(problems))
     names = [heading for heading in table.extra if is_name_heading(heading)]

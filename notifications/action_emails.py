@@ -29,8 +29,9 @@ from notifications.render import render_notice
 #: How long the owner's "mark it done" link lives: actions are often due weeks ahead, and the
 #: link is used once; after that (or when it expires) the audit's page still lists the action.
 DONE_LINK_TTL = timedelta(days=120)
-#: Who set an action that came in with the completions CSV (``AuditAction.set_by``).
-IMPORT_SETTER = "import"
+#: How the email names a setter who is not a member of staff (``AuditAction.set_by``): the
+#: completions CSV, or ``audits complete`` (which records no person).
+SETTER_WORDS = {"import": "the completions import", "cli": "the audits command"}
 
 
 def action_set_cause(action_id: int) -> str:
