@@ -79,11 +79,9 @@ def action_set_notice(
         return None
     setter = session.get(Staff, action.set_by)
     set_by = (
-        f"{setter.name}, {setter.team}"
+        f"{setter.name}, {setter.team or 'APS'}"
         if setter is not None
-        else "the completions import"
-        if action.set_by == IMPORT_SETTER
-        else action.set_by
+        else SETTER_WORDS.get(action.set_by, action.set_by)
     )
     facts = (
         ("Case reference", audit.case_ref),
