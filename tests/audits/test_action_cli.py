@@ -292,7 +292,8 @@ def test_completions_csv_action_columns(
     assert [(a["audit_id"], a["owner_id"], a["due_on"], a["status"]) for a in listed] == [
         (6, "TM1", "2026-09-30", "open")
     ]
-    assert [m["To"] for m in emails(tmp_path)] == ["tm1@x.test"]
+    [told] = emails(tmp_path)
+    assert told["To"] == "tm1@x.test" and "the completions import" in body(told)
 
 
 @settings(
