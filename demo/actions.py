@@ -87,3 +87,14 @@ def _case_team_manager(session: Session, audit: Audit) -> str | None:
         .order_by(col(Staff.staff_id))
     )
     return session.scalars(query).first()
+
+
+def summary_line(session: Session, today: date) -> str:
+    """How the demo's actions stand on its last day."""
+    actions = list(session.scalars(select(AuditAction)))
+    done = sum(a.status == "done" for a in actions)
+    overdue = sum(a.status == "open" and a.due_on < today for a in actions)
+    return (
+        f"  audit actions: {len(actions)} set, {done} done, {len(actions) - done - overdue} open, "
+        f"{overdue} overdue (`audits actions --status overdue`)"
+    )

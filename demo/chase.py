@@ -11,7 +11,7 @@ from datetime import date
 from sqlalchemy.engine import Engine
 
 from config.settings import get_settings
-from demo.actions import done_today, set_on_completion
+from demo.actions import done_today, set_on_completion, summary_line
 from demo.requests import requests_and_decisions
 from demo.texts import completion_details
 from flows.chase import decide_run
@@ -81,6 +81,8 @@ def time_travel(
             for stage in ("due_in_5", "due_in_1", "overdue", "escalation")
         )
     )
+    with session_scope(engine) as session:
+        print(summary_line(session, finish))
     where = (
         settings.outbox_dir if settings.email_transport == "outbox" else settings.email_transport
     )
