@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any, NoReturn
 
 from audits import (
+    action_commands,
     commands,
     completion_commands,
     export_command,
@@ -140,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     report_command.add_parser(sub, _month)
     export_command.add_parser(sub, _month)
     show_command.add_parser(sub)
+    action_commands.add_parsers(sub, _date)
 
     demo = sub.add_parser(
         "demo",

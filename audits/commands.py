@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from audits import (
+    action_commands,
     completion_commands,
     email_commands,
     export_command,
@@ -60,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
         "report": report_command.cmd_report,
         "export": export_command.cmd_export,
         "show": show_command.cmd_show,
+        **action_commands.HANDLERS,
     }[args.command]
     refuse_unstorable_text(args)
     try:

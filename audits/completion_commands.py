@@ -26,12 +26,15 @@ from config.clock import today_in_london
 from config.settings import load_policy
 from flows.delivery import Change, deliver
 from flows.events import deliver_events, emit_audit_completed
+from models.action_store import action_json, list_actions
 from models.allocation_store import load_pauses
 from models.audit_store import complete_audit
 from models.db import in_transaction
 from models.programme import Audit
+from notifications.action_emails import write_for_audits
 from notifications.email_context import email_context
 from notifications.reaudit_emails import schedule_and_write
+from rules.actions import ActionError, parse_action_option
 from rules.cohorts import COHORTS
 from rules.completion import (
     FEEDBACK_KINDS,
@@ -85,7 +88,19 @@ def add_parser(sub: Any, date_type: Callable[[str], date]) -> None:
         "repeatable",
     )
     add_tag_flag(complete)
+    _add_action_flag(complete)
     complete.add_argument("--json", action="store_true", help="print the audit as JSON")
+
+
+def _add_action_flag(complete: argparse.ArgumentParser) -> None:
+    complete.add_argument(
+        "--action",
+        action="append",
+        default=[],
+        metavar="OWNER_ID|YYYY-MM-DD|TEXT",
+        help="an action the audit sets: its owner (an active Team or Service Manager), due date "
+        "(a working day) and what must change; set on the completion date; repeatable",
+    )
 
 
 def details_from(args: argparse.Namespace) -> CompletionDetails:
@@ -110,7 +125,8 @@ def details_from(args: argparse.Namespace) -> CompletionDetails:
             "do_differently": args.do_differently,
         }
     )
-    return CompletionDetails(tuple(findings), reflection, tuple(feedback))
+    actions = tuple(parse_action_option(item) for item in args.action)
+    return CompletionDetails(tuple(findings), reflection, tuple(feedback), actions=actions)
 
 
 def cmd_complete(args: argparse.Namespace) -> int:
@@ -125,6 +141,7 @@ def cmd_complete(args: argparse.Namespace) -> int:
             session, args.audit_id, args.on, args.judgement, today, details=details
         )
         made = schedule_and_write(session, policy, today, context, cause)
+        write_for_audits(session, [args.audit_id], context, cause)
         mine = [r.cycle for r in made if r.parent_audit_id == audit.id]
         return audit, mine[0] if mine else _reaudit_cycle(
             audit, policy, today, load_pauses(session)
@@ -133,7 +150,7 @@ def cmd_complete(args: argparse.Namespace) -> int:
     try:
         details = with_tags(details_from(args), args, policy)
         audit, reaudit = in_transaction(engine, record)
-    except CompletionError as error:
+    except (CompletionError, ActionError) as error:
         raise common.CommandError(str(error)) from None
     _warn(deliver(engine, Change(cause), policy).warning())
     _emit([audit], policy)
@@ -150,6 +167,7 @@ def cmd_complete(args: argparse.Namespace) -> int:
         "feedback": len(details.feedback),
         "reaudit_cycle": reaudit,
         "tags": list(details.tags),
+        "actions": _actions_of(engine, args.audit_id, today),
     }
     if args.json:
         print(json.dumps(row, indent=2))
@@ -159,6 +177,12 @@ def cmd_complete(args: argparse.Namespace) -> int:
     if reaudit:
         print(f"A re-audit is due in {reaudit}", file=sys.stderr)
     return 0
+
+
+def _actions_of(engine: Any, audit_id: int, today: date) -> list[dict[str, Any]]:
+    """The audit's actions as ``audits actions --json`` lists them (always a list)."""
+    with Session(engine) as session:
+        return [action_json(line, today) for line in list_actions(session, audit_ids=[audit_id])]
 
 
 def _warn(line: str | None) -> None:
@@ -201,6 +225,7 @@ def cmd_import_completions(args: argparse.Namespace) -> int:
             session, path, today, display_name=args.file, finding_tags=policy.finding_tags
         )
         schedule_and_write(session, policy, today, context, cause)
+        write_for_audits(session, [a.id for a in result.completed if a.id], context, cause)
         return result
 
     try:

@@ -10,6 +10,8 @@ from sqlmodel import Session
 
 from audits import common
 from audits.arg_types import record_id
+from config.clock import today_in_london
+from models.action_store import action_json, list_actions
 from models.audit_record import AuditRecord, read_audit, record_json
 
 
@@ -28,14 +30,25 @@ def add_parser(sub: Any) -> None:
 def cmd_show(args: argparse.Namespace) -> int:
     with Session(common.ready_engine()) as session:
         record = read_audit(session, args.audit_id)
+        actions = _actions(session, args.audit_id)
     if record is None:
         raise common.CommandError(f"there is no audit {args.audit_id}")
-    data = record_json(record)
+    data = {**record_json(record), "actions": actions}
     if args.json:
         print(json.dumps(data, indent=2, ensure_ascii=False))
         return 0
     print("\n".join(summary_lines(record, data)))
     return 0
+
+
+def _actions(session: Session, audit_id: int) -> list[dict[str, Any]]:
+    """The audit's actions as ``audits actions --json`` lists them, with their text (overdue
+    judged today)."""
+    today = today_in_london()
+    return [
+        {**action_json(line, today), "text": line.action.text}
+        for line in list_actions(session, audit_ids=[audit_id])
+    ]
 
 
 def summary_lines(record: AuditRecord, data: dict[str, Any]) -> list[str]:
@@ -64,6 +77,11 @@ def summary_lines(record: AuditRecord, data: dict[str, Any]) -> list[str]:
         if request["decision"]:
             line += f" by {record.name(request['decision']['decided_by'])}"
         lines.append(line)
+    for action in data.get("actions", []):
+        lines.append(
+            f"  action {action['action_id']} ({action['owner_id']}, due {action['due_on']}): "
+            f"{action['status']}: {action['text']}"
+        )
     for entry in data["trail"]:
         lines.append(f"  {entry['at']} {record.name(entry['actor'])}: {entry['action']}")
     return lines

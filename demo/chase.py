@@ -11,6 +11,7 @@ from datetime import date
 from sqlalchemy.engine import Engine
 
 from config.settings import get_settings
+from demo.actions import done_today, set_on_completion, summary_line
 from demo.requests import requests_and_decisions
 from demo.tags import with_demo_tags
 from demo.texts import completion_details
@@ -20,6 +21,7 @@ from models import chase_store
 from models.audit_store import complete_audit
 from models.db import session_scope
 from models.programme import Audit
+from notifications.email_context import EmailContext, email_context
 from notifications.messages import ACTION_STAGES
 from rules.policy import Policy
 from rules.working_days import add_working_days, is_working_day, working_days_between
@@ -43,6 +45,7 @@ def time_travel(
     finish = add_working_days(due_on, 6)
     plan = _completion_plan(engine, allocated_on, due_on, seed)
     settings = get_settings().transport
+    context = email_context(policy)
     stages: Counter[str] = Counter()
     emails = completed = 0
     started = time.perf_counter()
@@ -56,7 +59,7 @@ def time_travel(
             for line in requests_and_decisions(engine, policy, day, undone):
                 print(line)
         if is_working_day(day):
-            completed += _complete_due(engine, plan, day, seed)
+            completed += _complete_due(engine, plan, day, seed, context)
             summary = decide_run(engine, policy, day, settings.base_url)
             report = send_pending(engine, policy)
             stages.update(summary.items_by_stage)
@@ -85,6 +88,8 @@ def time_travel(
             "  audit actions reminded or chased, by stage: "
             + ", ".join(f"{stage} {stages[stage]}" for stage in ACTION_STAGES)
         )
+    with session_scope(engine) as session:
+        print(summary_line(session, finish))
     where = (
         settings.outbox_dir if settings.email_transport == "outbox" else settings.email_transport
     )
@@ -111,9 +116,12 @@ def _completion_plan(
     return plan
 
 
-def _complete_due(engine: Engine, plan: dict[int, date], day: date, seed: int) -> int:
+def _complete_due(
+    engine: Engine, plan: dict[int, date], day: date, seed: int, context: EmailContext
+) -> int:
     rng = random.Random(f"{seed}:{day}")
     with session_scope(engine) as session:
+        done_today(session, day)  # actions set some days ago, marked done by their owners
         # Only audits still to do: one may have been released by an exemption meanwhile.
         outstanding = {a.audit_id for a in chase_store.outstanding_audits(session)}
         done = [audit_id for audit_id, on in plan.items() if on == day and audit_id in outstanding]
@@ -130,4 +138,6 @@ def _complete_due(engine: Engine, plan: dict[int, date], day: date, seed: int) -
                     judgement,
                 ),
             )  # fmt: skip
+            acting = random.Random(f"{seed}:{audit_id}:actions")
+            set_on_completion(session, audit, day, judgement, acting, context)
     return len(done)

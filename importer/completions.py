@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from importer.cases import is_name_heading, iso_date, whole_number
+from importer.completion_actions import action_numbers, is_action_heading, row_actions
 from importer.completion_tags import TAGS, with_row_tags
 from importer.csvfile import (
     BadValue,
@@ -101,7 +102,7 @@ PARTS = {"source": choice(FEEDBACK_SOURCES), "kind": choice(FEEDBACK_KINDS), "te
 
 
 def is_optional(heading: str) -> bool:
-    if heading in ("audit_id", TAGS):
+    if heading in ("audit_id", TAGS) or is_action_heading(heading):
         return True
     return bool(THEME.fullmatch(heading) or FEEDBACK.fullmatch(heading))
 
@@ -133,12 +134,15 @@ def import_completions(
     wrong."""
     table = read_table(path, display_name, [c.name for c in COLUMNS], optional=is_optional)
     themes, feedback = _header(table)
+    numbers = action_numbers(table)
     problems = list(table.problems)
     rows = [_parse(table, line, values, themes, feedback, problems) for line, values in table.rows]
     for row, (line, values) in zip(rows, table.rows, strict=True):
         row.details = with_row_tags(row.details, table, line, values, finding_tags, problems)
     matched = _match(session, table, rows, problems)
     todo = _check(table, matched, today, problems)
+    set_on = {row.line: row.values["completed_on"] for row, _ in todo}
+    actions = row_actions(session, table, numbers, set_on, problems)
     if problems:
         raise ImportFailed(table.sorted_problems(problems))
     names = [heading for heading in table.extra if is_name_heading(heading)]
@@ -151,8 +155,9 @@ def import_completions(
     )
     for row, audit in todo:
         on, verdict = row.values["completed_on"], row.values["judgement"]
+        details = replace(row.details, actions=actions.get(row.line, ()))
         done = complete_audit(
-            session, saved_id(audit), on, verdict, today, "import", details=row.details
+            session, saved_id(audit), on, verdict, today, "import", details=details
         )
         result.completed.append(done)
     result.rows, result.created = len(rows), len(todo)

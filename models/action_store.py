@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session, col
@@ -17,7 +18,15 @@ from models.actions import AuditAction
 from models.people import Staff
 from models.programme import Audit
 from models.trail import TrailEntry
-from rules.actions import ActionDraft, ActionError, Owner, check_done, check_new_action
+from rules.actions import (
+    ActionDraft,
+    ActionError,
+    Owner,
+    check_done,
+    check_new_action,
+    shown_status,
+    staff_name,
+)
 from rules.roles import is_active_aps
 
 #: Audits that may be given actions: not one released (exempted or withdrawn).
@@ -44,7 +53,7 @@ def add_action(
     person = session.get(Staff, draft.owner_id)
     owner = None if person is None else Owner(person.staff_id, person.role, person.active)
     if owner is None:
-        raise ActionError(f"there is no member of staff {draft.owner_id}", "owner")
+        raise ActionError(f"there is no member of staff {staff_name(draft.owner_id)}", "owner")
     text = check_new_action(draft.text, owner, draft.due_on, set_on)
     action = AuditAction(
         audit_id=audit_id,
@@ -67,7 +76,7 @@ def check_setter(session: Session, audit_id: int, by: str) -> None:
         raise ActionError(f"there is no audit {audit_id}")
     person = session.get(Staff, by)
     if person is None:
-        raise ActionError(f"there is no member of staff {by}", "by")
+        raise ActionError(f"there is no member of staff {staff_name(by)}", "by")
     if by != audit.auditor_id and not is_active_aps(person):
         raise ActionError(
             f"{by} cannot set actions on audit {audit_id}: only its auditor or the APS team can",
@@ -124,6 +133,21 @@ def list_actions(
         query = query.where(col(AuditAction.audit_id).in_(list(audit_ids)))
     query = query.order_by(col(AuditAction.due_on), col(AuditAction.id))
     return [ActionLine(action, case_ref) for action, case_ref in session.execute(query)]
+
+
+def action_json(line: ActionLine, today: date) -> dict[str, Any]:
+    """An action as ``audits actions --json`` lists it; ``status`` is ``overdue`` for an open
+    action past its due date on ``today``."""
+    action = line.action
+    return {
+        "action_id": action.id,
+        "audit_id": action.audit_id,
+        "case_ref": line.case_ref,
+        "owner_id": action.owner_id,
+        "due_on": action.due_on.isoformat(),
+        "status": shown_status(action.status, action.due_on, today),
+        "done_on": action.done_on.isoformat() if action.done_on else None,
+    }
 
 
 def _trail(

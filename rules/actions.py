@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from rules.errors import RuleError
+from rules.values import shown
 from rules.working_days import is_working_day
 
 ACTION_OWNER_ROLES = ("team_manager", "service_manager")
@@ -74,8 +75,8 @@ def check_done(status: str, set_on: date, on: date, note: str, may_close: bool, 
         raise ActionError("this action is already done")
     if not may_close:
         raise ActionError(
-            f"{by} cannot mark this action done: only its owner, their line manager or the APS "
-            "team can"
+            f"{staff_name(by)} cannot mark this action done: only its owner, their line manager "
+            "or the APS team can"
         )
     if on < set_on:
         raise ActionError(f"an action cannot be done ({on}) before it was set ({set_on})", "on")
@@ -85,6 +86,12 @@ def check_done(status: str, set_on: date, on: date, note: str, may_close: bool, 
     if len(note) > MAX_DONE_NOTE:
         raise ActionError(f"the note is at most {MAX_DONE_NOTE} characters", "note")
     return note
+
+
+def staff_name(staff_id: str) -> str:
+    """A staff id as a message names it: as it is, or quoted when it holds a control character
+    (an id typed wrong, never on the staff list), so that the message stays one line."""
+    return staff_id if staff_id.isprintable() else shown(staff_id)
 
 
 def is_overdue(status: str, due_on: date, today: date) -> bool:

@@ -23,6 +23,7 @@ from config.clock import today_in_london
 from config.web_settings import WebSettings
 from rules.policy import Policy
 from web import (
+    views_actions,
     views_aps,
     views_auditor,
     views_completion,
@@ -77,6 +78,7 @@ def create_app(
     pages = (views_session, views_auditor, views_completion, views_aps, views_pauses, views_export)
     for module in (*pages, views_recommendations, views_teams, views_reports, views_report_review):
         app.include_router(module.router)
+    app.include_router(views_actions.router)
     _add_error_pages(app)
     return app
 

@@ -23,6 +23,7 @@ from notifications.request_emails import write_request_emails
 from rules.policy import Policy
 from rules.requests import EXEMPTION_CATEGORIES, latest_extension
 from web import queries
+from web.audit_actions import audit_actions
 from web.audit_page import audit_context
 from web.auth import audit_for, readable_audit
 from web.csrf import check_csrf
@@ -52,13 +53,14 @@ def my_audits(request: Request, engine: EngineDep, user: CurrentStaffDep) -> HTM
 
 @router.get("/audits/{audit_id}", response_class=HTMLResponse)
 def audit_page(
-    request: Request, audit_id: RecordId, engine: EngineDep, user: CurrentStaffDep
+    request: Request, audit_id: RecordId, engine: EngineDep, user: CurrentStaffDep, today: TodayDep
 ) -> HTMLResponse:
     """Open to whoever may read the audit (``rules.audit_access``); its actions to whoever
     may act on it."""
     with Session(engine) as session:
         record = readable_audit(session, audit_id, user)
-    return page(request, "audit.html", audit_context(record, user))
+        actions = audit_actions(session, audit_id, today)
+    return page(request, "audit.html", {**audit_context(record, user), "actions": actions})
 
 
 def _audit(engine: Engine, audit_id: int, user: Staff) -> Audit:

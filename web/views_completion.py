@@ -19,13 +19,21 @@ from models.audit_store import complete_audit
 from models.findings import FEEDBACK_KINDS, FEEDBACK_SOURCES
 from models.people import Staff
 from models.programme import Audit
+from notifications.action_emails import write_for_audits
 from notifications.email_context import EmailContext
 from notifications.reaudit_emails import schedule_and_write
+from rules.actions import ActionDraft
 from rules.cohorts import cohort_title
 from rules.completion import CompletionDetails, FeedbackEntry, ReflectionAnswers
 from rules.policy import JUDGEMENT_LABELS, JUDGEMENTS, Policy
 from rules.reaudits import reaudit_due
 from web.auth import audit_for
+from web.completion_actions import (
+    ACTION_SLOTS,
+    default_values,
+    owner_choices,
+    read_action_rows,
+)
 from web.csrf import check_csrf
 from web.deps import CurrentStaffDep, EmailContextDep, EngineDep, PolicyDep, SubmitDep, TodayDep
 from web.finding_tags import checked_tags, posted_tags
@@ -59,6 +67,7 @@ def _form_page(
 ) -> HTMLResponse:
     with Session(engine) as session:
         audit = audit_for(session, *who)
+        owners = owner_choices(session, audit.case_team)
     context = {
         "audit": audit,
         "theme_title": cohort_title(audit.cohort),
@@ -69,6 +78,8 @@ def _form_page(
         "sources": FEEDBACK_SOURCES,
         "kinds": FEEDBACK_KINDS,
         "slots": range(1, FEEDBACK_SLOTS + 1),
+        "action_slots": range(1, ACTION_SLOTS + 1),
+        "owners": owners.people,
     }
     return page(request, "complete.html", context, status)
 
@@ -77,7 +88,10 @@ def _form_page(
 def completion_form(
     request: Request, audit_id: RecordId, engine: EngineDep, today: TodayDep, user: CurrentStaffDep
 ) -> HTMLResponse:
-    return _form_page(request, engine, (audit_id, user), date_parts(today), {})
+    with Session(engine) as session:
+        owners = owner_choices(session, audit_for(session, audit_id, user).case_team)
+    values = {**date_parts(today), **default_values(owners)}
+    return _form_page(request, engine, (audit_id, user), values, {})
 
 
 @router.post("/audits/{audit_id}/complete", dependencies=[Depends(check_csrf)])
@@ -126,6 +140,7 @@ def _record(
     )
     details = _details(errors, values)
     tags = checked_tags(errors, values["tags"], completion.policy)
+    actions = _actions(submit, completion, errors, values, on)
     audit_id, policy, today = completion.audit_id, completion.policy, completion.today
     cause = f"completion:{audit_id}"
 
@@ -133,12 +148,17 @@ def _record(
         audit = audit_for(session, audit_id, completion.user)
         assert on is not None  # no errors
         full = CompletionDetails(
-            ((audit.cohort, descriptor),), details.reflection, details.feedback, tags=tags
+            ((audit.cohort, descriptor),),
+            details.reflection,
+            details.feedback,
+            tags=tags,
+            actions=actions,
         )
         complete_audit(
             session, audit_id, on, judgement, today, completion.user.staff_id, details=full
         )
         schedule_and_write(session, policy, today, completion.emails, cause)
+        write_for_audits(session, [audit_id], completion.emails, cause)
         return audit, Change(cause)
 
     def then(audit: Audit) -> Done:
@@ -151,6 +171,20 @@ def _record(
 
     form = Posted(values, errors, "judgement", RULE_FIELDS)
     return submit(form, form_page, work, then)
+
+
+def _actions(
+    submit: Submit,
+    completion: _Completion,
+    errors: Errors,
+    values: dict[str, str],
+    on: date | None,
+) -> tuple[ActionDraft, ...]:
+    """The action rows with text, checked against who may own an action (set on ``on``)."""
+    with Session(submit.engine) as session:
+        audit = audit_for(session, completion.audit_id, completion.user)
+        owners = owner_choices(session, audit.case_team)
+    return read_action_rows(errors, values, owners, on)
 
 
 def _details(errors: Errors, values: dict[str, str]) -> CompletionDetails:

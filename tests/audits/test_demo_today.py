@@ -12,11 +12,14 @@ from sqlmodel import Session, col
 
 from config.clock import demo_today_file, today_in_london
 from demo.run import run_demo
+from models.actions import AuditAction
 from models.db import make_engine
 from models.findings import FindingTag
 from models.programme import Audit
 from models.requests import ExemptionRequest, ExtensionRequest
+from rules.actions import shown_status
 from rules.months import month_of
+from rules.working_days import working_days_between
 from tests.settings_env import SettingsEnv
 from tests.web.live import serve, signed_in
 
@@ -29,6 +32,17 @@ def _dates_on(page: str) -> list[date]:
         date(int(year), months.index(month) + 1, int(day))
         for day, month, year in SHORT_DATE.findall(page)
     ]
+
+
+def _actions_done_open_and_escalated(actions: list[AuditAction], last_day: date) -> None:
+    """Some actions done, some still open, some overdue, and a couple overdue by 5 working
+    days or more (which the daily chase escalates) on the demo's last day."""
+    shown = [shown_status(a.status, a.due_on, last_day) for a in actions]
+    assert shown.count("done") >= 2 and shown.count("overdue") >= 2, shown
+    late = [
+        a for a in actions if a.status == "open" and working_days_between(a.due_on, last_day) >= 5
+    ]
+    assert len(late) >= 2, [(a.due_on, a.status) for a in actions]
 
 
 def test_the_demos_pages_live_on_the_demos_last_day(
@@ -53,8 +67,11 @@ def test_the_demos_pages_live_on_the_demos_last_day(
                 col(ExtensionRequest.requested_on),
                 col(ExtensionRequest.decided_on),
                 col(ExemptionRequest.requested_on),
+                col(AuditAction.set_on),
+                col(AuditAction.done_on),
             )
         ]
+        actions = list(session.scalars(select(AuditAction)))
     assert all(day is not None and day <= last_day for day in latest), (latest, last_day)
     with Session(engine) as session:
         # This month's completed audits carry recurring findings (demo/tags.py), and only they.
@@ -62,6 +79,7 @@ def test_the_demos_pages_live_on_the_demos_last_day(
             select(col(Audit.status)).join(FindingTag, col(FindingTag.audit_id) == col(Audit.id))
         ).all()
     assert tagged and set(tagged) == {"completed"}
+    _actions_done_open_and_escalated(actions, last_day)
 
     settings_env(DEV_LOGIN="true")  # as `make web` runs it
     assert today_in_london() == last_day

@@ -154,6 +154,7 @@ EXPECTED: dict[str, Any] = {
         {"at": "2026-11-20T10:05:00+00:00", "actor": "APS1", "action": "extension.approved",
          "detail": {"note": "Agreed"}},
     ],
+    "actions": [],
 }  # fmt: skip
 
 

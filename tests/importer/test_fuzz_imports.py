@@ -64,13 +64,18 @@ PLAUSIBLE = {
     "judgement": st.sampled_from(["good", "inadequate", "requires_improvement"]),
     "audit_id": st.sampled_from(["1", "2", ""]),
     "tags": st.sampled_from(["supervision", "Drift_and_delay; planning", ";;", "gardening", ""]),
+    # An action: an eligible owner or not (APS, unknown), a due date before or after completion.
+    "action_1_owner": st.sampled_from(["S001", "S002", "APS01", "S404", ""]),
+    "action_1_due": st.dates(date(2026, 11, 1), date(2026, 12, 31)).map(date.isoformat),
+    "action_1_text": st.sampled_from(["Hold a core group", "=cmd()", ""]),
 }
 COLUMNS = {
     "staff": "staff_id,name,email,role,team,service_area,line_manager_id,active",
     "cases": "case_ref,team,service_area,status,date_of_birth,cin,cp_category,cla,cse_risk,"
     "missing_episodes_6m",
     "completions": "case_ref,cycle,completed_on,judgement,done_well,challenges,enough_tools,"
-    "do_differently,theme_cin,feedback_1_source,feedback_1_kind,feedback_1_text,audit_id,tags",
+    "do_differently,theme_cin,feedback_1_source,feedback_1_kind,feedback_1_text,audit_id,tags,"
+    "action_1_owner,action_1_due,action_1_text",
 }
 IMPORTERS = {"staff": import_staff, "cases": import_cases, "completions": import_completions}
 TEXT = st.sampled_from(["Well", "Kind", "parent", "strength", ""])
