@@ -31,11 +31,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from importer.cases import is_name_heading, iso_date, whole_number
 from importer.completion_actions import action_numbers, is_action_heading, row_actions
+from importer.completion_match import CompletionRow, key_column, match_rows
 from importer.completion_tags import TAGS, with_row_tags
 from importer.csvfile import (
     BadValue,
@@ -114,13 +114,6 @@ class CompletionResult(ImportResult):
     completed: list[Audit] = field(default_factory=list)
 
 
-@dataclass
-class _Row:
-    line: int
-    values: dict[str, Any]
-    details: CompletionDetails
-
-
 def import_completions(
     session: Session,
     path: Path,
@@ -139,7 +132,7 @@ def import_completions(
     rows = [_parse(table, line, values, themes, feedback, problems) for line, values in table.rows]
     for row, (line, values) in zip(rows, table.rows, strict=True):
         row.details = with_row_tags(row.details, table, line, values, finding_tags, problems)
-    matched = _match(session, table, rows, problems)
+    matched = match_rows(session, table, rows, problems)
     todo = _check(table, matched, today, problems)
     set_on = {row.line: row.values["completed_on"] for row, _ in todo}
     actions = row_actions(session, table, numbers, set_on, problems)
@@ -225,7 +218,7 @@ def _parse(
     themes: dict[str, str],
     feedback: list[str],
     problems: list[Problem],
-) -> _Row:
+) -> CompletionRow:
     columns = COLUMNS + ((AUDIT_ID,) if "audit_id" in table.index else ())
     row = parse_row(table, line, values, columns, problems)
     cells = _Cells(table, line, values, problems)
@@ -241,76 +234,15 @@ def _parse(
             got = [cells(h, PARTS[part]) for h, part in zip(headings, FEEDBACK_PARTS, strict=True)]
             if all(got):
                 entries.append(FeedbackEntry(*got))
-    return _Row(line, row, CompletionDetails(findings, reflection, tuple(entries)))
-
-
-def _match(
-    session: Session, table: CsvTable, rows: list[_Row], problems: list[Problem]
-) -> list[tuple[_Row, Audit]]:
-    """Each row with its audit, found by case and cycle (or audit_id); one query for all."""
-    refs = {r.values["case_ref"] for r in rows if "case_ref" in r.values}
-    cycles = {r.values["cycle"] for r in rows if "cycle" in r.values}
-    by_key: dict[tuple[str, str], list[Audit]] = defaultdict(list)
-    query = (
-        select(Audit)
-        .where(col(Audit.case_ref).in_(refs), col(Audit.cycle).in_(cycles))
-        .order_by(col(Audit.id))
-    )
-    for found in session.scalars(query) if refs and cycles else ():
-        by_key[(found.case_ref, found.cycle)].append(found)
-    matched, seen = [], dict[int, int]()
-    for row in rows:
-        audit = _audit_for(table, row, by_key, problems)
-        if audit is None or audit.id is None:
-            continue
-        first = seen.setdefault(audit.id, row.line)
-        if first != row.line:
-            message = f"audit {audit.id} is also on line {first}: one row per audit"
-            problems.append(table.problem(row.line, _key_column(row), message))
-            continue
-        matched.append((row, audit))
-    return matched
-
-
-def _key_column(row: _Row) -> str:
-    return "audit_id" if row.values.get("audit_id") is not None else "case_ref"
-
-
-def _audit_for(
-    table: CsvTable,
-    row: _Row,
-    by_key: dict[tuple[str, str], list[Audit]],
-    problems: list[Problem],
-) -> Audit | None:
-    ref, cycle = row.values.get("case_ref"), row.values.get("cycle")
-    if ref is None or cycle is None:
-        return None  # already reported
-    found = by_key.get((ref, cycle), [])
-    wanted = row.values.get("audit_id")
-    if wanted is not None:
-        audit = next((a for a in found if a.id == wanted), None)
-        if audit is None:
-            message = f"audit {wanted} is not an audit of case {ref} in {cycle}"
-            problems.append(table.problem(row.line, "audit_id", message))
-        return audit
-    live = [a for a in found if a.status in ("allocated", "completed")]
-    if len(live) == 1:
-        return live[0]
-    if not found:
-        message = f"case {ref} has no audit in {cycle}"
-    elif not live:
-        last = found[-1]
-        message = f"case {ref}'s audit in {cycle} (audit {last.id}) is {last.status}"
-    else:
-        ids = ", ".join(str(a.id) for a in live)
-        message = f"case {ref} has {len(live)} audits in {cycle} ({ids}): give audit_id"
-    problems.append(table.problem(row.line, "case_ref", message))
-    return None
+    return CompletionRow(line, row, CompletionDetails(findings, reflection, tuple(entries)))
 
 
 def _check(
-    table: CsvTable, matched: list[tuple[_Row, Audit]], today: date, problems: list[Problem]
-) -> list[tuple[_Row, Audit]]:
+    table: CsvTable,
+    matched: list[tuple[CompletionRow, Audit]],
+    today: date,
+    problems: list[Problem],
+) -> list[tuple[CompletionRow, Audit]]:
     """The rows to record: each checked by the completion rules, those already recorded the
     same way left out, and one already recorded differently a problem."""
     todo = []
@@ -318,7 +250,7 @@ def _check(
         on, verdict = row.values.get("completed_on"), row.values.get("judgement")
         if on is None or verdict is None or audit.id is None:
             continue  # already reported
-        where = _key_column(row)
+        where = key_column(row)
         if audit.status == "completed":
             if (audit.completed_on, audit.judgement) != (on, verdict):
                 message = (
