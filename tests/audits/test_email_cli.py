@@ -108,6 +108,8 @@ def test_complete_records_the_audit_and_refuses_nonsense(db: Path) -> None:
         "reflection": False,
         "feedback": 0,
         "reaudit_cycle": None,
+        "tags": [],
+        "actions": [],
     }
     listed = json.loads(run(db, "list", "--month", "2026-11", "--json").stdout)
     first = next(a for a in listed if a["audit_id"] == 1)

@@ -45,9 +45,9 @@ def test_ticked_findings_are_recorded_and_shown(
         # A box per tag of the programme file, labelled as it says.
         boxes = page.locator('input[name="tags"]')
         expect(boxes).to_have_count(10)
-        page.get_by_label("Day").fill("9")
-        page.get_by_label("Month").fill("11")
-        page.get_by_label("Year").fill("2026")
+        page.locator("#on-day").fill("9")
+        page.locator("#on-month").fill("11")
+        page.locator("#on-year").fill("2026")
         page.get_by_label("Good", exact=True).check()
         page.get_by_label("Practice theme").fill("Visits on time; supervision thin.")
         page.get_by_label("Drift and delay").check()
