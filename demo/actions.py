@@ -96,5 +96,5 @@ def summary_line(session: Session, today: date) -> str:
     overdue = sum(a.status == "open" and a.due_on < today for a in actions)
     return (
         f"  audit actions: {len(actions)} set, {done} done, {len(actions) - done - overdue} open, "
-        f"{overdue} overdue (`audits actions --status overdue`)"
+        f"{overdue} overdue (`audits actions --status overdue --on {today}`)"
     )

@@ -583,3 +583,31 @@ def test_a_missing_programme_file_is_one_line(allocated: Allocated, tmp_path: Pa
         "allocate", "--month", "2026-12", AUDITS_PROGRAMME=nowhere
     )
     assert "nowhere.toml" in one_line(result)
+
+
+def test_a_reader_that_stops_early_gets_no_traceback() -> None:
+    """`audits list | head`: the command ends quietly (status 141, as for SIGPIPE), not with a
+    BrokenPipeError traceback on the terminal."""
+    script = (
+        "import sys\n"
+        "import audits.commands as commands\n"
+        "from audits.cli import main\n"
+        "def flood(args):\n"
+        "    for n in range(200000):\n"
+        "        print('audit', n)\n"
+        "    return 0\n"
+        "commands.run = flood\n"
+        "sys.exit(main(['outbox']))\n"
+    )
+    reader = subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=REPO,
+    )
+    assert reader.stdout is not None and reader.stderr is not None
+    assert reader.stdout.readline().startswith(b"audit 0")
+    reader.stdout.close()  # as `head -1` does
+    errors = reader.stderr.read().decode()
+    assert reader.wait(timeout=60) == 141
+    assert "Traceback" not in errors and "BrokenPipe" not in errors
