@@ -136,7 +136,7 @@ def cmd_done(args: argparse.Namespace) -> int:
     engine = common.ready_engine()
 
     def record(session: Session) -> dict[str, Any]:
-        action = mark_done(session, args.action_id, args.on, args.note, args.by)
+        action = mark_done(session, args.action_id, args.on, args.note, args.by, today_in_london())
         audit = session.get(Audit, action.audit_id)
         assert audit is not None
         return action_json(ActionLine(action, audit.case_ref), args.on)

@@ -71,7 +71,7 @@ def done_today(session: Session, day: date) -> int:
             continue
         if working_days_between(action.set_on, day) != DONE_AFTER:
             continue
-        mark_done(session, action.id, day, DONE_NOTES[action.id % 2], action.owner_id)
+        mark_done(session, action.id, day, DONE_NOTES[action.id % 2], action.owner_id, day)
         marked += 1
     return marked
 

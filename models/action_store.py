@@ -84,12 +84,15 @@ def check_setter(session: Session, audit_id: int, by: str) -> None:
         )
 
 
-def mark_done(session: Session, action_id: int, on: date, note: str, by: str) -> AuditAction:
+def mark_done(
+    session: Session, action_id: int, on: date, note: str, by: str, today: date
+) -> AuditAction:
     """Mark an action done on ``on`` with ``note``, by its owner, their line manager or APS."""
     action = session.get(AuditAction, action_id, with_for_update=True)
     if action is None:
         raise ActionError(f"there is no action {action_id}")
-    note = check_done(action.status, action.set_on, on, note, may_close(session, action, by), by)
+    closer = may_close(session, action, by)
+    note = check_done(action.status, action.set_on, on, note, closer, by, today)
     action.status, action.done_on, action.done_by, action.done_note = "done", on, by, note
     session.add(action)
     _trail(session, by, "action.done", action, {"done_on": on.isoformat()})

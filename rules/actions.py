@@ -68,9 +68,11 @@ def check_new_action(text: str, owner: Owner | None, due_on: date, set_on: date)
     return text
 
 
-def check_done(status: str, set_on: date, on: date, note: str, may_close: bool, by: str) -> str:
+def check_done(
+    status: str, set_on: date, on: date, note: str, may_close: bool, by: str, today: date
+) -> str:
     """The note, trimmed, if the action may be marked done on ``on`` by ``by`` (``may_close``:
-    they are its owner, the owner's line manager or an active APS member)."""
+    they are its owner, the owner's line manager or an active APS member), as of ``today``."""
     if status == "done":
         raise ActionError("this action is already done")
     if not may_close:
@@ -80,6 +82,8 @@ def check_done(status: str, set_on: date, on: date, note: str, may_close: bool, 
         )
     if on < set_on:
         raise ActionError(f"an action cannot be done ({on}) before it was set ({set_on})", "on")
+    if on > today:
+        raise ActionError(f"an action cannot be marked done on a future day ({on})", "on")
     note = note.strip()
     if not note:
         raise ActionError("say what was done: a note is needed", "note")

@@ -110,7 +110,7 @@ def mark_action_done(
     def work(session: Session) -> tuple[AuditAction, Change | None]:
         _load(session, action_id, user, today)  # still theirs to mark done
         assert on is not None  # no errors
-        return mark_done(session, action_id, on, note, user.staff_id), None
+        return mark_done(session, action_id, on, note, user.staff_id, today), None
 
     def then(action: AuditAction) -> Done:
         return Done(f"Action {action.id} marked done.", f"/actions/{action_id}/done")

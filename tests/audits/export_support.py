@@ -75,7 +75,9 @@ def build_evidence(engine: Engine) -> None:
             )
             if done:
                 assert action.id is not None
-                action_store.mark_done(session, action.id, date.fromisoformat(done), "+done", owner)
+                action_store.mark_done(
+                    session, action.id, date.fromisoformat(done), "+done", owner, date(2026, 12, 31)
+                )
         # D7's case gets a formula for a reference, D6's team and D5's auditor's team others.
         session.add(Case(case_ref=HYPERLINK, team="North A", status="open"))
         session.flush()

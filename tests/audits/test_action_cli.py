@@ -163,6 +163,9 @@ def test_refusals_are_one_line_and_change_nothing(
     assert "before it was set" in refused(
         engine, tmp_path, *done, "--on", "2026-09-01", "--by", "TM1"
     )
+    assert "future day (2199-01-02)" in refused(  # judged against today, not any --on
+        engine, tmp_path, *done, "--on", "2199-01-02", "--by", "TM1"
+    )
     assert "there is no action 999" in refused(
         engine,
         tmp_path,

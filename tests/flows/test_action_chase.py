@@ -84,7 +84,7 @@ def set_action(engine: Engine, audit: Audit, owner: str, set_on: str, due_on: st
 
 def done(engine: Engine, action_id: int, on: str, by: str) -> None:
     with session_scope(engine) as session:
-        mark_done(session, action_id, day(on), "Core group held and recorded", by)
+        mark_done(session, action_id, day(on), "Core group held and recorded", by, day(on))
 
 
 # The hand-worked month

@@ -90,15 +90,18 @@ def test_a_new_action_is_checked() -> None:
 
 
 def test_marking_done() -> None:
-    assert check_done("open", MON, MON, " held ", True, "tm1") == "held"
+    assert check_done("open", MON, MON, " held ", True, "tm1", MON) == "held"
     with pytest.raises(ActionError, match="already done"):
-        check_done("done", MON, MON, "x", True, "tm1")
+        check_done("done", MON, MON, "x", True, "tm1", MON)
     with pytest.raises(ActionError, match="tm9 cannot mark"):
-        check_done("open", MON, MON, "x", False, "tm9")
+        check_done("open", MON, MON, "x", False, "tm9", MON)
     with pytest.raises(ActionError, match="before it was set"):
-        check_done("open", MON, date(2026, 12, 4), "x", True, "tm1")
+        check_done("open", MON, date(2026, 12, 4), "x", True, "tm1", MON)
     with pytest.raises(ActionError, match="note"):
-        check_done("open", MON, MON, "  ", True, "tm1")
+        check_done("open", MON, MON, "  ", True, "tm1", MON)
+    with pytest.raises(ActionError, match="future day") as refused:
+        check_done("open", MON, day("Tue 2026-12-08"), "x", True, "tm1", MON)
+    assert refused.value.field == "on"
 
 
 def test_overdue_is_open_after_the_due_date() -> None:
