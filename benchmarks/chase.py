@@ -405,6 +405,10 @@ def measure(phase: str, source: Path, workdir: Path, env: dict[str, str], delive
     """Run one phase in a fresh process on a fresh copy of ``source``; check the server got
     exactly what the phase says it sent."""
     copy = workdir / f"{phase}.db"
+    # The last round's write-ahead log may still lie beside the copy (SQLite in WAL mode): paired
+    # with a fresh copy it would be replayed into it and spoil it, so it goes first.
+    for sidecar in ("-wal", "-shm"):
+        copy.with_name(copy.name + sidecar).unlink(missing_ok=True)
     shutil.copy(source, copy)
     env = {**env, "AUDITS_DATABASE_URL": f"sqlite:///{copy}"}
     before = delivered.value
