@@ -235,6 +235,9 @@ def peak_rss_mb() -> float:
 def measure(phase: str, source: Path, workdir: Path) -> dict[str, float]:
     """Run one phase in a fresh process on a fresh copy of the database."""
     copy = workdir / f"{phase}.db"
+    # As in benchmarks/chase.py: a stale write-ahead log beside a fresh copy would spoil it.
+    for sidecar in ("-wal", "-shm"):
+        copy.with_name(copy.name + sidecar).unlink(missing_ok=True)
     shutil.copy(source, copy)
     output = subprocess.run(
         [sys.executable, __file__, "--phase", phase, "--db", str(copy), *CHILD_ARGS],
