@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from rules.chase import route
+from rules.chase import route, sent_by_stage
 from rules.policy import ReminderPolicy
 from rules.reminders import LadderStep, Rung, next_step, working_days_overdue
 
@@ -54,11 +54,7 @@ class ActionPlan:
     unrouted: list[ActionNotice] = field(default_factory=list)  # escalations, no line manager
 
     def items_by_stage(self) -> dict[str, int]:
-        counts: dict[str, int] = defaultdict(int)
-        for _, step in self.steps:
-            if step.send is not None:
-                counts[ACTION_STAGE_PREFIX + step.send.stage] += 1
-        return dict(counts)
+        return sent_by_stage((step for _, step in self.steps), ACTION_STAGE_PREFIX)
 
 
 def plan_action_chase(

@@ -9,7 +9,7 @@ routed the same way (``route``, used by ``rules.action_chase``), their owner in 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -48,11 +48,7 @@ class ChasePlan:
     unrouted: list[Notice] = field(default_factory=list)  # escalations with no line manager
 
     def items_by_stage(self) -> dict[str, int]:
-        counts: dict[str, int] = defaultdict(int)
-        for _, step in self.steps:
-            if step.send is not None:
-                counts[step.send.stage] += 1
-        return dict(counts)
+        return sent_by_stage(step for _, step in self.steps)
 
 
 def plan_chase(
@@ -117,3 +113,12 @@ def route(
     if stage in (OVERDUE, ESCALATION):
         recipients.extend((member, APS) for member in aps_team)
     return recipients, reached_manager
+
+
+def sent_by_stage(steps: Iterable[LadderStep], prefix: str = "") -> dict[str, int]:
+    """How many of ``steps`` send a rung, by the rung's stage (named with ``prefix``)."""
+    counts: dict[str, int] = defaultdict(int)
+    for step in steps:
+        if step.send is not None:
+            counts[prefix + step.send.stage] += 1
+    return dict(counts)

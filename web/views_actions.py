@@ -103,8 +103,6 @@ def mark_action_done(
     values = {"day": on_day, "month": on_month, "year": on_year, "note": note}
     errors: Errors = {}
     on = date_field(errors, "on", "the date it was done", on_day, on_month, on_year)
-    if on is not None and on > today:
-        errors["on-day"] = "The date it was done must be today or in the past"
     note = text_field(errors, "note", note, "Enter what was done")
 
     def work(session: Session) -> tuple[AuditAction, Change | None]:

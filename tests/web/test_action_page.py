@@ -83,6 +83,13 @@ def test_the_owner_follows_the_link_and_marks_it_done(
         {"on-day": "1", "on-month": "11", "on-year": "2026", "note": "Held"},
     )
     assert early.status_code == 400 and "before it was set" in early.text
+    future = post_form(  # the page's today is 10 November 2026
+        client,
+        f"/actions/{action_id}/done",
+        {"on-day": "11", "on-month": "11", "on-year": "2026", "note": "Held"},
+    )
+    assert future.status_code == 400 and "future day" in future.text
+    assert 'href="#on-day"' in future.text  # the error points at the date
     assert _row(web_engine, action_id).status == "open"
 
     done = post_form(
