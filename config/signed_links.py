@@ -29,6 +29,9 @@ PURPOSES = (
     "decide-extension",
     "decide-exemption",
     "action-done",
+    "concern-acknowledge",
+    "audit-findings",
+    "moderate-audit",
 )
 _PATHS = {
     "extension-request": "/audits/{id}/extension",
@@ -36,6 +39,9 @@ _PATHS = {
     "decide-extension": "/requests/extension/{id}",
     "decide-exemption": "/requests/exemption/{id}",
     "action-done": "/actions/{id}/done",
+    "concern-acknowledge": "/concerns/{id}/acknowledge",
+    "audit-findings": "/audits/{id}/findings",
+    "moderate-audit": "/audits/{id}/moderate",
 }
 _REQUIRED = ["aud", "exp", "iat", "jti", "purpose", "staff", "sub"]
 _REASONS = {
@@ -58,7 +64,9 @@ class LinkError(ValueError):
 @dataclass(frozen=True)
 class LinkClaims:
     purpose: str
-    subject_id: int  # the audit (…-request), the request (decide-…) or the action (action-done)
+    #: the audit (…-request, audit-findings, moderate-audit), the request (decide-…), the action
+    #: (action-done) or the concern (concern-acknowledge)
+    subject_id: int
     staff_id: str  # the person the link was sent to
     jti: str
     expires_at: datetime

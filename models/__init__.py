@@ -5,8 +5,10 @@ Importing this package registers every table on ``SQLModel.metadata``.
 
 from models.actions import ActionReminder, AuditAction
 from models.cases import Case, CasePublic, ImportRun
+from models.concerns import SafeguardingConcern
 from models.findings import Feedback, FindingTag, Reflection, ThemeFinding
 from models.links import UsedLink
+from models.moderation import Moderation, ModerationSample
 from models.outbox import Notification, ReminderStage
 from models.people import Staff, StaffLeave, StaffPublic, Team
 from models.programme import (
@@ -20,6 +22,7 @@ from models.programme import (
 from models.quotes import FeaturedQuote
 from models.report_issue import ReportIssue
 from models.requests import ExemptionRequest, ExtensionRequest
+from models.responses import PractitionerResponse
 from models.trail import TrailEntry
 from models.web_sessions import WebSession
 
@@ -37,12 +40,16 @@ __all__ = [
     "Feedback",
     "FindingTag",
     "ImportRun",
+    "Moderation",
+    "ModerationSample",
     "Notification",
+    "PractitionerResponse",
     "Pause",
     "Recommendation",
     "Reflection",
     "ReminderStage",
     "ReportIssue",
+    "SafeguardingConcern",
     "Staff",
     "StaffLeave",
     "StaffPublic",

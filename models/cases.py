@@ -25,6 +25,9 @@ class CaseBase(SQLModel):
     cla: bool = False
     cse_risk: str | None = Field(default=None, max_length=20)
     missing_episodes_6m: int = 0
+    #: The case's allocated social worker (the cases CSV's optional ``worker_id``): emailed the
+    #: audit's findings, and the only social worker who may read the case's audits.
+    worker_id: str | None = Field(default=None, max_length=40, index=True)
 
 
 class Case(CaseBase, table=True):

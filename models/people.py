@@ -9,7 +9,7 @@ from sqlmodel import Field, Session, SQLModel
 from models.base import timestamp
 from rules.roles import is_active_aps
 
-ROLES = ("team_manager", "service_manager", "aps", "director")
+ROLES = ("team_manager", "service_manager", "aps", "director", "social_worker")
 
 
 class Team(SQLModel, table=True):

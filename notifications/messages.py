@@ -13,6 +13,8 @@ STAGES = ("due_in_5", "due_in_1", "overdue", "escalation")
 ACTION_STAGES = tuple(f"action_{stage}" for stage in STAGES)
 #: "owner": someone told of actions they own, and of no audit of their own.
 RECIPIENT_ROLES = ("auditor", "owner", "line_manager", "aps")
+#: The outbox kinds sent marked high importance: a safeguarding concern must not wait in an inbox.
+HIGH_IMPORTANCE_KINDS = frozenset({"concern-raised", "concern-chase"})
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,8 @@ class Email:
     html: str
     attachments: tuple[Attachment, ...] = ()
     reference: str = ""  # the outbox key: lets a provider deduplicate and a reader trace it
+    #: Marked high importance (``Importance: high``, ``X-Priority: 1``): a safeguarding concern.
+    high_importance: bool = False
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import base64
 
 from models.outbox import Notification
 from models.outbox_store import Outgoing
-from notifications.messages import Attachment, Email
+from notifications.messages import HIGH_IMPORTANCE_KINDS, Attachment, Email
 
 
 def attachments_for_outbox(attachments: tuple[Attachment, ...]) -> list[dict[str, str]] | None:
@@ -43,4 +43,12 @@ def email_from_row(row: Notification) -> Email:
         Attachment(a["filename"], a["content_type"], base64.b64decode(a["content_b64"]))
         for a in row.attachments or ()
     )
-    return Email(row.recipient, row.subject, row.text_body, row.html_body, attachments, row.key)
+    return Email(
+        row.recipient,
+        row.subject,
+        row.text_body,
+        row.html_body,
+        attachments,
+        row.key,
+        high_importance=row.kind in HIGH_IMPORTANCE_KINDS,
+    )

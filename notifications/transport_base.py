@@ -71,6 +71,10 @@ def build_mime(email_: Email, sender: str, message_id: str | None = None) -> Ema
     message["Message-ID"] = message_id or make_message_id(sender)
     if email_.reference:
         message["X-Audits-Reference"] = email_.reference
+    if email_.high_importance:
+        # Outlook reads Importance, most other clients X-Priority (1 is the highest).
+        message["Importance"] = "high"
+        message["X-Priority"] = "1"
     message.set_content(email_.text)
     if email_.html:
         message.add_alternative(email_.html, subtype="html")

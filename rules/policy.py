@@ -92,6 +92,21 @@ class ReportPolicy:
 
 
 @dataclass(frozen=True)
+class ConcernPolicy:
+    #: Working days a safeguarding concern may stay unacknowledged before the chase also sends
+    #: it to the Directors.
+    escalate_after_working_days: int = 1
+
+
+@dataclass(frozen=True)
+class ModerationPolicy:
+    #: The share of a cycle's completed audits APS re-reads, rounded up.
+    sample_percent: int = 10
+    #: Every auditor has one audit of at least every this many cycles moderated.
+    every_months: int = 3
+
+
+@dataclass(frozen=True)
 class Policy:
     name: str = "Monthly case audit programme"
     first_cycle: str | None = None
@@ -105,6 +120,8 @@ class Policy:
     themes: dict[str, str] = field(default_factory=dict)
     #: The recurring practice findings a completion may carry, tag -> label, in the file's order.
     finding_tags: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_FINDING_TAGS))
+    concerns: ConcernPolicy = field(default_factory=ConcernPolicy)
+    moderation: ModerationPolicy = field(default_factory=ModerationPolicy)
     #: GOV.UK Notify template ids by kind of email ("default", "digest", "allocation", "report").
     notify_templates: dict[str, str] = field(default_factory=dict)
 
@@ -139,6 +156,8 @@ def policy_from_dict(data: dict[str, Any]) -> Policy:
     report = _section(data, "report", tuple(ReportPolicy.__dataclass_fields__))
     themes = _section(data, "themes", None)
     findings = _section(data, "findings", ("tags",))
+    concerns = _section(data, "concerns", tuple(ConcernPolicy.__dataclass_fields__))
+    moderation = _section(data, "moderation", tuple(ModerationPolicy.__dataclass_fields__))
     notify = _section(data, "notify", None)
     if data:
         raise PolicyError(f"unknown section(s) in programme file: {', '.join(sorted(data))}")
@@ -155,6 +174,8 @@ def policy_from_dict(data: dict[str, Any]) -> Policy:
         report=ReportPolicy(**_tuples(report)),
         themes={str(k): str(v) for k, v in themes.items()},
         finding_tags=_finding_tags(findings),
+        concerns=ConcernPolicy(**concerns),
+        moderation=ModerationPolicy(**moderation),
         notify_templates=dict(notify),  # checked below: text, and Notify's template ids
     )
     _check(policy)
@@ -257,6 +278,17 @@ def _check(policy: Policy) -> None:
     _positive("report.quotes_shown", report.quotes_shown, minimum=1)
     _positive("report.featured_quotes", report.featured_quotes, minimum=0)
     _boolean("report.sign_off", report.sign_off)
+    _positive(
+        "concerns.escalate_after_working_days",
+        policy.concerns.escalate_after_working_days,
+        minimum=1,
+    )
+    _positive("moderation.sample_percent", policy.moderation.sample_percent, minimum=0)
+    if policy.moderation.sample_percent > 100:
+        raise PolicyError(
+            f"moderation.sample_percent is at most 100, not {policy.moderation.sample_percent}"
+        )
+    _positive("moderation.every_months", policy.moderation.every_months, minimum=1)
     _check_notify(policy.notify_templates, bool(report.distribution))
 
 

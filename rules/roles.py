@@ -11,6 +11,9 @@ from __future__ import annotations
 from typing import Protocol
 
 APS_ROLE = "aps"
+#: The case's allocated social worker: reads their own cases' audits, is never allocated one.
+SOCIAL_WORKER_ROLE = "social_worker"
+DIRECTOR_ROLE = "director"
 
 
 class Member(Protocol):
