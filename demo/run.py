@@ -11,7 +11,13 @@ from sqlmodel import select
 from config.clock import today_in_london, write_demo_today
 from config.settings import load_policy
 from demo.chase import time_travel
-from demo.synthetic import CASE_COLUMNS, STAFF_COLUMNS, make_council, write_csv
+from demo.synthetic import (
+    CASE_COLUMNS,
+    STAFF_COLUMNS,
+    add_social_workers,
+    make_council,
+    write_csv,
+)
 from flows.allocate import AllocationOutcome
 from importer import import_cases, import_staff
 from models import allocation_store as store
@@ -33,6 +39,7 @@ def run_demo(out: Path, month: str | None, seed: int, *, history: bool = True) -
     today = today_in_london()
     month = month or month_of(today)
     council = make_council(seed, today)
+    add_social_workers(council, seed)
     staff_csv = write_csv(out / "staff.csv", STAFF_COLUMNS, council.staff)
     cases_csv = write_csv(out / "cases.csv", CASE_COLUMNS, council.cases)
     print(f"Synthetic council written to {staff_csv} and {cases_csv}")

@@ -90,7 +90,10 @@ CASE_COLUMNS = [
     "cla",
     "cse_risk",
     "missing_episodes_6m",
+    "worker_id",
 ]
+#: Social workers per team in the demo's council: each case is allocated to one of its team's.
+WORKERS_PER_TEAM = 3
 
 
 @dataclass
@@ -197,6 +200,39 @@ def make_council(
     rng = random.Random(seed)
     staff = make_staff(rng, teams_per_area, managers_per_team)
     return Council(staff, make_cases(rng, staff, cases, today))
+
+
+def add_social_workers(council: Council, seed: int, per_team: int = WORKERS_PER_TEAM) -> None:
+    """Give every team ``per_team`` social workers (managed by the team's first Team Manager)
+    and every case one of its team's, in turn. A generator of its own, so that the rest of the
+    council (and so the allocation) is the same with or without them."""
+    rng = random.Random(f"{seed}:social-workers")
+    used = {person["name"] for person in council.staff}
+    managers: dict[str, dict[str, str]] = {}
+    for person in council.staff:
+        if person["role"] == "team_manager":
+            managers.setdefault(person["team"], person)
+    workers: dict[str, list[str]] = {}
+    for team, manager in sorted(managers.items()):
+        for _ in range(per_team):
+            name = _name(rng, used)
+            staff_id = f"SW{sum(map(len, workers.values())) + 1:03d}"
+            council.staff.append(
+                {
+                    "staff_id": staff_id,
+                    "name": name,
+                    "email": _email(name),
+                    "role": "social_worker",
+                    "team": team,
+                    "service_area": manager["service_area"],
+                    "line_manager_id": manager["staff_id"],
+                    "active": "yes",
+                }
+            )
+            workers.setdefault(team, []).append(staff_id)
+    for n, case in enumerate(council.cases):
+        team_workers = workers.get(case["team"])
+        case["worker_id"] = team_workers[n % len(team_workers)] if team_workers else ""
 
 
 def write_csv(path: Path, columns: list[str], rows: list[dict[str, str]]) -> Path:
