@@ -17,12 +17,16 @@ from rules.recurring import RecurringFinding
 __all__ = [
     "Compliance",
     "ComplianceRow",
+    "ConcernFigures",
     "FeedbackLine",
+    "ModerationFigures",
     "MonthCompliance",
+    "MonthModeration",
     "PauseLine",
     "Recommendation",
     "RecurringFinding",
     "ReportFigures",
+    "ResponseFigures",
     "TextCount",
     "ThemeSection",
 ]
@@ -111,6 +115,46 @@ class Recommendation:
 
 
 @dataclass(frozen=True)
+class ConcernFigures:
+    """Safeguarding concerns raised on the audits of the report's cycle (counted by the audit's
+    cycle, as every figure is), never their text."""
+
+    raised: int = 0
+    acknowledged: int = 0
+    open: int = 0
+    # Median hours from raising to acknowledging, one decimal place; None when none acknowledged.
+    median_hours_to_acknowledge: float | None = None
+
+
+@dataclass(frozen=True)
+class MonthModeration:
+    """One cycle's moderated audits, for the agreement rate over time (never by auditor)."""
+
+    moderated: int = 0
+    agreed: int = 0  # the moderator gave the auditor's judgement
+    agreement_pct: float | None = None  # agreed / moderated, one decimal place
+    changed: int = 0  # moderated - agreed: the audit's judgement is now the moderator's
+
+
+@dataclass(frozen=True)
+class ModerationFigures(MonthModeration):
+    """``audits report --json``'s ``moderation`` and ``moderation_12_months``: as
+    MonthModeration, with each auditor's counts (JSON only: the report never names an auditor;
+    the table by auditor is on an APS-only page)."""
+
+    by_auditor: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ResponseFigures:
+    """The cycle's completed audits and re-audits, and how many of them the case's social
+    worker responded to (at least once)."""
+
+    completed: int = 0
+    with_response: int = 0
+
+
+@dataclass(frozen=True)
 class TrendFigures:
     """The programme over time, for the dashboard: the report's figures by cycle and by
     service area, from the first cycle to ``month``, without the month's written sections."""
@@ -164,6 +208,13 @@ class ReportFigures:
     # Every finding tag of [findings.tags]: this month, the last 12 cycles, by judgement; most
     # frequent first (rules.recurring).
     recurring_findings: tuple[RecurringFinding, ...] = ()
+    # Safeguarding, moderation and practitioner responses (models.report_oversight): the
+    # report's cycle, the 12 cycles ending with it, and each of those cycles (oldest first).
+    concerns: ConcernFigures = field(default_factory=ConcernFigures)
+    moderation: ModerationFigures = field(default_factory=ModerationFigures)
+    moderation_12_months: ModerationFigures = field(default_factory=ModerationFigures)
+    moderation_by_month: dict[str, MonthModeration] = field(default_factory=dict)
+    practitioner_responses: ResponseFigures = field(default_factory=ResponseFigures)
 
 
 REFLECTION_QUESTIONS = {

@@ -8,7 +8,8 @@ aggregate SQL. Two passes over the cycles' audits give every cumulative figure:
 area and team); two, not one, because PostgreSQL cannot tell that both groupings together are
 still few, and sorts a million rows on disk instead of hashing. The sections of the month
 (themes, feedback, reflections, recommendations) and the pauses are read in
-``models.report_sections``.
+``models.report_sections``; safeguarding concerns, moderation and practitioner responses in
+``models.report_oversight``.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from models.figures import (
 )
 from models.finding_store import tag_counts
 from models.programme import Audit, Cycle
+from models.report_oversight import oversight_fields
 from models.report_sections import (
     feedback_lines,
     pause_lines,
@@ -106,6 +108,7 @@ def report_figures(session: Session, policy: Policy, month: str) -> ReportFigure
         recurring_findings=recurring_findings(
             tag_counts(session, trend_months(month)), month, policy.finding_tags
         ),
+        **oversight_fields(session, month),
     )
 
 

@@ -11,7 +11,9 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from models.figures import REFLECTION_QUESTIONS, ReportFigures, TrendFigures
 from reports.chart import LABELS, judgements_chart
 from reports.compliance_chart import compliance_chart
+from reports.moderation_chart import moderation_chart
 from reports.recurring_chart import recurring_chart
+from rules.compliance import whole_percent
 from rules.grouping import Picked, TextCount, fold, pick_quotes
 from rules.months import add_months
 from rules.policy import JUDGEMENTS
@@ -37,6 +39,18 @@ def percent(value: int | None) -> str:
     return "–" if value is None else f"{value}%"
 
 
+def rate(value: float | None) -> str:
+    """An agreement rate (one decimal place) as the report shows it: "87.5%", "100%"; a dash
+    when nothing was moderated."""
+    return "–" if value is None else f"{value:.1f}".removesuffix(".0") + "%"
+
+
+def hours(value: float) -> str:
+    """A median time to acknowledge, in hours to one decimal place: "3.5 hours", "1 hour"."""
+    shown = f"{value:,.1f}".removesuffix(".0")
+    return f"{shown} hour" + ("" if shown == "1" else "s")
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=PackageLoader("templates", "report"), autoescape=True, undefined=StrictUndefined
@@ -45,6 +59,10 @@ def _environment() -> Environment:
     env.globals.update(
         n=lambda value: f"{value:,}",
         pct=percent,
+        rate=rate,
+        hours=hours,
+        share=whole_percent,
+        plural=lambda count: "" if count == 1 else "s",
         label=month_label,
         day=lambda value: f"{value.day} {value:%B %Y}",
         judgements=JUDGEMENTS,
@@ -67,6 +85,11 @@ def month_compliance_json(
         month: {kind: asdict(figure) for kind, figure in kinds.items()}
         for month, kinds in figures.compliance_by_month.items()
     }
+
+
+def moderation_json(figures: ReportFigures) -> dict[str, dict[str, Any]]:
+    """``moderation_by_month`` as plain data, as the JSON has it and the chart takes it."""
+    return {month: asdict(counts) for month, counts in figures.moderation_by_month.items()}
 
 
 def _sources(figures: ReportFigures) -> dict[str, str]:
@@ -110,6 +133,7 @@ def render_report_html(figures: ReportFigures, draft: bool = False) -> str:
             chart=chart,
             compliance_chart=compliance,
             recurring_chart=recurring_chart(figures.recurring_findings),
+            moderation_chart=moderation_chart(moderation_json(figures), spans),
             paused=figures.paused_months,
             quotes=_quotes(figures),
             sources_of=_sources(figures),

@@ -4,7 +4,7 @@ report is in the HTML and PDF)."""
 from __future__ import annotations
 
 from models.figures import ReportFigures
-from reports.html import month_label, percent
+from reports.html import hours, month_label, percent, rate
 
 
 def artifact_markdown(figures: ReportFigures, draft: bool = False) -> str:
@@ -31,7 +31,7 @@ def artifact_markdown(figures: ReportFigures, draft: bool = False) -> str:
         "| | Allocated | Completed | Released | Compliance |\n| --- | ---: | ---: | ---: | ---: |\n"
         f"{table}\n\nInadequate this month: {percent(figures.inadequate_pct)} "
         f"(last month {percent(figures.inadequate_pct_last_month)}).{pauses}\n"
-        f"\n{_recurring(figures)}\n"
+        f"\n{_recurring(figures)}\n\n{_oversight(figures)}\n"
     )
 
 
@@ -41,3 +41,23 @@ def _recurring(figures: ReportFigures) -> str:
     if not found:
         return f"No recurring findings were recorded in {month_label(figures.month)}."
     return f"Recurring findings in {month_label(figures.month)}: {', '.join(found)}."
+
+
+def _oversight(figures: ReportFigures) -> str:
+    """The month's safeguarding concerns, moderation and practitioner responses, in counts
+    (never a concern's text or an auditor)."""
+    c, m, r = figures.concerns, figures.moderation, figures.practitioner_responses
+    median = c.median_hours_to_acknowledge
+    concerns = f"Safeguarding concerns: {c.raised:,} raised, {c.acknowledged:,} acknowledged"
+    concerns += f" (median {hours(median)})." if median is not None else "."
+    moderation = "Moderated: none."
+    if m.moderated:
+        moderation = (
+            f"Moderated: {m.moderated:,} ({m.agreed:,} agreed, {rate(m.agreement_pct)}; "
+            f"{m.changed:,} changed)."
+        )
+    responses = (
+        f"Practitioner responses: {r.with_response:,} of {r.completed:,} completed audits "
+        "and re-audits."
+    )
+    return f"{concerns} {moderation} {responses}"

@@ -8,12 +8,16 @@ from datetime import date
 from models.figures import (
     Compliance,
     ComplianceRow,
+    ConcernFigures,
     FeedbackLine,
+    ModerationFigures,
     MonthCompliance,
+    MonthModeration,
     PauseLine,
     Recommendation,
     RecurringFinding,
     ReportFigures,
+    ResponseFigures,
     ThemeSection,
 )
 from rules.grouping import grouped_counts
@@ -73,6 +77,32 @@ RECURRING = (
     _finding("recording", "Recording", [0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], (0, 0, 0, 0)),
     _finding("planning", "Planning", [0] * 12, (0, 0, 0, 0)),
 )
+# Moderated and agreed in each of the 12 cycles October 2019 to September 2020 (none while
+# paused, nor in December): 21 moderated, 17 agreed (81.0%), 4 changed.
+MODERATED = dict(
+    zip(
+        [f"2019-{m:02d}" for m in (10, 11, 12)] + [f"2020-{m:02d}" for m in range(1, 10)],
+        [(2, 2), (3, 2), (0, 0), (3, 3), (2, 1), (0, 0), (0, 0), (0, 0), (3, 2), (2, 2), (3, 3),
+         (3, 2)],
+        strict=True,
+    )
+)  # fmt: skip
+# Auditors' staff ids, which the report must never show (the JSON's by_auditor has them).
+AUDITOR_IDS = ("AUD-QX7", "AUD-QX9")
+
+
+def _moderated(moderated: int, agreed: int) -> MonthModeration:
+    pct = round(100 * agreed / moderated, 1) if moderated else None
+    return MonthModeration(moderated, agreed, pct, moderated - agreed)
+
+
+def _with_auditors(month: MonthModeration, *by: tuple[int, int]) -> ModerationFigures:
+    by_auditor = {
+        a: {"moderated": m, "agreed": g} for a, (m, g) in zip(AUDITOR_IDS, by, strict=True)
+    }
+    return ModerationFigures(**vars(month), by_auditor=by_auditor)
+
+
 PAUSED = {"2020-03": "partly paused", "2020-04": "paused", "2020-05": "paused"}
 
 
@@ -143,5 +173,13 @@ def sample_figures() -> ReportFigures:
             compliance_total=ComplianceRow("All service areas", None, 240, 156, 37, 41, 9, 80),
             paused_months=PAUSED,
             recurring_findings=RECURRING,
+            # 3 concerns on September's audits, 2 acknowledged after 2 and 5 hours: median 3.5.
+            concerns=ConcernFigures(
+                raised=3, acknowledged=2, open=1, median_hours_to_acknowledge=3.5
+            ),
+            moderation=_with_auditors(_moderated(3, 2), (2, 1), (1, 1)),
+            moderation_12_months=_with_auditors(_moderated(21, 17), (12, 9), (9, 8)),
+            moderation_by_month={m: _moderated(*counts) for m, counts in MODERATED.items()},
+            practitioner_responses=ResponseFigures(completed=30, with_response=12),
         )
     )

@@ -105,7 +105,7 @@ def test_the_report_says_what_was_done_instead_and_marks_march_partly_paused(
     text = _flat(" ".join(page.extract_text() for page in pages.pages))
     assert "What was done instead: RAG ratings of every open case" in text
     assert "March 2020 (partly paused)" in text and "April 2020 (paused)" in text
-    assert "All service areas" in text and "11. Compliance by month" in text
+    assert "All service areas" in text and "12. Compliance by month" in text
 
 
 def test_the_appendix_lies_beside_the_pdf(demo_report: CompiledReport) -> None:

@@ -19,11 +19,12 @@ SECTIONS = [
     "4. Inadequate practice this month",
     "5. Practice themes",
     "6. Recurring findings",
-    "7. Parent, child and partner agency feedback",
-    "8. Social worker reflections",
-    "9. Recommendations and practice standards for September 2020",
-    "10. Compliance by service area and team",
-    "11. Compliance by month",
+    "7. Safeguarding, moderation and practitioner responses",
+    "8. Parent, child and partner agency feedback",
+    "9. Social worker reflections",
+    "10. Recommendations and practice standards for September 2020",
+    "11. Compliance by service area and team",
+    "12. Compliance by month",
     "Document author and contact",
 ]
 
@@ -121,7 +122,7 @@ def test_the_pdf_renders_with_its_headings_and_figures(pdf_text: tuple[int, str]
     pages, text = pdf_text
     flat = re.sub(r"\s+", " ", text)
     assert pages >= 3
-    for heading in ("1. Introduction", "6. Recurring findings", "10. Compliance by service area"):
+    for heading in ("1. Introduction", "6. Recurring findings", "11. Compliance by service area"):
         assert heading in flat
     assert "overall compliance rate of 80%" in flat
     assert f"Page 1 of {pages}" in flat
