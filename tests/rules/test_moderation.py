@@ -22,6 +22,7 @@ G 121, I 123, H 122. The sample is the nine audits 101, 106, 111, 114, 116, 119,
 from __future__ import annotations
 
 import random
+from typing import Any
 
 import pytest
 
@@ -127,7 +128,9 @@ def test_window_and_size_edges() -> None:
     assert pick_sample(MAY, [], ["A"], 10) == []
 
 
-ALLOWED = {"by": "APS1", "by_is_active_aps": True, "auditor_id": "TM1", "status": "completed"}
+ALLOWED: dict[str, Any] = {
+    "by": "APS1", "by_is_active_aps": True, "auditor_id": "TM1", "status": "completed"
+}  # fmt: skip
 
 
 def test_check_moderation_returns_the_trimmed_note() -> None:
