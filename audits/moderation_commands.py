@@ -98,7 +98,8 @@ def cmd_moderation(args: argparse.Namespace) -> int:
         return 0
     for row in rows:
         print("  ".join(str(row[key]) for key in SAMPLE_KEYS))
-    print(f"{len(rows)} audits to moderate in {args.month}")
+    audits = "1 audit" if len(rows) == 1 else f"{len(rows)} audits"
+    print(f"{audits} to moderate in {args.month}")
     return 0
 
 

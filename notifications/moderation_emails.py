@@ -106,7 +106,8 @@ def _sample_email(
         )  # fmt: skip
         for line in lines
     ]
-    subject = one_line(f"Moderate: {len(rows)} audits of {cycle_label(month)}")
+    audits = "1 audit" if len(rows) == 1 else f"{len(rows)} audits"
+    subject = one_line(f"Moderate: {audits} of {cycle_label(month)}")
     html, text = render_email_template(
         "moderation_sample",
         {
