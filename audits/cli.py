@@ -21,6 +21,7 @@ from audits import (
     completion_commands,
     export_command,
     leave_commands,
+    moderation_commands,
     pause_commands,
     recommend_commands,
     report_command,
@@ -143,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     export_command.add_parser(sub, _month)
     show_command.add_parser(sub)
     action_commands.add_parsers(sub, _date)
+    moderation_commands.add_parsers(sub, _date, _month)
 
     demo = sub.add_parser(
         "demo",

@@ -17,6 +17,7 @@ from audits import (
     email_commands,
     export_command,
     leave_commands,
+    moderation_commands,
     pause_commands,
     recommend_commands,
     report_command,
@@ -62,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
         "export": export_command.cmd_export,
         "show": show_command.cmd_show,
         **action_commands.HANDLERS,
+        **moderation_commands.HANDLERS,
     }[args.command]
     refuse_unstorable_text(args)
     try:
