@@ -14,6 +14,7 @@ from sqlmodel import Session
 from audits import (
     action_commands,
     completion_commands,
+    concern_commands,
     email_commands,
     export_command,
     leave_commands,
@@ -62,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
         "export": export_command.cmd_export,
         "show": show_command.cmd_show,
         **action_commands.HANDLERS,
+        **concern_commands.HANDLERS,
     }[args.command]
     refuse_unstorable_text(args)
     try:
