@@ -175,13 +175,14 @@ def chase_concerns(
     session: Session, policy: Policy, today: date, context: EmailContext, dry_run: bool = False
 ) -> dict[str, int]:
     """Write today's re-sends of every open safeguarding concern (all at once: no task per
-    concern); the concerns (not emails) by stage."""
+    concern); the concerns (not emails) by stage, as the audits' and actions' plans count
+    theirs: only the stages taken (``ChaseSummary.as_json`` names the rest)."""
     plan = concern_chase_store.plan_concerns(
         session, today, policy.concerns.escalate_after_working_days
     )
     if plan.steps and not dry_run:
         write_chase_emails(session, plan, chase_store.people(session), today, context)
-    return plan.items_by_stage()
+    return {stage: count for stage, count in plan.items_by_stage().items() if count}
 
 
 @task(name="decide-and-record-chase")
