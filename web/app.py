@@ -27,6 +27,7 @@ from web import (
     views_aps,
     views_auditor,
     views_completion,
+    views_concerns,
     views_export,
     views_pauses,
     views_recommendations,
@@ -79,6 +80,7 @@ def create_app(
     for module in (*pages, views_recommendations, views_teams, views_reports, views_report_review):
         app.include_router(module.router)
     app.include_router(views_actions.router)
+    app.include_router(views_concerns.router)
     _add_error_pages(app)
     return app
 
