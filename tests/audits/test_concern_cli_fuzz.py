@@ -9,6 +9,8 @@ text (with an undecodable byte).
 from __future__ import annotations
 
 import json
+import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -36,12 +38,14 @@ def _world(engine: Engine) -> None:
             make_world(engine)
 
 
-def _one_line_or_done(result: object, before: list[object], after: list[object]) -> bool:
-    """Whether a refused command said why in one line and changed nothing."""
-    code, stderr = result.returncode, result.stderr  # type: ignore[attr-defined]
-    if code == 0:
+def _one_line_or_done(
+    result: subprocess.CompletedProcess[str], before: Sequence[object], after: Sequence[object]
+) -> bool:
+    """True when the command was done; when it was refused, checks it said why in one line
+    and changed nothing."""
+    if result.returncode == 0:
         return True
-    assert len(stderr.strip().splitlines()) == 1, stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert after == before
     return False
 
