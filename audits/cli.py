@@ -19,6 +19,7 @@ from audits import (
     action_commands,
     commands,
     completion_commands,
+    concern_commands,
     export_command,
     leave_commands,
     moderation_commands,
@@ -145,6 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     show_command.add_parser(sub)
     action_commands.add_parsers(sub, _date)
     moderation_commands.add_parsers(sub, _date, _month)
+    concern_commands.add_parsers(sub)
 
     demo = sub.add_parser(
         "demo",
@@ -167,7 +169,8 @@ def _email_commands(sub: Any) -> None:
         description="Run the chase-outstanding-audits flow: reminders 5 and 1 working days "
         "before the due date, the overdue chase (copied to APS), escalations to line managers, "
         "one digest per person; open audit actions on the same ladder, in the same digests. "
-        "Nothing is sent on weekends, bank holidays or during a pause.",
+        "Nothing is sent on weekends, bank holidays or during a pause, except that open "
+        "safeguarding concerns are re-sent during a pause too.",
     )
     chase.add_argument("--date", type=_date, help="the run's date (default: today, Europe/London)")
     chase.add_argument(

@@ -14,6 +14,7 @@ from sqlmodel import Session
 from audits import (
     action_commands,
     completion_commands,
+    concern_commands,
     email_commands,
     export_command,
     leave_commands,
@@ -64,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
         "show": show_command.cmd_show,
         **action_commands.HANDLERS,
         **moderation_commands.HANDLERS,
+        **concern_commands.HANDLERS,
     }[args.command]
     refuse_unstorable_text(args)
     try:

@@ -4,8 +4,13 @@ One transaction decides the run and writes it down (the rungs taken, and one dig
 the outbox); then the outbox is sent. A rerun on the same day finds every rung recorded and sends
 nothing; a run that died before sending leaves its digests pending for the next run.
 
+Safeguarding concerns still open are re-sent in the same run, each its own high-importance
+email, even during a pause (a pause stops audits, never child protection); on a weekend or a
+bank holiday nothing goes.
+
 Orchestration only: the day's ladder is ``rules.chase``'s, the digests ``notifications.digest``'s,
-the rungs and the run's lock ``models.chase_store``'s.
+the rungs and the run's lock ``models.chase_store``'s, the concerns'
+``models.concern_chase_store``'s and ``notifications.concern_emails``'s.
 """
 
 from __future__ import annotations
@@ -23,21 +28,24 @@ from config.settings import get_settings, load_policy
 from flows.delivery import send_pending
 from flows.failures import EmailsLeftPending, retried_and_told
 from flows.outbox import SendReport, progress_logger
-from models import action_chase_store, chase_store, outbox_store
+from models import action_chase_store, chase_store, concern_chase_store, outbox_store
 from models.allocation_store import load_pauses
 from models.bulk import no_cyclic_gc
 from models.chase_store import Person
 from models.db import get_engine, session_scope
 from notifications.action_digest import ActionDigestParts
+from notifications.concern_emails import write_chase_emails
 from notifications.digest import chase_digests, digest_outgoing, failure_line, pending_line
 from notifications.email_context import EmailContext, email_context
 from notifications.messages import ACTION_STAGES, STAGES
 from notifications.pause_emails import apply_ended_pauses
 from rules.action_chase import ActionPlan, plan_action_chase
 from rules.chase import APS, ChasePlan, plan_chase
+from rules.concerns import CONCERN_STAGES
 from rules.policy import Policy
 from rules.schedule import chase_skip_reason
 from rules.values import parse_iso_date
+from rules.working_days import is_working_day
 
 
 @dataclass
@@ -60,7 +68,7 @@ class ChaseSummary:
     def as_json(self) -> dict[str, Any]:
         """The summary with every stage named, counted 0 where nothing went."""
         data = asdict(self)
-        zeros = dict.fromkeys((*STAGES, *ACTION_STAGES), 0)
+        zeros = dict.fromkeys((*STAGES, *ACTION_STAGES, *CONCERN_STAGES), 0)
         data["items_by_stage"] = {**zeros, **self.items_by_stage}
         return data
 
@@ -152,14 +160,29 @@ def decide_run(
         # and the auditors whose invitations show another date are sent updated ones.
         apply_ended_pauses(session, today, "chase-outstanding-audits", context)
         reason = chase_skip_reason(today, load_pauses(session))
-        if reason is not None:
-            if dry_run:
-                session.rollback()
-            return ChaseSummary(today.isoformat(), skipped=reason, dry_run=dry_run)
-        summary = plan_and_record(session, policy, today, base_url, context, dry_run)
+        if reason is None:
+            summary = plan_and_record(session, policy, today, base_url, context, dry_run)
+        else:
+            summary = ChaseSummary(today.isoformat(), skipped=reason, dry_run=dry_run)
+        if is_working_day(today):  # paused or not: a pause stops audits, never child protection
+            summary.items_by_stage.update(chase_concerns(session, policy, today, context, dry_run))
         if dry_run:
             session.rollback()
         return summary
+
+
+def chase_concerns(
+    session: Session, policy: Policy, today: date, context: EmailContext, dry_run: bool = False
+) -> dict[str, int]:
+    """Write today's re-sends of every open safeguarding concern (all at once: no task per
+    concern); the concerns (not emails) by stage, as the audits' and actions' plans count
+    theirs: only the stages taken (``ChaseSummary.as_json`` names the rest)."""
+    plan = concern_chase_store.plan_concerns(
+        session, today, policy.concerns.escalate_after_working_days
+    )
+    if plan.steps and not dry_run:
+        write_chase_emails(session, plan, chase_store.people(session), today, context)
+    return {stage: count for stage, count in plan.items_by_stage().items() if count}
 
 
 @task(name="decide-and-record-chase")
@@ -178,8 +201,9 @@ def send_task() -> SendReport:
 @flow(name="chase-outstanding-audits", **retried_and_told())
 def chase_outstanding_audits(date: str | None = None) -> dict[str, Any]:
     """Send the day's reminders, chases and escalations (``date`` as YYYY-MM-DD; default
-    today in Europe/London), and whatever else is pending in the outbox. No reminder is sent
-    on weekends, bank holidays or during a pause. Ends Failed when emails were left pending."""
+    today in Europe/London), the open safeguarding concerns again, and whatever else is
+    pending in the outbox. No reminder is sent on weekends, bank holidays or during a pause
+    (concerns are, during a pause). Ends Failed when emails were left pending."""
     logger = get_run_logger()
     today = parse_date(date) if date else today_in_london()
     summary = decide_task(today)

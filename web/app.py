@@ -27,6 +27,7 @@ from web import (
     views_aps,
     views_auditor,
     views_completion,
+    views_concerns,
     views_export,
     views_moderation,
     views_pauses,
@@ -81,6 +82,7 @@ def create_app(
         app.include_router(module.router)
     app.include_router(views_actions.router)
     app.include_router(views_moderation.router)
+    app.include_router(views_concerns.router)
     _add_error_pages(app)
     return app
 

@@ -32,6 +32,7 @@ from web.forms import Errors, choice_field, date_field, date_parts, summary, tex
 from web.limits import FormRoute, RecordId
 from web.render import page
 from web.submit import Done, FormPage, Posted, Submit, Values
+from web.views_concerns import audit_concerns
 
 router = APIRouter(route_class=FormRoute)
 
@@ -60,7 +61,9 @@ def audit_page(
     with Session(engine) as session:
         record = readable_audit(session, audit_id, user)
         actions = audit_actions(session, audit_id, today)
-    return page(request, "audit.html", {**audit_context(record, user), "actions": actions})
+        concerns = audit_concerns(session, record.audit, user)
+    context = {**audit_context(record, user), "actions": actions, **concerns}
+    return page(request, "audit.html", context)
 
 
 def _audit(engine: Engine, audit_id: int, user: Staff) -> Audit:

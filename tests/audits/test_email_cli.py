@@ -81,6 +81,8 @@ def test_chase_runs_the_flow_and_the_outbox_lists_what_went(
         "action_due_in_1": 0,
         "action_overdue": 0,
         "action_escalation": 0,
+        "concern_open": 0,
+        "concern_escalation": 0,
     }
     assert summary["emails_sent"] == summary["recipients"] > 0 and summary["failed"] == 0
     assert len(list((tmp_path / "eml").glob("*.eml"))) == summary["emails_sent"]

@@ -50,6 +50,7 @@ NONE = {
     for stage in (
         *("due_in_5", "due_in_1", "overdue", "escalation"),
         *("action_due_in_5", "action_due_in_1", "action_overdue", "action_escalation"),
+        *("concern_open", "concern_escalation"),
     )
 }
 

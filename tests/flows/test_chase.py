@@ -680,6 +680,7 @@ def test_the_prefect_flow_chases_over_smtp(
     none = {"due_in_5": 0, "due_in_1": 0, "overdue": 0, "escalation": 0}
     none |= {"action_due_in_5": 0, "action_due_in_1": 0, "action_overdue": 0}
     none["action_escalation"] = 0  # actions are chased too (tests/flows/test_action_chase.py)
+    none |= {"concern_open": 0, "concern_escalation": 0}  # tests/flows/test_concern_chase.py
     assert result["items_by_stage"] == {**none, "overdue": len(every)}
     assert result["emails_sent"] == result["recipients"] == len(every) + len(APS_TEAM)
     assert result["failed"] == 0
