@@ -25,6 +25,7 @@ from audits import (
     recommend_commands,
     report_command,
     request_commands,
+    respond_command,
     serve_command,
     show_command,
     web_command,
@@ -143,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     export_command.add_parser(sub, _month)
     show_command.add_parser(sub)
     action_commands.add_parsers(sub, _date)
+    respond_command.add_parser(sub)
 
     demo = sub.add_parser(
         "demo",

@@ -21,6 +21,7 @@ from audits import (
     recommend_commands,
     report_command,
     request_commands,
+    respond_command,
     show_command,
     web_command,
 )
@@ -62,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
         "export": export_command.cmd_export,
         "show": show_command.cmd_show,
         **action_commands.HANDLERS,
+        **respond_command.HANDLERS,
     }[args.command]
     refuse_unstorable_text(args)
     try:

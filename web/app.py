@@ -28,6 +28,7 @@ from web import (
     views_auditor,
     views_completion,
     views_export,
+    views_findings,
     views_pauses,
     views_recommendations,
     views_report_review,
@@ -79,6 +80,7 @@ def create_app(
     for module in (*pages, views_recommendations, views_teams, views_reports, views_report_review):
         app.include_router(module.router)
     app.include_router(views_actions.router)
+    app.include_router(views_findings.router)
     _add_error_pages(app)
     return app
 
