@@ -20,7 +20,13 @@ from sqlmodel import Session
 
 from flows.delivery import Change
 from models.people import Staff
-from models.response_store import add_response, may_respond, response_counts, worker_audits
+from models.response_store import (
+    add_response,
+    case_worker,
+    may_respond,
+    response_counts,
+    worker_audits,
+)
 from rules.roles import SOCIAL_WORKER_ROLE
 from web.audit_actions import audit_actions
 from web.audit_page import audit_context
@@ -35,6 +41,7 @@ from web.submit import Done, Posted, Values
 router = APIRouter(route_class=FormRoute)
 #: Where a rule's message goes on the form (``rules.responses`` names ``text`` or ``by``).
 RULE_FIELDS = {"text": "response", "by": "response"}
+NOT_THE_WORKER = "Only the case's allocated social worker can respond to its audit."
 
 
 def _page(
@@ -75,7 +82,9 @@ def respond(
     response: str = Form(""),
 ) -> Response:
     with Session(engine) as session:
-        readable_audit(session, audit_id, user)  # not theirs to read: refused, as for a GET
+        record = readable_audit(session, audit_id, user)  # not theirs to read: refused
+        if case_worker(session, record.audit) != user.staff_id:
+            raise Forbidden(NOT_THE_WORKER)
     errors: Errors = {}
     text = text_field(errors, "response", response, "Enter your response")
 
