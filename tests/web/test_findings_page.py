@@ -138,6 +138,8 @@ def test_the_workers_start_page_lists_their_cases_audits_and_nothing_else(
 ) -> None:
     audit_id = int(people["audit"])
     add_worker(web_engine, audit_id, people)
+    choices = signed_in(base_url, None).get("/sign-in").text  # the development sign-in
+    assert "Social workers" in choices and WORKER in choices
     worker = signed_in(base_url, WORKER)
     home = worker.get("/")
     assert home.status_code == 303 and home.headers["location"] == "/my-cases"
