@@ -27,6 +27,7 @@ from audits import (
     recommend_commands,
     report_command,
     request_commands,
+    respond_command,
     serve_command,
     show_command,
     web_command,
@@ -147,6 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     action_commands.add_parsers(sub, _date)
     moderation_commands.add_parsers(sub, _date, _month)
     concern_commands.add_parsers(sub)
+    respond_command.add_parser(sub)
 
     demo = sub.add_parser(
         "demo",

@@ -23,6 +23,7 @@ from audits import (
     recommend_commands,
     report_command,
     request_commands,
+    respond_command,
     show_command,
     web_command,
 )
@@ -66,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
         **action_commands.HANDLERS,
         **moderation_commands.HANDLERS,
         **concern_commands.HANDLERS,
+        **respond_command.HANDLERS,
     }[args.command]
     refuse_unstorable_text(args)
     try:

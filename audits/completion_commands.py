@@ -33,6 +33,7 @@ from models.db import in_transaction
 from models.programme import Audit
 from notifications.action_emails import write_for_audits
 from notifications.email_context import email_context
+from notifications.findings_emails import write_findings_emails
 from notifications.reaudit_emails import schedule_and_write
 from rules.actions import ActionError, parse_action_option
 from rules.cohorts import COHORTS
@@ -142,6 +143,7 @@ def cmd_complete(args: argparse.Namespace) -> int:
         )
         made = schedule_and_write(session, policy, today, context, cause)
         write_for_audits(session, [args.audit_id], context, cause)
+        write_findings_emails(session, [args.audit_id], context, cause)
         mine = [r.cycle for r in made if r.parent_audit_id == audit.id]
         return audit, mine[0] if mine else _reaudit_cycle(
             audit, policy, today, load_pauses(session)
@@ -226,6 +228,7 @@ def cmd_import_completions(args: argparse.Namespace) -> int:
         )
         schedule_and_write(session, policy, today, context, cause)
         write_for_audits(session, [a.id for a in result.completed if a.id], context, cause)
+        write_findings_emails(session, [a.id for a in result.completed if a.id], context, cause)
         return result
 
     try:

@@ -18,10 +18,12 @@ from models.audit_record import AuditRecord, read_audit, record_json
 def add_parser(sub: Any) -> None:
     show = sub.add_parser(
         "show",
-        help="one audit in full: judgement, findings, reflection, feedback, requests, trail",
+        help="one audit in full: judgement, findings, reflection, feedback, requests, responses, "
+        "trail",
         description="Show one audit: its dates and status, the judgement, theme findings, "
         "reflection and feedback of a completed audit, its extension and exemption requests "
-        "with their decisions, its re-audit or parent audit, and its audit trail.",
+        "with their decisions, the social worker's responses, its re-audit or parent audit, and "
+        "its audit trail.",
     )
     show.add_argument("audit_id", type=record_id, metavar="AUDIT_ID")
     show.add_argument("--json", action="store_true", help="print the audit as JSON")
@@ -82,6 +84,9 @@ def summary_lines(record: AuditRecord, data: dict[str, Any]) -> list[str]:
             f"  action {action['action_id']} ({action['owner_id']}, due {action['due_on']}): "
             f"{action['status']}: {action['text']}"
         )
+    for response in data["responses"]:
+        who = record.name(response["staff_id"])
+        lines.append(f"  response {response['response_id']} by {who}: {response['text']}")
     for entry in data["trail"]:
         lines.append(f"  {entry['at']} {record.name(entry['actor'])}: {entry['action']}")
     return lines

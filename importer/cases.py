@@ -1,8 +1,13 @@
 """Import of the case export: each case's reference, team and the facts the cohorts need.
 
 Columns: ``case_ref, team, service_area, status, date_of_birth, cin, cp_category, cla,
-cse_risk, missing_episodes_6m``. The date of birth is kept only because the "CP under 5" cohort
-needs a child's age on the allocation date.
+cse_risk, missing_episodes_6m``, and optionally ``worker_id``. The date of birth is kept only
+because the "CP under 5" cohort needs a child's age on the allocation date.
+
+``worker_id`` is the staff_id of the case's allocated social worker, who must already be in the
+staff data (imported before the cases; any role, active or not: see docs/importing.md); blank
+means none. A file without the column leaves every case's worker as it was; a file with it sets
+each listed case's worker, a blank cell clearing it.
 
 A child's name is never stored (docs/domain.md, "Data"). The file has no column for it;
 an export that carries one anyway is accepted, the column is never read into a value, never
@@ -17,7 +22,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session
+from sqlalchemy import select
+from sqlmodel import Session, col
 
 from importer.csvfile import (
     BadValue,
@@ -37,6 +43,7 @@ from importer.csvfile import (
 )
 from importer.store import record_run, sync, upsert_teams
 from models.cases import CP_CATEGORIES, CSE_RISKS, Case
+from models.people import Staff
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # PostgreSQL's INTEGER: a larger number would fail on writing, after the file passed its checks.
@@ -73,6 +80,9 @@ COLUMNS = (
     Column("cse_risk", choice(CSE_RISKS), required=False),
     Column("missing_episodes_6m", whole_number),
 )
+#: The optional column: read (and stored) only when the file has it, so that an export without
+#: it never wipes the workers an earlier one gave.
+WORKER = Column("worker_id", text(40), required=False)
 # What is stored on Case, in this order: the key first (see store.sync).
 STORED = (
     "case_ref",
@@ -115,8 +125,10 @@ def import_cases(
 
     Raises ImportFailed, having written nothing, if anything in the file is wrong.
     """
-    table = read_table(path, display_name, [column.name for column in COLUMNS])
-    rows, areas = _checked_rows(table, today)
+    table = read_table(
+        path, display_name, [column.name for column in COLUMNS], lambda key: key == WORKER.name
+    )
+    rows, areas = _checked_rows(session, table, today)
     names = [heading for heading in table.extra if is_name_heading(heading)]
     others = [heading for heading in table.extra if heading not in names]
     result = ImportResult(
@@ -137,20 +149,36 @@ def is_name_heading(heading: str) -> bool:
     return key in NAME_HEADINGS or (key.startswith("child") and "name" in key)
 
 
-def _checked_rows(table: CsvTable, today: date) -> tuple[list[dict[str, Any]], dict[str, str]]:
+def _checked_rows(
+    session: Session, table: CsvTable, today: date
+) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """The rows to store and each team's service area; ImportFailed listing every problem."""
     problems = list(table.problems)
     teams, seen = TeamAreas(table), dict[str, int]()
+    with_worker = WORKER.name in table.index
+    columns = (*COLUMNS, WORKER) if with_worker else COLUMNS
+    stored = (*STORED, WORKER.name) if with_worker else STORED
+    known = _staff_ids(session) if with_worker else set()
     rows = []
     for line, values in table.rows:
-        row = parse_row(table, line, values, COLUMNS, problems)
+        row = parse_row(table, line, values, columns, problems)
         born = row.get("date_of_birth")
         if born is not None and born > today:  # the export cannot know a child not yet born
             message = f"{born} is after the export's date ({today})"
             problems.append(table.problem(line, "date_of_birth", message))
         problems += check_unique(table, line, "case_ref", row, seen)
         problems += teams.check(line, row)
+        worker = row.get(WORKER.name)
+        if worker is not None and worker not in known:
+            message = f"unknown member of staff {echo(worker)} (import the staff list first)"
+            problems.append(table.problem(line, WORKER.name, message))
         rows.append(row)
     if problems:
         raise ImportFailed(table.sorted_problems(problems))
-    return [{name: row[name] for name in STORED} for row in rows], teams.mapping()
+    return [{name: row[name] for name in stored} for row in rows], teams.mapping()
+
+
+def _staff_ids(session: Session) -> set[str]:
+    """Every staff_id in the staff data, whoever they are now: a worker who has left keeps
+    their cases until the case system moves them."""
+    return set(session.execute(select(col(Staff.staff_id))).scalars())

@@ -1,9 +1,10 @@
 """Import of the staff export: who may audit, who manages whom, and the teams they sit in.
 
 Columns: ``staff_id, name, email, role, team, service_area, line_manager_id, active``. Team
-managers and service managers belong to a team (and so a service area); APS members and
-directors may leave both blank. A line manager is a staff_id in the same file or already in the
-database. See ``importer`` for what a re-import does to people a later file leaves out.
+managers, service managers and social workers belong to a team (and so a service area); APS
+members and directors may leave both blank. A line manager is a staff_id in the same file or
+already in the database. See ``importer`` for what a re-import does to people a later file
+leaves out.
 """
 
 from __future__ import annotations
@@ -73,9 +74,10 @@ COLUMNS = (
     Column("line_manager_id", text(40), required=False),
     Column("active", yes_no),
 )
-# The roles that sit in a team: team managers audit cases outside their own team, and service
-# managers are the escalation point for their team managers.
-TEAM_ROLES = ("team_manager", "service_manager")
+# The roles that sit in a team: team managers audit cases outside their own team, service
+# managers are the escalation point for their team managers, and social workers hold the team's
+# cases (the cases file's worker_id), their Team Manager being their line manager.
+TEAM_ROLES = ("team_manager", "service_manager", "social_worker")
 # What is stored on Staff, in this order: the key first (see store.sync).
 STORED = ("staff_id", "name", "email", "role", "team", "line_manager_id", "active")
 

@@ -1,4 +1,5 @@
-"""One audit in full: what was found, what was asked and decided, and its trail.
+"""One audit in full: what was found, what was asked and decided, the practitioner's responses,
+and its trail.
 
 The one reader of an audit's record for the audit's web page and ``audits show``; each shows
 it in its own way (:func:`record_json` is the command's JSON).
@@ -14,11 +15,14 @@ from sqlalchemy import and_, or_, select
 from sqlmodel import Session, col
 
 from config.clock import LONDON
+from models.cases import Case
 from models.finding_store import tags_of
 from models.findings import Feedback, Reflection, ThemeFinding
 from models.people import Staff
 from models.programme import Audit
 from models.requests import ExemptionRequest, ExtensionRequest
+from models.response_store import list_responses, response_json
+from models.responses import PractitionerResponse
 from models.trail import TrailEntry
 from rules.audit_access import AuditReaders
 from rules.completion import REFLECTION_QUESTIONS
@@ -67,6 +71,8 @@ class AuditRecord:
     trail: list[TrailEntry]  # the audit's and its requests', oldest first
     names: dict[str, str]  # the name of every member of staff the record mentions, by id
     tags: list[str] = field(default_factory=list)  # its recurring findings ([findings.tags])
+    #: The case's social worker's responses to the findings, oldest first.
+    responses: list[PractitionerResponse] = field(default_factory=list)
 
     def name(self, staff_id: str | None) -> str:
         """A member of staff's name; anything else (a flow, "cli", "import") as it is."""
@@ -84,6 +90,8 @@ def read_audit(session: Session, audit_id: int) -> AuditRecord | None:
     for line in requests:
         people |= {line.request.requested_by, line.request.decided_by or ""}
     live = _live_reaudits(session, audit_id)
+    responses = list_responses(session, audit_id)
+    people |= {response.staff_id for response in responses}
     return AuditRecord(
         audit=audit,
         findings=list(
@@ -106,6 +114,7 @@ def read_audit(session: Session, audit_id: int) -> AuditRecord | None:
         trail=trail,
         names=staff_names(session, people - {""}),
         tags=tags_of(session, [audit_id]).get(audit_id, []),
+        responses=responses,
     )
 
 
@@ -173,13 +182,21 @@ def _live_reaudits(session: Session, audit_id: int) -> list[tuple[int, str]]:
 
 def audit_readers(session: Session, audit: Audit) -> AuditReaders:
     """Who the audit relates to (``rules.audit_access``): its auditor and their line manager,
-    its re-auditors, and the Service Managers of the case's team."""
+    its re-auditors, the Service Managers of the case's team, and the case's allocated social
+    worker with their line manager (their Team Manager, who is sent the findings with them)."""
     auditor = session.get(Staff, audit.auditor_id)
+    case = session.get(Case, audit.case_ref)
+    worker_id = case.worker_id if case is not None else None
+    worker = session.get(Staff, worker_id) if worker_id is not None else None
+    managers = set(team_service_managers(session, audit.case_team))
+    if worker is not None and worker.line_manager_id is not None:
+        managers.add(worker.line_manager_id)
     return AuditReaders(
         auditor_id=audit.auditor_id,
         line_manager_id=auditor.line_manager_id if auditor else None,
         reauditor_ids=frozenset(staff_id for _, staff_id in _live_reaudits(session, audit.id or 0)),
-        case_team_managers=frozenset(team_service_managers(session, audit.case_team)),
+        case_team_managers=frozenset(managers),
+        case_worker_id=worker_id,
     )
 
 
@@ -198,7 +215,9 @@ def team_service_managers(session: Session, team: str) -> list[str]:
 
 
 def record_json(record: AuditRecord) -> dict[str, Any]:
-    """``audits show --json``: the audit, what was found, its requests and its trail."""
+    """``audits show --json``: the audit, what was found, its requests, the practitioner's
+    responses (their own words about practice: shown in full to whoever reads the audit) and
+    its trail."""
     audit = record.audit
     reflection = record.reflection
     return {
@@ -221,6 +240,7 @@ def record_json(record: AuditRecord) -> dict[str, Any]:
         "parent_audit_id": audit.parent_audit_id,
         "reaudit_id": record.reaudit_id,
         "requests": [request_json(line) for line in record.requests],
+        "responses": [response_json(response) for response in record.responses],
         "trail": [
             {
                 "at": entry.at.astimezone(LONDON).isoformat(),

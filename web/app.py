@@ -29,6 +29,7 @@ from web import (
     views_completion,
     views_concerns,
     views_export,
+    views_findings,
     views_moderation,
     views_pauses,
     views_recommendations,
@@ -83,6 +84,7 @@ def create_app(
     app.include_router(views_actions.router)
     app.include_router(views_moderation.router)
     app.include_router(views_concerns.router)
+    app.include_router(views_findings.router)
     _add_error_pages(app)
     return app
 

@@ -94,6 +94,8 @@ def back_link(user: Staff, record: AuditRecord) -> tuple[str, str]:
         return "/my-teams", "My teams"
     if user.role in ("aps", "director"):
         return "/aps/dashboard", "Dashboard"
+    if user.role == "social_worker":
+        return "/my-cases", "My cases"
     return "/my-audits", "My audits"
 
 
@@ -124,4 +126,9 @@ def audit_context(record: AuditRecord, user: Staff) -> dict[str, Any]:
             for entry in record.trail
         ],
         "back": back_link(user, record),
+        # The case's social worker's responses (templates/web/_audit_responses.html).
+        "responses": [
+            (r.id, record.name(r.staff_id), london_time(r.created_at), r.text)
+            for r in record.responses
+        ],
     }

@@ -21,6 +21,7 @@ from models.people import Staff
 from models.programme import Audit
 from notifications.action_emails import write_for_audits
 from notifications.email_context import EmailContext
+from notifications.findings_emails import write_findings_emails
 from notifications.reaudit_emails import schedule_and_write
 from rules.actions import ActionDraft
 from rules.cohorts import cohort_title
@@ -159,6 +160,7 @@ def _record(
         )
         schedule_and_write(session, policy, today, completion.emails, cause)
         write_for_audits(session, [audit_id], completion.emails, cause)
+        write_findings_emails(session, [audit_id], completion.emails, cause)
         return audit, Change(cause)
 
     def then(audit: Audit) -> Done:

@@ -29,12 +29,14 @@ HOME_BY_ROLE = {
     "aps": "/aps/requests",
     "director": "/aps/dashboard",
     "service_manager": "/my-teams",
+    "social_worker": "/my-cases",
 }
 ROLE_NAMES = {
     "aps": "APS team",
     "team_manager": "Team Managers",
     "service_manager": "Service Managers",
     "director": "Directors",
+    "social_worker": "Social workers",
 }
 
 

@@ -148,6 +148,7 @@ EXPECTED: dict[str, Any] = {
                       "note": "Extended already", "approved_until": None, "outcome": None,
                       "reallocated_audit_id": None}},
     ],
+    "responses": [],
     "trail": [
         {"at": "2026-06-01T10:00:00+01:00", "actor": "TM1", "action": "audit.completed",
          "detail": {"judgement": "inadequate"}},

@@ -46,7 +46,9 @@ PLAUSIBLE = {
     "staff_id": st.sampled_from(["S001", "S002", "S003", "APS01", "TM001"]),
     "name": st.sampled_from(["Sam Example", "Alex Smith"]),
     "email": st.sampled_from(["sam@example.gov.uk", "alex.smith@council.gov.uk"]),
-    "role": st.sampled_from(["team_manager", "service_manager", "aps", "director"]),
+    "role": st.sampled_from(
+        ["team_manager", "service_manager", "aps", "director", "social_worker"]
+    ),
     "team": st.sampled_from(["Assessment North", "Child Protection South", ""]),
     "service_area": st.sampled_from(["North", "South", ""]),
     "line_manager_id": st.sampled_from(["", "S001", "S404"]),
@@ -59,6 +61,8 @@ PLAUSIBLE = {
     "cla": st.sampled_from(["yes", "no"]),
     "cse_risk": st.sampled_from(["", "emerging"]),
     "missing_episodes_6m": st.integers(0, 9).map(str),
+    # The cases file's optional worker: in the example staff, not in it, or none.
+    "worker_id": st.sampled_from(["S005", "S002", "S404", ""]),
     "cycle": st.sampled_from(["2026-11", "2026-10"]),
     "completed_on": st.dates(date(2026, 11, 1), date(2026, 12, 5)).map(date.isoformat),
     "judgement": st.sampled_from(["good", "inadequate", "requires_improvement"]),
@@ -73,11 +77,18 @@ COLUMNS = {
     "staff": "staff_id,name,email,role,team,service_area,line_manager_id,active",
     "cases": "case_ref,team,service_area,status,date_of_birth,cin,cp_category,cla,cse_risk,"
     "missing_episodes_6m",
+    "cases_worker": "case_ref,team,service_area,status,date_of_birth,cin,cp_category,cla,"
+    "cse_risk,missing_episodes_6m,worker_id",
     "completions": "case_ref,cycle,completed_on,judgement,done_well,challenges,enough_tools,"
     "do_differently,theme_cin,feedback_1_source,feedback_1_kind,feedback_1_text,audit_id,tags,"
     "action_1_owner,action_1_due,action_1_text",
 }
-IMPORTERS = {"staff": import_staff, "cases": import_cases, "completions": import_completions}
+IMPORTERS = {
+    "staff": import_staff,
+    "cases": import_cases,
+    "cases_worker": import_cases,  # the cases file with its optional worker_id column
+    "completions": import_completions,
+}
 TEXT = st.sampled_from(["Well", "Kind", "parent", "strength", ""])
 
 
@@ -108,6 +119,9 @@ def export(draw: st.DrawFn, kind: str) -> bytes:
 
 
 def _example(kind: str) -> list[list[str]]:
+    if kind == "cases_worker":  # the example cases, each given an example member of staff
+        header, *rows = _example("cases")
+        return [[*header, "worker_id"], *([*row, f"S00{1 + n % 9}"] for n, row in enumerate(rows))]
     text = (EXAMPLES / f"{kind}.csv").read_text(encoding="utf-8")
     return [row for row in csv.reader(io.StringIO(text)) if row]
 

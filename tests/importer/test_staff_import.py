@@ -175,7 +175,11 @@ BAD_VALUES = [
     ),
     ("name", "Al\x00ex", "contains a NUL character (\\x00), which cannot be stored"),
     ("role", "", "is required"),
-    ("role", "manager", "'manager' is not one of team_manager, service_manager, aps, director"),
+    (
+        "role",
+        "manager",
+        "'manager' is not one of team_manager, service_manager, aps, director, social_worker",
+    ),
     ("team", "", "is required for a team_manager"),
     ("team", "T" * 121, "is longer than 120 characters"),
     ("service_area", "", "is required for a team_manager"),

@@ -247,3 +247,101 @@ def test_start_page_by_role(clients, role: str, home: str) -> None:
 def test_an_unknown_audit_is_refused_like_someone_elses(world, clients) -> None:
     response = clients["auditor"].get("/audits/999999")
     assert response.status_code == 403
+
+
+# --- The social worker (issue 15) ---------------------------------------------------------------
+# A social worker allocated the case of {audit}, line-managed by a Team Manager of the case's
+# team who has no audit of their own here ("worker_manager"). The worker reads their case's
+# audit (and its findings) and nothing else, and acts on nothing; their manager reads it too.
+WORKER_GETS = {"/my-audits", "/my-cases", "/audits/{audit}", "/audits/{audit}/findings"}
+FINDINGS_ROUTES = {"/audits/{audit}/findings": READERS, "/my-cases": set()}
+
+
+@pytest.fixture(scope="module")
+def worker(world: tuple[str, dict[str, str], Engine]) -> Iterator[dict[str, httpx.Client]]:
+    from models.cases import Case
+    from models.people import Staff
+
+    url, ids, engine = world
+    with session_scope(engine) as session:
+        audit, free = session.get(Audit, int(ids["audit"])), session.get(Audit, int(ids["free"]))
+        assert audit is not None and free is not None and audit.case_ref != free.case_ref
+        session.add(Staff(staff_id="TMSW1", name="Lee Lead", email="lee.lead@example.gov.uk",
+                          role="team_manager", team=audit.case_team))  # fmt: skip
+        session.flush()
+        session.add(Staff(staff_id="SW1", name="Sky Worker", email="sky@example.gov.uk",
+                          role="social_worker", team=audit.case_team,
+                          line_manager_id="TMSW1"))  # fmt: skip
+        case = session.get(Case, audit.case_ref)
+        assert case is not None
+        case.worker_id = "SW1"
+    made = {"worker": signed_in(url, "SW1"), "worker_manager": signed_in(url, "TMSW1")}
+    yield made
+    for client in made.values():
+        client.close()
+
+
+@pytest.mark.parametrize(
+    "route", sorted({*GET_ROUTES, *FINDINGS_ROUTES, "/audits/{free}", "/audits/{free}/findings"})
+)
+def test_get_as_the_social_worker(world, worker, route: str) -> None:
+    _, ids, _ = world
+    response = worker["worker"].get(route.format(**ids))
+    if route in WORKER_GETS:
+        assert response.status_code == 200, response.text[-500:]
+    else:
+        assert response.status_code == 403
+        assert "You cannot do this" in response.text
+
+
+@pytest.mark.parametrize("route", ["/audits/{audit}", "/audits/{audit}/findings"])
+def test_the_workers_manager_reads_their_case_audit_only(world, worker, route: str) -> None:
+    _, ids, _ = world
+    assert worker["worker_manager"].get(route.format(**ids)).status_code == 200
+    other = route.replace("{audit}", "{free}").format(**ids)
+    assert worker["worker_manager"].get(other).status_code == 403
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_findings_pages_for_every_other_role(world, clients, worker, role: str) -> None:
+    _, ids, _ = world
+    for route, allowed in FINDINGS_ROUTES.items():
+        response = clients[role].get(route.format(**ids))
+        if role == "anonymous":
+            assert response.status_code == 303
+        else:
+            assert response.status_code == (200 if role in allowed else 403), route
+
+
+@pytest.mark.parametrize(
+    "route", sorted([*POST_ROUTES, "/audits/{audit}/findings", "/audits/{free}/findings"])
+)
+def test_the_social_worker_acts_on_nothing(world, worker, route: str) -> None:
+    """Refused with a valid CSRF token, nothing changed; their own case's findings page takes a
+    response only once the audit is completed (a 400 here: it is not yet)."""
+    _, ids, engine = world
+    client = worker["worker"]
+    form = POST_ROUTES.get(route, ({}, {"response": "Agreed"}))[1]
+    token = csrf_of(client.get("/my-cases").text)
+    before = _counts(engine)
+    response = client.post(route.format(**ids), data={**form, "csrf_token": token})
+    assert response.status_code == (400 if route == "/audits/{audit}/findings" else 403)
+    assert _counts(engine) == before
+
+
+@pytest.mark.parametrize("role", sorted(EVERYONE))
+def test_nobody_else_responds(world, clients, worker, role: str) -> None:
+    _, ids, engine = world
+    client = clients[role]
+    token = csrf_of(client.get("/my-audits").text)
+    before = _counts(engine)
+    response = client.post(
+        f"/audits/{ids['audit']}/findings", data={"response": "Mine", "csrf_token": token}
+    )
+    assert response.status_code == 403
+    assert _counts(engine) == before
+
+
+def test_the_social_workers_start_page(worker) -> None:
+    response = worker["worker"].get("/")
+    assert response.status_code == 303 and response.headers["location"] == "/my-cases"
