@@ -64,6 +64,13 @@ def summary_lines(record: AuditRecord, data: dict[str, Any]) -> list[str]:
     ]
     if data["completed_on"]:
         lines.append(f"  completed {data['completed_on']}: {data['judgement']}")
+    moderation = data["moderation"]
+    if moderation:
+        verdict = "agreed" if moderation["agreed"] else f"was {moderation['auditor_judgement']}"
+        lines.append(
+            f"  moderated {moderation['moderated_on']} by {record.name(moderation['moderated_by'])}"
+            f": {moderation['moderated_judgement']} ({verdict}): {moderation['note']}"
+        )
     if data["parent_audit_id"]:
         lines.append(f"  re-audit of audit {data['parent_audit_id']}")
     if data["reaudit_id"]:

@@ -18,6 +18,8 @@ from config.clock import LONDON
 from models.cases import Case
 from models.finding_store import tags_of
 from models.findings import Feedback, Reflection, ThemeFinding
+from models.moderation import Moderation
+from models.moderation_store import moderation_of, shown_moderation
 from models.people import Staff
 from models.programme import Audit
 from models.requests import ExemptionRequest, ExtensionRequest
@@ -73,6 +75,8 @@ class AuditRecord:
     tags: list[str] = field(default_factory=list)  # its recurring findings ([findings.tags])
     #: The case's social worker's responses to the findings, oldest first.
     responses: list[PractitionerResponse] = field(default_factory=list)
+    #: APS's moderation of the audit, if it was moderated (its judgement is then the audit's).
+    moderation: Moderation | None = None
 
     def name(self, staff_id: str | None) -> str:
         """A member of staff's name; anything else (a flow, "cli", "import") as it is."""
@@ -92,6 +96,9 @@ def read_audit(session: Session, audit_id: int) -> AuditRecord | None:
     live = _live_reaudits(session, audit_id)
     responses = list_responses(session, audit_id)
     people |= {response.staff_id for response in responses}
+    moderated = moderation_of(session, audit_id)
+    if moderated is not None:
+        people.add(moderated.moderated_by)
     return AuditRecord(
         audit=audit,
         findings=list(
@@ -115,6 +122,7 @@ def read_audit(session: Session, audit_id: int) -> AuditRecord | None:
         names=staff_names(session, people - {""}),
         tags=tags_of(session, [audit_id]).get(audit_id, []),
         responses=responses,
+        moderation=moderated,
     )
 
 
@@ -241,6 +249,7 @@ def record_json(record: AuditRecord) -> dict[str, Any]:
         "reaudit_id": record.reaudit_id,
         "requests": [request_json(line) for line in record.requests],
         "responses": [response_json(response) for response in record.responses],
+        "moderation": shown_moderation(record.moderation),
         "trail": [
             {
                 "at": entry.at.astimezone(LONDON).isoformat(),

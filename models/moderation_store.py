@@ -236,6 +236,20 @@ def moderation_json(moderation: Moderation) -> dict[str, Any]:
     }
 
 
+def shown_moderation(moderation: Moderation | None) -> dict[str, Any] | None:
+    """The audit's moderation as ``audits show --json`` gives it (None: not moderated)."""
+    if moderation is None:
+        return None
+    return {
+        "auditor_judgement": moderation.auditor_judgement,
+        "moderated_judgement": moderation.moderated_judgement,
+        "agreed": moderation.agreed,
+        "moderated_by": moderation.moderated_by,
+        "moderated_on": moderation.moderated_on.isoformat(),
+        "note": moderation.note,
+    }
+
+
 def _trail(session: Session, by: str, what: str, audit_id: int, detail: dict[str, Any]) -> None:
     session.add(
         TrailEntry(

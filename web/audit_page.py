@@ -14,6 +14,7 @@ from models.figures import REFLECTION_QUESTIONS
 from models.people import Staff
 from models.trail import TrailEntry
 from rules.audit_access import may_act_on_audit
+from rules.roles import is_active_aps
 from web.views_completion import JUDGEMENT_NAMES
 
 SOURCE_NAMES = {
@@ -109,6 +110,8 @@ def audit_context(record: AuditRecord, user: Staff) -> dict[str, Any]:
         "auditor_name": record.name(audit.auditor_id),
         "judgement_name": JUDGEMENT_NAMES.get(audit.judgement or "", audit.judgement),
         "can_act": may_act_on_audit(user.staff_id, user.role, audit.auditor_id),
+        # APS moderate a completed audit, never one they audited (rules.moderation).
+        "may_moderate": is_active_aps(user) and user.staff_id != audit.auditor_id,
         "pending": any(line.request.status == "pending" for line in record.requests),
         "findings": [(f.theme, f.descriptor) for f in record.findings],
         "reflection": (

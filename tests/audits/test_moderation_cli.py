@@ -338,3 +338,22 @@ def test_any_sample_flags_draw_or_are_refused_in_one_line(
 
 
 SAMPLE_KEYS_ROW = ("audit_id", "case_ref", "auditor_id", "judgement")
+
+
+def test_show_gives_the_moderation_and_the_auditors_own_judgement(
+    world: Engine, tmp_path: Path
+) -> None:
+    assert ok(world, tmp_path, "show", "1", "--json")["moderation"] is None
+    moderate(world, tmp_path, 1, "inadequate")
+    shown = ok(world, tmp_path, "show", "1", "--json")
+    assert shown["judgement"] == "inadequate"
+    assert shown["moderation"] == {
+        "auditor_judgement": "good",
+        "moderated_judgement": "inadequate",
+        "agreed": False,
+        "moderated_by": "APS1",
+        "moderated_on": "2026-06-10",
+        "note": "Plan reviewed; visits were late",
+    }
+    summary = run(world, tmp_path, "show", "1").stdout
+    assert "moderated 2026-06-10 by" in summary and "inadequate (was good)" in summary

@@ -149,6 +149,7 @@ EXPECTED: dict[str, Any] = {
                       "reallocated_audit_id": None}},
     ],
     "responses": [],
+    "moderation": None,
     "trail": [
         {"at": "2026-06-01T10:00:00+01:00", "actor": "TM1", "action": "audit.completed",
          "detail": {"judgement": "inadequate"}},

@@ -157,3 +157,20 @@ def test_any_form_or_month_is_a_page_or_a_refusal(
         assert before is None and after is not None and after.moderated_judgement == judgement
     else:
         assert after == before
+
+
+def test_the_audit_page_offers_moderation_to_aps_and_then_says_what_it_found(
+    web_engine: Engine, base_url: str, people: dict[str, str]
+) -> None:
+    audit_id, aps = int(people["audit"]), people["aps"]
+    _completed(web_engine, audit_id)
+    page = f"/audits/{audit_id}"
+    aps_client, auditor = signed_in(base_url, aps), signed_in(base_url, people["auditor"])
+    assert 'id="moderate-link"' in aps_client.get(page).text
+    assert 'id="moderate-link"' not in auditor.get(page).text  # never their own
+    path = f"/audits/{audit_id}/moderate"
+    post_form(aps_client, path, {"judgement": "requires_improvement", "note": "Visits late"})
+    shown = auditor.get(page).text
+    assert 'id="moderation"' in shown and "Visits late" in shown
+    assert "Requires improvement, where the auditor judged" in " ".join(shown.split())
+    assert 'id="moderate-link"' not in aps_client.get(page).text  # moderated once
