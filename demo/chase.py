@@ -12,6 +12,8 @@ from sqlalchemy.engine import Engine
 
 from config.settings import get_settings
 from demo.actions import done_today, set_on_completion, summary_line
+from demo.oversight import summary_lines as oversight_summary
+from demo.oversight_days import Oversight
 from demo.requests import requests_and_decisions
 from demo.tags import with_demo_tags
 from demo.texts import completion_details
@@ -22,7 +24,9 @@ from models.audit_store import complete_audit
 from models.db import session_scope
 from models.programme import Audit
 from notifications.email_context import EmailContext, email_context
+from notifications.findings_emails import write_findings_emails
 from notifications.messages import ACTION_STAGES
+from rules.concerns import CONCERN_STAGES
 from rules.policy import Policy
 from rules.working_days import add_working_days, is_working_day, working_days_between
 
@@ -51,6 +55,7 @@ def time_travel(
     started = time.perf_counter()
     day = allocated_on
     requests_day = add_working_days(allocated_on, 10)
+    oversight = Oversight(engine, policy, seed, context, allocated_on, due_on)
     while day <= finish:
         if day == requests_day:
             with session_scope(engine) as session:
@@ -60,6 +65,8 @@ def time_travel(
                 print(line)
         if is_working_day(day):
             completed += _complete_due(engine, plan, day, seed, context)
+            for line in oversight.before_chase(day):
+                print(line)
             summary = decide_run(engine, policy, day, settings.base_url)
             report = send_pending(engine, policy)
             stages.update(summary.items_by_stage)
@@ -83,6 +90,11 @@ def time_travel(
             for stage in ("due_in_5", "due_in_1", "overdue", "escalation")
         )
     )
+    if any(stages[stage] for stage in CONCERN_STAGES):
+        print(
+            "  safeguarding concerns re-sent, by stage: "
+            + ", ".join(f"{stage} {stages[stage]}" for stage in CONCERN_STAGES)
+        )
     if any(stages[stage] for stage in ACTION_STAGES):
         print(
             "  audit actions reminded or chased, by stage: "
@@ -90,6 +102,7 @@ def time_travel(
         )
     with session_scope(engine) as session:
         print(summary_line(session, finish))
+        print("\n".join(oversight_summary(session)))
     where = (
         settings.outbox_dir if settings.email_transport == "outbox" else settings.email_transport
     )
@@ -140,4 +153,6 @@ def _complete_due(
             )  # fmt: skip
             acting = random.Random(f"{seed}:{audit_id}:actions")
             set_on_completion(session, audit, day, judgement, acting, context)
+            # The case's social worker and their manager are emailed the findings.
+            write_findings_emails(session, [audit_id], context, f"completion:{audit_id}")
     return len(done)

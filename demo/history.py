@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
+from demo.oversight_history import oversee_month
 from demo.tags import with_demo_tags
 from demo.texts import COMMENTARY, RECOMMENDATIONS, completion_details
 from flows.allocate import allocate_cycle
@@ -76,6 +77,11 @@ def replay(engine: Engine, policy: Policy, seed: int) -> Tally:
             f"({reaudits} re-audits)"
         )
         month = add_months(month, 1)
+    # The last year's oversight, laid over the replay once it is done: moderation moves
+    # re-audits, and doing it month by month would change every later month's draw.
+    for month in (add_months(LAST, -offset) for offset in range(11, -1, -1)):
+        with session_scope(engine, write_lock=True) as session:
+            oversee_month(session, policy, month, seed)
     print(f"Replayed {FIRST} to {LAST} in {time.perf_counter() - started:.1f} s")
     return tally
 

@@ -13,7 +13,13 @@ from pathlib import Path
 
 from config.settings import default_programme, load_policy, reset_settings
 from demo.history import LAST, history_programme, replay
-from demo.synthetic import CASE_COLUMNS, STAFF_COLUMNS, make_council, write_csv
+from demo.synthetic import (
+    CASE_COLUMNS,
+    STAFF_COLUMNS,
+    add_social_workers,
+    make_council,
+    write_csv,
+)
 from importer import import_cases, import_staff
 from models.db import make_engine, migrate, session_scope
 from notifications.render import counted
@@ -50,6 +56,7 @@ def run_history(out: Path, seed: int) -> None:
     engine = make_engine(f"sqlite:///{db}")
     migrate(engine)
     council = make_council(seed, IMPORTED_ON)
+    add_social_workers(council, seed)
     for name, columns, rows, do_import in (
         ("staff.csv", STAFF_COLUMNS, council.staff, import_staff),
         ("cases.csv", CASE_COLUMNS, council.cases, import_cases),

@@ -12,7 +12,13 @@ from sqlmodel import Session, col
 from config.settings import default_programme, load_policy
 from demo.history import FIRST, LAST, PAUSE, history_programme, replay
 from demo.report import IMPORTED_ON
-from demo.synthetic import CASE_COLUMNS, STAFF_COLUMNS, make_council, write_csv
+from demo.synthetic import (
+    CASE_COLUMNS,
+    STAFF_COLUMNS,
+    add_social_workers,
+    make_council,
+    write_csv,
+)
 from importer import import_cases, import_staff
 from models.allocation_store import load_pauses
 from models.db import make_engine, migrate, session_scope
@@ -33,6 +39,7 @@ def history(tmp_path_factory: pytest.TempPathFactory):
     engine = make_engine(f"sqlite:///{folder / 'audits.db'}")
     migrate(engine)
     council = make_council(7, IMPORTED_ON, cases=3000, teams_per_area=5)
+    add_social_workers(council, 7)
     with session_scope(engine) as session:
         import_staff(
             session, write_csv(folder / "s.csv", STAFF_COLUMNS, council.staff), IMPORTED_ON
@@ -163,3 +170,18 @@ def test_audits_overdue_when_the_pause_began_kept_their_due_dates(history) -> No
         ).all()
     assert moved and all(d is not None and d["from"] >= first_day.isoformat() for d in moved)
     assert february_late and max(february_late) < first_day  # overdue then: never moved
+
+
+def test_the_last_year_was_overseen_and_the_report_counts_it(history) -> None:
+    """demo/oversight_history.py: in each of the last 12 cycles a sample moderated (some
+    judgements changed), a concern or two raised and acknowledged, one audit in three answered
+    by the case's social worker."""
+    _, figures = history
+    month, year = figures.moderation, figures.moderation_12_months
+    assert 0 < month.moderated < year.moderated and 0 < month.changed < month.moderated
+    assert month.agreed + month.changed == month.moderated
+    assert len([m for m in figures.moderation_by_month.values() if m.moderated]) == 10  # 2 paused
+    assert 1 <= figures.concerns.raised <= 2 and figures.concerns.open == 0
+    assert figures.concerns.median_hours_to_acknowledge is not None
+    responses = figures.practitioner_responses
+    assert 0 < responses.with_response < responses.completed

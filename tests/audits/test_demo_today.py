@@ -4,19 +4,24 @@ act on, and say, the demo's last day; nothing on them is dated after it."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
+from email import message_from_bytes
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
 from config.clock import demo_today_file, today_in_london
 from demo.run import run_demo
 from models.actions import AuditAction
+from models.concerns import SafeguardingConcern
 from models.db import make_engine
 from models.findings import FindingTag
+from models.moderation import Moderation
 from models.programme import Audit
 from models.requests import ExemptionRequest, ExtensionRequest
+from models.responses import PractitionerResponse
 from rules.actions import shown_status
 from rules.months import month_of
 from rules.working_days import working_days_between
@@ -43,6 +48,33 @@ def _actions_done_open_and_escalated(actions: list[AuditAction], last_day: date)
         a for a in actions if a.status == "open" and working_days_between(a.due_on, last_day) >= 5
     ]
     assert len(late) >= 2, [(a.due_on, a.status) for a in actions]
+
+
+def _oversight_on_the_demos_days(engine: Engine, last_day: date, outbox: Path) -> None:
+    """Two concerns raised and acknowledged (one the next day, after the Director was told),
+    the month's sample moderated with some judgements changed, social workers emailed the
+    findings and responding; every date on or before the demo's last day."""
+    with Session(engine) as session:
+        concerns = list(session.scalars(select(SafeguardingConcern)))
+        moderations = list(session.scalars(select(Moderation)))
+        responses = list(session.scalars(select(PractitionerResponse)))
+    assert len(concerns) == 2 and {c.status for c in concerns} == {"acknowledged"}
+    spans = sorted(c.acknowledged_at - c.raised_at for c in concerns if c.acknowledged_at)
+    assert spans[0] < timedelta(hours=8) < timedelta(hours=20) < spans[1]
+    assert (
+        moderations
+        and any(not m.agreed for m in moderations)
+        and any(m.agreed for m in moderations)
+    )
+    assert all(m.moderated_on <= last_day for m in moderations)
+    assert responses and all(r.created_at.date() <= last_day for r in responses)
+    sent = [message_from_bytes(p.read_bytes()) for p in outbox.glob("*.eml")]
+    high = [m for m in sent if m["Importance"] == "high"]
+    assert high and all("concern" in str(m["X-Audits-Reference"]) for m in high)
+    assert any("findings" in str(m["X-Audits-Reference"]) for m in sent)
+    assert any("moderation-sample:" in str(m["X-Audits-Reference"]) for m in sent)
+    concern_texts = [c.text for c in concerns]
+    assert not any(text in m.as_string() for m in high for text in concern_texts)
 
 
 def test_the_demos_pages_live_on_the_demos_last_day(
@@ -80,6 +112,7 @@ def test_the_demos_pages_live_on_the_demos_last_day(
         ).all()
     assert tagged and set(tagged) == {"completed"}
     _actions_done_open_and_escalated(actions, last_day)
+    _oversight_on_the_demos_days(engine, last_day, tmp_path / "outbox")
 
     settings_env(DEV_LOGIN="true")  # as `make web` runs it
     assert today_in_london() == last_day
