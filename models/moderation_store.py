@@ -131,7 +131,9 @@ def draw_sample(session: Session, month: str, policy: Policy, on: date) -> list[
 
 
 def sample_of(session: Session, month: str) -> list[SampleLine]:
-    """The cycle's sample as kept, each audit with its moderation if it has one."""
+    """The cycle's sample as kept, each audit with its moderation if it has one. ``judgement``
+    is the auditor's (once moderated, the audit's own is the moderator's), so that drawing the
+    same sample again prints the same list."""
     query = (
         select(ModerationSample, Audit, Moderation)
         .join(Audit, col(Audit.id) == col(ModerationSample.audit_id))
@@ -140,7 +142,8 @@ def sample_of(session: Session, month: str) -> list[SampleLine]:
         .order_by(col(Audit.id))
     )
     return [
-        SampleLine(audit.id, audit.case_ref, audit.auditor_id, audit.judgement or "",
+        SampleLine(audit.id, audit.case_ref, audit.auditor_id,
+                   moderation.auditor_judgement if moderation else audit.judgement or "",
                    kept.reason, moderation)
         for kept, audit, moderation in session.execute(query)
     ]  # fmt: skip

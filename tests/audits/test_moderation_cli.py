@@ -187,6 +187,9 @@ def test_the_sample_is_drawn_kept_and_emailed_once(world: Engine, tmp_path: Path
     assert len(emails(tmp_path)) == 2
     readable = run(world, tmp_path, "moderation", "sample", "--month", MAY)
     assert readable.stdout.splitlines()[-1] == "2 audits to moderate in 2026-05"
+    # Once an audit is moderated to another judgement, the sample still lists the auditor's.
+    moderate(world, tmp_path, 1, "inadequate")
+    assert ok(world, tmp_path, "moderation", "sample", "--month", MAY) == sample
 
 
 def test_months_with_nothing_to_sample(world: Engine, tmp_path: Path) -> None:
