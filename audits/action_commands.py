@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -19,7 +18,6 @@ from audits import common
 from audits.arg_types import record_id
 from config.clock import today_in_london
 from config.settings import load_policy
-from flows.delivery import Change, deliver
 from models.action_store import (
     ActionLine,
     action_json,
@@ -28,7 +26,6 @@ from models.action_store import (
     list_actions,
     mark_done,
 )
-from models.db import in_transaction
 from models.programme import Audit
 from notifications.action_emails import action_set_cause, write_action_set_emails
 from notifications.email_context import email_context
@@ -117,11 +114,8 @@ def cmd_add(args: argparse.Namespace) -> int:
         shown = action_json(ActionLine(action, audit.case_ref), on)
         return {key: shown[key] for key in ADDED_KEYS}, cause
 
-    try:
-        shown, cause = in_transaction(engine, record)
-    except ActionError as error:
-        raise common.CommandError(str(error)) from None
-    _warn(deliver(engine, Change(cause), policy).warning())
+    shown, cause = common.record_change(engine, record, ActionError)
+    common.send_now(engine, cause, policy)
     if args.json:
         print(json.dumps(shown, indent=2))
     else:
@@ -141,10 +135,7 @@ def cmd_done(args: argparse.Namespace) -> int:
         assert audit is not None
         return action_json(ActionLine(action, audit.case_ref), args.on)
 
-    try:
-        shown = in_transaction(engine, record)
-    except ActionError as error:
-        raise common.CommandError(str(error)) from None
+    shown = common.record_change(engine, record, ActionError)
     if args.json:
         print(json.dumps(shown, indent=2))
     else:
@@ -169,8 +160,3 @@ def cmd_actions(args: argparse.Namespace) -> int:
 
 
 HANDLERS = {"action": cmd_action, "actions": cmd_actions}
-
-
-def _warn(line: str | None) -> None:
-    if line:
-        print(line, file=sys.stderr)

@@ -5,19 +5,43 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlmodel import Session
 
-from models.db import alembic_config, current_revision, get_engine
+from flows.delivery import Change, deliver
+from models.db import alembic_config, current_revision, get_engine, in_transaction
+from rules.policy import Policy
 from rules.values import unstorable
+
+T = TypeVar("T")
 
 
 class CommandError(Exception):
     """Reported as one line on stderr; the command exits non-zero."""
+
+
+def record_change(engine: Engine, change: Callable[[Session], T], refused: type[ValueError]) -> T:
+    """Run ``change`` in one transaction; a rule's refusal (``refused``) rolls it all back and is
+    the command's one-line error."""
+    try:
+        return in_transaction(engine, change)
+    except refused as error:
+        raise CommandError(str(error)) from None
+
+
+def send_now(engine: Engine, cause: str, policy: Policy) -> None:
+    """Send the committed change's emails before the command exits (``flows.delivery``); say on
+    stderr what could not go yet (the next chase run sends it)."""
+    warning = deliver(engine, Change(cause), policy).warning()
+    if warning:
+        print(warning, file=sys.stderr)
 
 
 def refuse_unstorable_text(args: argparse.Namespace) -> None:

@@ -24,7 +24,6 @@ from audits.arg_types import record_id
 from audits.tag_flags import add_tag_flag, with_tags
 from config.clock import today_in_london
 from config.settings import load_policy
-from flows.delivery import Change, deliver
 from flows.events import deliver_events, emit_audit_completed
 from models.action_store import action_json, list_actions
 from models.allocation_store import load_pauses
@@ -154,7 +153,7 @@ def cmd_complete(args: argparse.Namespace) -> int:
         audit, reaudit = in_transaction(engine, record)
     except (CompletionError, ActionError) as error:
         raise common.CommandError(str(error)) from None
-    _warn(deliver(engine, Change(cause), policy).warning())
+    common.send_now(engine, cause, policy)
     _emit([audit], policy)
     row = {
         "audit_id": audit.id,
@@ -185,11 +184,6 @@ def _actions_of(engine: Any, audit_id: int, today: date) -> list[dict[str, Any]]
     """The audit's actions as ``audits actions --json`` lists them (always a list)."""
     with Session(engine) as session:
         return [action_json(line, today) for line in list_actions(session, audit_ids=[audit_id])]
-
-
-def _warn(line: str | None) -> None:
-    if line:
-        print(line, file=sys.stderr)
 
 
 def _reaudit_cycle(audit: Audit, policy: Policy, today: date, pauses: Sequence[Any]) -> str | None:
@@ -239,7 +233,7 @@ def cmd_import_completions(args: argparse.Namespace) -> int:
         raise common.CommandError(
             f"{args.file}: {len(failure.problems)} problem(s) found; nothing was imported"
         ) from None
-    _warn(deliver(engine, Change(cause), policy).warning())
+    common.send_now(engine, cause, policy)
     _emit(result.completed, policy)
     for notice in result.notices:
         print(notice, file=sys.stderr)

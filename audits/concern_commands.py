@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from typing import Any
 
 from sqlmodel import Session
@@ -18,7 +17,6 @@ from audits import common
 from audits.arg_types import record_id
 from config.clock import today_in_london
 from config.settings import load_policy
-from flows.delivery import Change, deliver
 from models.concern_store import (
     ConcernLine,
     acknowledge,
@@ -27,7 +25,6 @@ from models.concern_store import (
     raise_concern,
     raised_json,
 )
-from models.db import in_transaction
 from models.programme import Audit
 from notifications.concern_emails import concern_raised_cause, write_raised_emails
 from notifications.email_context import email_context
@@ -101,11 +98,8 @@ def cmd_raise(args: argparse.Namespace) -> int:
         write_raised_emails(session, concern, context, cause)
         return raised_json(_line(session, concern)), cause
 
-    try:
-        shown, cause = in_transaction(engine, record)
-    except ConcernError as error:
-        raise common.CommandError(str(error)) from None
-    _warn(deliver(engine, Change(cause), policy).warning())
+    shown, cause = common.record_change(engine, record, ConcernError)
+    common.send_now(engine, cause, policy)
     if args.json:
         print(json.dumps(shown, indent=2))
     else:
@@ -123,10 +117,7 @@ def cmd_acknowledge(args: argparse.Namespace) -> int:
         concern = acknowledge(session, args.concern_id, args.note, args.by)
         return concern_json(_line(session, concern))
 
-    try:
-        shown = in_transaction(engine, record)
-    except ConcernError as error:
-        raise common.CommandError(str(error)) from None
+    shown = common.record_change(engine, record, ConcernError)
     if args.json:
         print(json.dumps(shown, indent=2))
     else:
@@ -158,8 +149,3 @@ def _line(session: Session, concern: Any) -> ConcernLine:
     audit = session.get(Audit, concern.audit_id)
     assert audit is not None  # a foreign key
     return ConcernLine(concern, audit.case_ref)
-
-
-def _warn(line: str | None) -> None:
-    if line:
-        print(line, file=sys.stderr)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -21,8 +20,6 @@ from audits import common
 from audits.arg_types import record_id
 from config.clock import today_in_london
 from config.settings import load_policy
-from flows.delivery import Change, deliver
-from models.db import in_transaction
 from models.moderation_store import SAMPLE_KEYS, draw_sample, moderation_json
 from notifications.email_context import email_context
 from notifications.moderation_emails import (
@@ -88,11 +85,8 @@ def cmd_moderation(args: argparse.Namespace) -> int:
             session, args.month, lines, context
         )
 
-    try:
-        rows, cause = in_transaction(engine, record)
-    except ModerationError as error:
-        raise common.CommandError(str(error)) from None
-    _warn(deliver(engine, Change(cause), policy).warning())
+    rows, cause = common.record_change(engine, record, ModerationError)
+    common.send_now(engine, cause, policy)
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
@@ -115,11 +109,8 @@ def cmd_moderate(args: argparse.Namespace) -> int:
         )
         return moderation_json(done.moderation)
 
-    try:
-        shown = in_transaction(engine, record)
-    except ModerationError as error:
-        raise common.CommandError(str(error)) from None
-    _warn(deliver(engine, Change(moderation_cause(args.audit_id)), policy).warning())
+    shown = common.record_change(engine, record, ModerationError)
+    common.send_now(engine, moderation_cause(args.audit_id), policy)
     if args.json:
         print(json.dumps(shown, indent=2))
     else:
@@ -132,8 +123,3 @@ def cmd_moderate(args: argparse.Namespace) -> int:
 
 
 HANDLERS = {"moderation": cmd_moderation, "moderate": cmd_moderate}
-
-
-def _warn(line: str | None) -> None:
-    if line:
-        print(line, file=sys.stderr)

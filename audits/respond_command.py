@@ -15,7 +15,6 @@ from sqlmodel import Session
 
 from audits import common
 from audits.arg_types import record_id
-from models.db import in_transaction
 from models.response_store import add_response, added_json
 from rules.responses import ResponseError
 
@@ -38,10 +37,7 @@ def cmd_respond(args: argparse.Namespace) -> int:
     def record(session: Session) -> dict[str, Any]:
         return added_json(add_response(session, args.audit_id, args.text, args.by))
 
-    try:
-        shown = in_transaction(common.ready_engine(), record)
-    except ResponseError as error:
-        raise common.CommandError(str(error)) from None
+    shown = common.record_change(common.ready_engine(), record, ResponseError)
     if args.json:
         print(json.dumps(shown, indent=2))
     else:
