@@ -17,7 +17,7 @@ from sqlmodel import Session, col
 from models.actions import AuditAction
 from models.people import Staff
 from models.programme import Audit
-from models.trail import TrailEntry
+from models.trail import on_audit
 from rules.actions import (
     ActionDraft,
     ActionError,
@@ -157,12 +157,5 @@ def _trail(
     session: Session, by: str, what: str, action: AuditAction, detail: dict[str, str]
 ) -> None:
     # The action's text stays in its own table: the trail says who did what, when.
-    session.add(
-        TrailEntry(
-            actor=by,
-            action=what,
-            subject_type="audit",
-            subject_id=str(action.audit_id),
-            detail={"action_id": action.id, "due_on": action.due_on.isoformat(), **detail},
-        )
-    )
+    extra = {"action_id": action.id, "due_on": action.due_on.isoformat(), **detail}
+    on_audit(session, by, what, action.audit_id, extra)

@@ -23,7 +23,7 @@ from models.concerns import SafeguardingConcern
 from models.people import Staff
 from models.programme import Audit
 from models.reauditors import case_team_now
-from models.trail import TrailEntry
+from models.trail import on_audit
 from rules.actions import staff_name
 from rules.concerns import ConcernError, check_acknowledge, check_raise
 from rules.roles import DIRECTOR_ROLE, is_active_aps
@@ -179,12 +179,4 @@ def _trail(
     session: Session, by: str, what: str, concern: SafeguardingConcern, detail: dict[str, str]
 ) -> None:
     # The text and the note stay in the concern's own row: the trail says who did what, when.
-    session.add(
-        TrailEntry(
-            actor=by,
-            action=what,
-            subject_type="audit",
-            subject_id=str(concern.audit_id),
-            detail={"concern_id": concern.id, **detail},
-        )
-    )
+    on_audit(session, by, what, concern.audit_id, {"concern_id": concern.id, **detail})

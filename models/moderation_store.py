@@ -24,7 +24,7 @@ from models.base import utcnow
 from models.moderation import Moderation, ModerationSample
 from models.people import Staff
 from models.programme import Audit, Cycle
-from models.trail import TrailEntry
+from models.trail import on_audit
 from rules.actions import staff_name
 from rules.moderation import (
     Candidate,
@@ -200,7 +200,7 @@ def moderate(
     session.add(audit)
     session.flush()
     change = reaudit_change(before, judgement, policy.reaudits.reaudit_on)
-    _trail(session, by, "audit.moderated", audit_id, {
+    on_audit(session, by, "audit.moderated", audit_id, {
         "moderation_id": moderation.id, "auditor_judgement": before,
         "moderated_judgement": judgement, "agreed": moderation.agreed, "reaudit": change,
     })  # fmt: skip
@@ -221,7 +221,7 @@ def withdraw_reaudit(session: Session, audit_id: int, by: str) -> Audit | None:
         return None
     reaudit.status, reaudit.updated_at = "withdrawn", utcnow()
     session.add(reaudit)
-    _trail(session, by, "reaudit.withdrawn", reaudit.id or 0, {
+    on_audit(session, by, "reaudit.withdrawn", reaudit.id or 0, {
         "parent_audit_id": audit_id, "why": "moderated out of the judgements that call for one",
     })  # fmt: skip
     return reaudit
@@ -251,11 +251,3 @@ def shown_moderation(moderation: Moderation | None) -> dict[str, Any] | None:
         "moderated_on": moderation.moderated_on.isoformat(),
         "note": moderation.note,
     }
-
-
-def _trail(session: Session, by: str, what: str, audit_id: int, detail: dict[str, Any]) -> None:
-    session.add(
-        TrailEntry(
-            actor=by, action=what, subject_type="audit", subject_id=str(audit_id), detail=detail
-        )
-    )

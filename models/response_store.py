@@ -18,7 +18,7 @@ from models.cases import Case
 from models.people import Staff
 from models.programme import Audit
 from models.responses import PractitionerResponse
-from models.trail import TrailEntry
+from models.trail import on_audit
 from rules.responses import ResponseError, check_response
 
 
@@ -48,15 +48,7 @@ def add_response(session: Session, audit_id: int, text: str, by: str) -> Respons
     response = PractitionerResponse(audit_id=audit_id, staff_id=by, text=text)
     session.add(response)
     session.flush()
-    session.add(
-        TrailEntry(
-            actor=by,
-            action="response.added",
-            subject_type="audit",
-            subject_id=str(audit_id),
-            detail={"response_id": response.id},
-        )
-    )
+    on_audit(session, by, "response.added", audit_id, {"response_id": response.id})
     return ResponseLine(response, audit.case_ref)
 
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, Session, SQLModel
 
 from models.base import timestamp
 
@@ -24,3 +24,19 @@ class TrailEntry(SQLModel, table=True):
     subject_type: str = Field(max_length=30)
     subject_id: str = Field(max_length=60)
     detail: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+
+
+def on_audit(
+    session: Session, actor: str, action: str, audit_id: int, detail: dict[str, Any]
+) -> None:
+    """Add an entry about audit ``audit_id`` to the caller's transaction. ``detail`` holds ids,
+    dates and counts; free text (an action's, a concern's, a note) stays in its own table."""
+    session.add(
+        TrailEntry(
+            actor=actor,
+            action=action,
+            subject_type="audit",
+            subject_id=str(audit_id),
+            detail=detail,
+        )
+    )
