@@ -10,8 +10,6 @@ is SM1; APS1 is the APS team.
 from __future__ import annotations
 
 import json
-import subprocess
-from email import message_from_bytes
 from email.message import Message
 from pathlib import Path
 from typing import Any
@@ -25,35 +23,13 @@ from sqlmodel import Session
 
 from models.actions import AuditAction
 from models.programme import Audit
-from tests.audits.cli_support import REPO, in_process
+from tests.audits.engine_cli import emails, ok, refused_leaving, run
 from tests.audits.test_show_cli import make_audit
-
-
-def run(engine: Engine, folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        "AUDITS_DATABASE_URL": engine.url.render_as_string(hide_password=False),
-        "AUDITS_PROGRAMME": str(REPO / "config" / "programme.toml"),
-        "AUDITS_EMAIL_TRANSPORT": "outbox",
-        "AUDITS_OUTBOX_DIR": str(folder / "outbox"),
-    }
-    return in_process(list(args), env, folder)
-
-
-def ok(engine: Engine, folder: Path, *args: str) -> Any:
-    result = run(engine, folder, *args, "--json")
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
 
 
 def refused(engine: Engine, folder: Path, *args: str) -> str:
     """A command that must be refused: non-zero, one line on stderr, no action changed."""
-    before = _actions(engine)
-    result = run(engine, folder, *args)
-    assert result.returncode != 0, result.stdout
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert _actions(engine) == before
-    return lines[0]
+    return refused_leaving(engine, folder, _actions, *args)
 
 
 def _actions(engine: Engine) -> list[tuple[Any, ...]]:
@@ -69,10 +45,6 @@ def add(
         engine, folder, "action", "add", "6", "--text", "Hold a core group within 10 days",
         "--owner", owner, "--due", due, "--by", "TM2", "--on", "2026-09-10", *extra,
     )  # fmt: skip
-
-
-def emails(folder: Path) -> list[Message]:
-    return [message_from_bytes(p.read_bytes()) for p in sorted((folder / "outbox").glob("*.eml"))]
 
 
 def body(message: Message) -> str:

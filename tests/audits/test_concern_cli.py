@@ -13,8 +13,6 @@ and Director DIR1.
 from __future__ import annotations
 
 import json
-import subprocess
-from email import message_from_bytes
 from email.message import Message
 from pathlib import Path
 from typing import Any
@@ -29,7 +27,7 @@ from models.concerns import SafeguardingConcern
 from models.db import session_scope
 from models.people import Staff
 from models.trail import TrailEntry
-from tests.audits.cli_support import REPO, in_process
+from tests.audits.engine_cli import emails, ok, refused_leaving, run
 from tests.audits.test_show_cli import make_audit
 
 TEXT = "CONCERNTEXT the child said she is afraid to go home"
@@ -57,22 +55,6 @@ def make_world(engine: Engine) -> None:
             person.line_manager_id = manager
 
 
-def run(engine: Engine, folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        "AUDITS_DATABASE_URL": engine.url.render_as_string(hide_password=False),
-        "AUDITS_PROGRAMME": str(REPO / "config" / "programme.toml"),
-        "AUDITS_EMAIL_TRANSPORT": "outbox",
-        "AUDITS_OUTBOX_DIR": str(folder / "outbox"),
-    }
-    return in_process(list(args), env, folder)
-
-
-def ok(engine: Engine, folder: Path, *args: str) -> Any:
-    result = run(engine, folder, *args, "--json")
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
-
-
 def concerns(engine: Engine) -> list[tuple[Any, ...]]:
     with Session(engine) as session:
         rows = session.scalars(select(SafeguardingConcern).order_by(col(SafeguardingConcern.id)))
@@ -81,17 +63,7 @@ def concerns(engine: Engine) -> list[tuple[Any, ...]]:
 
 def refused(engine: Engine, folder: Path, *args: str) -> str:
     """A command that must be refused: non-zero, one line on stderr, no concern changed."""
-    before = concerns(engine)
-    result = run(engine, folder, *args)
-    assert result.returncode != 0, result.stdout
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert concerns(engine) == before
-    return lines[0]
-
-
-def emails(folder: Path) -> list[Message]:
-    return [message_from_bytes(p.read_bytes()) for p in sorted((folder / "outbox").glob("*.eml"))]
+    return refused_leaving(engine, folder, concerns, *args)
 
 
 def parts(message: Message) -> str:

@@ -17,9 +17,7 @@ May's sample: 10% of 3 is 1, the first in the draw order, audit 3 (TM2); then TM
 from __future__ import annotations
 
 import json
-import subprocess
 from datetime import date
-from email import message_from_bytes
 from email.message import Message
 from pathlib import Path
 from typing import Any
@@ -38,7 +36,8 @@ from models.moderation import Moderation, ModerationSample
 from models.people import Staff, Team
 from models.programme import Audit, Cycle
 from models.report_store import report_figures
-from tests.audits.cli_support import REPO, in_process
+from tests.audits.cli_support import REPO
+from tests.audits.engine_cli import emails, ok, refused_leaving, run
 
 MAY = "2026-05"
 
@@ -102,22 +101,6 @@ def _audit(id: int, cycle: str, case: str, auditor: str, **fields: Any) -> Audit
     )  # fmt: skip
 
 
-def run(engine: Engine, folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        "AUDITS_DATABASE_URL": engine.url.render_as_string(hide_password=False),
-        "AUDITS_PROGRAMME": str(REPO / "config" / "programme.toml"),
-        "AUDITS_EMAIL_TRANSPORT": "outbox",
-        "AUDITS_OUTBOX_DIR": str(folder / "outbox"),
-    }
-    return in_process(list(args), env, folder)
-
-
-def ok(engine: Engine, folder: Path, *args: str) -> Any:
-    result = run(engine, folder, *args, "--json")
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
-
-
 def state(engine: Engine) -> tuple[Any, ...]:
     """What a refused command must leave as it was: moderations, the sample, the audits."""
     with Session(engine) as session:
@@ -130,17 +113,7 @@ def state(engine: Engine) -> tuple[Any, ...]:
 
 
 def refused(engine: Engine, folder: Path, *args: str) -> str:
-    before = state(engine)
-    result = run(engine, folder, *args)
-    assert result.returncode != 0, result.stdout
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert state(engine) == before
-    return lines[0]
-
-
-def emails(folder: Path) -> list[Message]:
-    return [message_from_bytes(p.read_bytes()) for p in sorted((folder / "outbox").glob("*.eml"))]
+    return refused_leaving(engine, folder, state, *args)
 
 
 def body(message: Message) -> str:

@@ -28,7 +28,8 @@ from models.people import Staff
 from models.programme import Audit
 from models.responses import PractitionerResponse
 from models.trail import TrailEntry
-from tests.audits.test_action_cli import body, emails, ok, run
+from tests.audits.engine_cli import emails, ok, refused_leaving, run
+from tests.audits.test_action_cli import body
 from tests.audits.test_show_cli import make_audit
 
 TEXT = "The plan had drifted; supervision is now fortnightly"
@@ -60,13 +61,7 @@ def _responses(engine: Engine) -> list[tuple[Any, ...]]:
 
 
 def refused(engine: Engine, folder: Path, *args: str) -> str:
-    before = _responses(engine)
-    result = run(engine, folder, *args)
-    assert result.returncode != 0, result.stdout
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert _responses(engine) == before
-    return lines[0]
+    return refused_leaving(engine, folder, _responses, *args)
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
