@@ -131,6 +131,26 @@ class Mailbox:
         return "250 OK queued"
 
 
+def plain_smtp_settings(
+    mail: SmtpServer, database_url: str, sender: str, base_url: str
+) -> dict[str, str | None]:
+    """The settings (for ``settings_env``) of a run that sends to ``mail`` over plain SMTP, with
+    no login, on ``database_url``; the outbox folder unset."""
+    return {
+        "SMTP_SECURITY": None,
+        "SMTP_USERNAME": None,
+        "SMTP_PASSWORD": None,
+        "OUTBOX_DIR": None,
+        "DATABASE_URL": database_url,
+        "EMAIL_TRANSPORT": "smtp",
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(mail.port),
+        "SMTP_TIMEOUT": "5",
+        "EMAIL_FROM": sender,
+        "BASE_URL": base_url,
+    }
+
+
 class SmtpServer:
     """An aiosmtpd server on a free loopback port that can be stopped and started again on the
     same port; what arrived is kept across restarts. A context manager: stopped on leaving."""

@@ -28,7 +28,7 @@ from models.chase_store import Person
 from models.db import session_scope
 from rules.actions import ActionDraft
 from tests.flows.council import POLICY
-from tests.flows.smtp_server import Received, SmtpServer
+from tests.flows.smtp_server import Received, SmtpServer, plain_smtp_settings
 from tests.flows.test_chase import (
     APS_TEAM,
     BASE_URL,
@@ -349,19 +349,7 @@ def test_the_prefect_flow_counts_the_action_stages(
     seed(engine, tmp_path)
     month = month_of_actions(engine)
     with SmtpServer() as mail:
-        settings_env(
-            SMTP_SECURITY=None,
-            SMTP_USERNAME=None,
-            SMTP_PASSWORD=None,
-            OUTBOX_DIR=None,
-            DATABASE_URL=sqlite_url,
-            EMAIL_TRANSPORT="smtp",
-            SMTP_HOST="127.0.0.1",
-            SMTP_PORT=str(mail.port),
-            SMTP_TIMEOUT="5",
-            EMAIL_FROM=SENDER,
-            BASE_URL=BASE_URL,
-        )
+        settings_env(**plain_smtp_settings(mail, sqlite_url, SENDER, BASE_URL))
         result = chase_outstanding_audits(date="2027-01-05")
         received: list[Received] = mail.take()
         again = chase_outstanding_audits(date="2027-01-05")

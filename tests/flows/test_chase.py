@@ -32,7 +32,7 @@ from models.db import make_engine, session_scope
 from models.outbox import Notification, ReminderStage
 from notifications.transports import SmtpTransport
 from tests.flows.council import POLICY, TODAY
-from tests.flows.smtp_server import Received, SmtpServer
+from tests.flows.smtp_server import Received, SmtpServer, plain_smtp_settings
 from tests.rules.labelled_dates import day
 from tests.settings_env import SettingsEnv
 
@@ -659,19 +659,7 @@ def test_the_prefect_flow_chases_over_smtp(
     mail: SmtpServer,
     settings_env: SettingsEnv,
 ) -> None:
-    settings_env(
-        SMTP_SECURITY=None,
-        SMTP_USERNAME=None,
-        SMTP_PASSWORD=None,
-        OUTBOX_DIR=None,
-        DATABASE_URL=sqlite_url,
-        EMAIL_TRANSPORT="smtp",
-        SMTP_HOST="127.0.0.1",
-        SMTP_PORT=str(mail.port),
-        SMTP_TIMEOUT="5",
-        EMAIL_FROM=SENDER,
-        BASE_URL=BASE_URL,
-    )
+    settings_env(**plain_smtp_settings(mail, sqlite_url, SENDER, BASE_URL))
     assert chase_outstanding_audits.name == "chase-outstanding-audits"
     every = council.audits
     result = chase_outstanding_audits(date="2026-12-01")

@@ -23,7 +23,7 @@ from models.concern_store import acknowledge, raise_concern
 from models.db import session_scope
 from rules.policy import ConcernPolicy
 from tests.flows.council import POLICY
-from tests.flows.smtp_server import SmtpServer
+from tests.flows.smtp_server import SmtpServer, plain_smtp_settings
 from tests.flows.test_chase import BASE_URL, SENDER, allocate, notifications, people, seed
 from tests.rules.labelled_dates import day
 from tests.settings_env import SettingsEnv
@@ -177,19 +177,7 @@ def test_the_prefect_flow_sends_concerns_during_a_pause(
     with session_scope(engine) as session:
         session.add(paused("Tue 2026-12-08", "Fri 2026-12-11"))
     with SmtpServer() as mail:
-        settings_env(
-            SMTP_SECURITY=None,
-            SMTP_USERNAME=None,
-            SMTP_PASSWORD=None,
-            OUTBOX_DIR=None,
-            DATABASE_URL=sqlite_url,
-            EMAIL_TRANSPORT="smtp",
-            SMTP_HOST="127.0.0.1",
-            SMTP_PORT=str(mail.port),
-            SMTP_TIMEOUT="5",
-            EMAIL_FROM=SENDER,
-            BASE_URL=BASE_URL,
-        )
+        settings_env(**plain_smtp_settings(mail, sqlite_url, SENDER, BASE_URL))
         result = chase_outstanding_audits(date="2026-12-08")
         received = mail.take()
         again = chase_outstanding_audits(date="2026-12-08")
