@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from flows.delivery import Change, RequestEvent
 from models import report_store, request_store
+from models.concern_store import list_concerns
 from models.figures import TrendFigures
 from models.programme import Cycle
 from models.report_store import ReportError
@@ -255,6 +256,7 @@ def dashboard_page(
         pending = queries.pending_count(session, month)
         pending_all = queries.pending_count(session)
         trend = _trend(session, policy, month)
+        open_concerns = list_concerns(session, status="open")
     export = export or ExportForm({"from": _year_before(month), "to": month}, {})
     context = {
         "month": month,
@@ -263,6 +265,7 @@ def dashboard_page(
         "reaudits": reaudits,
         "pending": pending,
         "pending_all": pending_all,
+        "open_concerns": open_concerns,
         "trend": trend,
         "charts": trend_charts(trend) if trend else None,
         "export": export,

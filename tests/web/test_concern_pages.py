@@ -159,3 +159,23 @@ def test_any_concern_form_gets_a_page_never_a_server_error(
         assert (_status(web_engine, rows[-1].id or 0) == "acknowledged") == (
             answer.status_code == 303
         )
+
+
+def test_the_dashboard_warns_of_open_concerns_until_acknowledged(
+    web_engine: Engine, base_url: str, people: dict[str, str]
+) -> None:
+    aps = signed_in(base_url, people["aps"])
+    assert 'id="open-concerns"' not in aps.get("/aps/dashboard").text
+    concern_id, manager, _ = _concern(web_engine, int(people["audit"]), people["auditor"])
+    with Session(web_engine) as session:
+        audit = session.get(Audit, int(people["audit"]))
+        assert audit is not None
+    for reader in (aps, signed_in(base_url, people["director"])):
+        page = reader.get("/aps/dashboard").text
+        assert 'id="open-concerns"' in page and f"case {audit.case_ref}" in page
+        assert f'href="/concerns/{concern_id}/acknowledge"' in page
+        assert TEXT not in page  # the text is on the concern's own page
+    done = post_form(signed_in(base_url, manager), f"/concerns/{concern_id}/acknowledge",
+                     {"note": "Visiting today"})  # fmt: skip
+    assert done.status_code == 303
+    assert 'id="open-concerns"' not in aps.get("/aps/dashboard").text
