@@ -8,42 +8,19 @@ from __future__ import annotations
 import email
 import email.policy
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from models.people import Staff
-from tests.web.browser import chromium
-from tests.web.live import serve_on_loopback
+from tests.web.chromium_pages import base_url, browser, sign_in  # noqa: F401 - fixtures
 from tests.web.test_completion_actions import _owner
 from tests.web.test_emails import outbox  # noqa: F401 - the fixture
 
-__all__ = ["outbox"]
+__all__ = ["base_url", "browser", "outbox"]
 LINK = re.compile(r"https?://\S+?(/links/[A-Za-z0-9_\-.]+)")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture
-def base_url(web_engine: Engine) -> Iterator[str]:
-    with serve_on_loopback(web_engine) as url:
-        yield url
-
-
-def _sign_in(browser: Browser, base_url: str, staff_id: str, start: str) -> Page:
-    page = browser.new_context(base_url=base_url).new_page()
-    page.goto(start)
-    page.get_by_label("Who are you signing in as?").select_option(staff_id)
-    page.get_by_role("button", name="Sign in").click()
-    return page
 
 
 def _link_to(folder: Path, address: str) -> str:
@@ -69,7 +46,7 @@ def test_an_action_set_on_the_form_is_marked_done_from_its_email(
     with Session(web_engine) as session:
         address = session.get(Staff, owner).email  # type: ignore[union-attr]
 
-    auditor = _sign_in(browser, base_url, people["auditor"], f"/audits/{audit_id}/complete")
+    auditor = sign_in(browser, base_url, people["auditor"], f"/audits/{audit_id}/complete")
     auditor.locator("#on-day").fill("9")
     auditor.locator("#on-month").fill("11")
     auditor.locator("#on-year").fill("2026")
@@ -88,13 +65,13 @@ def test_an_action_set_on_the_form_is_marked_done_from_its_email(
     expect(auditor.locator("#actions")).to_contain_text("Hold a core group within 10 days")
 
     link = _link_to(outbox, address)
-    stranger = _sign_in(browser, base_url, people["other_manager"], "/my-audits")
+    stranger = sign_in(browser, base_url, people["other_manager"], "/my-audits")
     stranger.goto(link)
     expect(stranger.locator("body")).to_contain_text("This link was sent to someone else")
     stranger.goto("/links/forged.not-a.token")
     expect(stranger.locator("body")).to_contain_text("This link cannot be used")
 
-    mine = _sign_in(browser, base_url, owner, link)
+    mine = sign_in(browser, base_url, owner, link)
     expect(mine).to_have_url(re.compile(r"/actions/\d+/done$"))
     expect(mine.locator("#action-facts")).to_contain_text("Hold a core group within 10 days")
     mine.get_by_label("What was done?").fill("")

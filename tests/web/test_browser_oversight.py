@@ -8,45 +8,22 @@ from __future__ import annotations
 import email
 import email.policy
 import re
-from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
 
-import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
 from models.people import Staff
-from tests.web.browser import chromium
-from tests.web.live import serve_on_loopback
+from tests.web.chromium_pages import base_url, browser, sign_in  # noqa: F401 - fixtures
 from tests.web.test_emails import outbox  # noqa: F401 - the fixture
 from tests.web.test_findings_page import WORKER, add_worker
 
-__all__ = ["outbox"]
+__all__ = ["base_url", "browser", "outbox"]
 LINK = re.compile(r"https?://\S+?(/links/[A-Za-z0-9_\-.]+)")
 CONCERN = "Bruising seen in the latest visit record has no strategy discussion on file"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture
-def base_url(web_engine: Engine) -> Iterator[str]:
-    with serve_on_loopback(web_engine) as url:
-        yield url
-
-
-def _sign_in(browser: Browser, base_url: str, staff_id: str, start: str) -> Page:
-    page = browser.new_context(base_url=base_url).new_page()
-    page.goto(start)
-    page.get_by_label("Who are you signing in as?").select_option(staff_id)
-    page.get_by_role("button", name="Sign in").click()
-    return page
 
 
 def _emails(folder: Path, kind: str) -> list[EmailMessage]:
@@ -72,7 +49,7 @@ def test_a_concern_raised_on_the_page_is_acknowledged_from_its_email(
     outbox: Path,  # noqa: F811
 ) -> None:
     audit_id = people["audit"]
-    auditor = _sign_in(browser, base_url, people["auditor"], f"/audits/{audit_id}")
+    auditor = sign_in(browser, base_url, people["auditor"], f"/audits/{audit_id}")
     auditor.locator("#raise-concern").click()
     expect(auditor).to_have_url(f"{base_url}/audits/{audit_id}/concern")
     auditor.get_by_role("button", name="Raise the concern").click()
@@ -86,7 +63,7 @@ def test_a_concern_raised_on_the_page_is_acknowledged_from_its_email(
     assert raised and all(m["Importance"] == "high" and m["X-Priority"] == "1" for m in raised)
     assert not any(CONCERN in m.as_string() for m in raised)
     staff_id, to_manager = _manager_email(web_engine, raised)
-    manager = _sign_in(browser, base_url, staff_id, "/")
+    manager = sign_in(browser, base_url, staff_id, "/")
     manager.goto(_link(to_manager))
     expect(manager).to_have_url(re.compile(r"/concerns/\d+/acknowledge$"))
     expect(manager.locator("#concern-facts")).to_contain_text(CONCERN)
@@ -115,7 +92,7 @@ def test_the_social_worker_responds_from_the_findings_email(
 ) -> None:
     audit_id = int(people["audit"])
     add_worker(web_engine, audit_id, people)
-    auditor = _sign_in(browser, base_url, people["auditor"], f"/audits/{audit_id}/complete")
+    auditor = sign_in(browser, base_url, people["auditor"], f"/audits/{audit_id}/complete")
     auditor.locator("#on-day").fill("9")
     auditor.locator("#on-month").fill("11")
     auditor.locator("#on-year").fill("2026")
@@ -124,7 +101,7 @@ def test_the_social_worker_responds_from_the_findings_email(
     auditor.get_by_role("button", name="Record as completed").click()
     expect(auditor).to_have_url(f"{base_url}/audits/{audit_id}")
     to_worker = next(m for m in _emails(outbox, "audit") if m["To"] == "sky.worker@example.gov.uk")
-    worker = _sign_in(browser, base_url, WORKER, "/")
+    worker = sign_in(browser, base_url, WORKER, "/")
     expect(worker).to_have_url(re.compile(r"/my-cases$"))
     worker.goto(_link(to_worker))
     expect(worker).to_have_url(f"{base_url}/audits/{audit_id}/findings")
