@@ -116,13 +116,12 @@ def cmd_add(args: argparse.Namespace) -> int:
 
     shown, cause = common.record_change(engine, record, ActionError)
     common.send_now(engine, cause, policy)
-    if args.json:
-        print(json.dumps(shown, indent=2))
-    else:
-        print(
-            f"Action {shown['action_id']} set on audit {shown['audit_id']} "
-            f"(case {shown['case_ref']}): owner {shown['owner_id']}, due {shown['due_on']}"
-        )
+    common.print_result(
+        shown,
+        args.json,
+        f"Action {shown['action_id']} set on audit {shown['audit_id']} "
+        f"(case {shown['case_ref']}): owner {shown['owner_id']}, due {shown['due_on']}",
+    )
     return 0
 
 
@@ -136,10 +135,11 @@ def cmd_done(args: argparse.Namespace) -> int:
         return action_json(ActionLine(action, audit.case_ref), args.on)
 
     shown = common.record_change(engine, record, ActionError)
-    if args.json:
-        print(json.dumps(shown, indent=2))
-    else:
-        print(f"Action {shown['action_id']} (case {shown['case_ref']}) done on {shown['done_on']}")
+    common.print_result(
+        shown,
+        args.json,
+        f"Action {shown['action_id']} (case {shown['case_ref']}) done on {shown['done_on']}",
+    )
     return 0
 
 
@@ -151,11 +151,7 @@ def cmd_actions(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
-    table = [[str(row[c]) if row[c] is not None else "" for c in TABLE_COLUMNS] for row in rows]
-    widths = [max([len(c), *(len(r[i]) for r in table)]) for i, c in enumerate(TABLE_COLUMNS)]
-    for cells in (list(TABLE_COLUMNS), *table):
-        print("  ".join(v.ljust(w) for v, w in zip(cells, widths, strict=True)).rstrip())
-    print(f"{len(rows)} actions")
+    common.print_table(rows, TABLE_COLUMNS, "actions")
     return 0
 
 

@@ -4,9 +4,10 @@ flow for the CLI. The command modules import this, never each other."""
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -42,6 +43,20 @@ def send_now(engine: Engine, cause: str, policy: Policy) -> None:
     warning = deliver(engine, Change(cause), policy).warning()
     if warning:
         print(warning, file=sys.stderr)
+
+
+def print_result(shown: Any, as_json: bool, line: str) -> None:
+    """What a recording command prints: ``shown`` as JSON with ``--json``, else one line."""
+    print(json.dumps(shown, indent=2) if as_json else line)
+
+
+def print_table(rows: Sequence[dict[str, Any]], columns: Sequence[str], noun: str) -> None:
+    """``rows`` as an aligned table of ``columns`` (None as blank), then how many ``noun``."""
+    table = [["" if row[c] is None else str(row[c]) for c in columns] for row in rows]
+    widths = [max([len(c), *(len(r[i]) for r in table)]) for i, c in enumerate(columns)]
+    for cells in (list(columns), *table):
+        print("  ".join(v.ljust(w) for v, w in zip(cells, widths, strict=True)).rstrip())
+    print(f"{len(rows)} {noun}")
 
 
 def refuse_unstorable_text(args: argparse.Namespace) -> None:

@@ -100,13 +100,12 @@ def cmd_raise(args: argparse.Namespace) -> int:
 
     shown, cause = common.record_change(engine, record, ConcernError)
     common.send_now(engine, cause, policy)
-    if args.json:
-        print(json.dumps(shown, indent=2))
-    else:
-        print(
-            f"Concern {shown['concern_id']} raised on audit {shown['audit_id']} "
-            f"(case {shown['case_ref']}): its emails have gone"
-        )
+    common.print_result(
+        shown,
+        args.json,
+        f"Concern {shown['concern_id']} raised on audit {shown['audit_id']} "
+        f"(case {shown['case_ref']}): its emails have gone",
+    )
     return 0
 
 
@@ -118,13 +117,12 @@ def cmd_acknowledge(args: argparse.Namespace) -> int:
         return concern_json(_line(session, concern))
 
     shown = common.record_change(engine, record, ConcernError)
-    if args.json:
-        print(json.dumps(shown, indent=2))
-    else:
-        print(
-            f"Concern {shown['concern_id']} (case {shown['case_ref']}) acknowledged by "
-            f"{shown['acknowledged_by']} at {shown['acknowledged_at']}"
-        )
+    common.print_result(
+        shown,
+        args.json,
+        f"Concern {shown['concern_id']} (case {shown['case_ref']}) acknowledged by "
+        f"{shown['acknowledged_by']} at {shown['acknowledged_at']}",
+    )
     return 0
 
 
@@ -134,11 +132,7 @@ def cmd_concerns(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
-    table = [[str(row[c]) if row[c] is not None else "" for c in TABLE_COLUMNS] for row in rows]
-    widths = [max([len(c), *(len(r[i]) for r in table)]) for i, c in enumerate(TABLE_COLUMNS)]
-    for cells in (list(TABLE_COLUMNS), *table):
-        print("  ".join(v.ljust(w) for v, w in zip(cells, widths, strict=True)).rstrip())
-    print(f"{len(rows)} concerns")
+    common.print_table(rows, TABLE_COLUMNS, "concerns")
     return 0
 
 

@@ -8,7 +8,6 @@ It records and never imports Prefect. Only the case's allocated social worker ma
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
 from sqlmodel import Session
@@ -38,13 +37,12 @@ def cmd_respond(args: argparse.Namespace) -> int:
         return added_json(add_response(session, args.audit_id, args.text, args.by))
 
     shown = common.record_change(common.ready_engine(), record, ResponseError)
-    if args.json:
-        print(json.dumps(shown, indent=2))
-    else:
-        print(
-            f"Response {shown['response_id']} added to audit {shown['audit_id']} "
-            f"(case {shown['case_ref']}) by {shown['staff_id']}"
-        )
+    common.print_result(
+        shown,
+        args.json,
+        f"Response {shown['response_id']} added to audit {shown['audit_id']} "
+        f"(case {shown['case_ref']}) by {shown['staff_id']}",
+    )
     return 0
 
 
