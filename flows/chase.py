@@ -109,10 +109,11 @@ def plan_and_record(
     base_url: str,
     context: EmailContext,
     dry_run: bool = False,
+    directory: dict[str, Person] | None = None,
 ) -> ChaseSummary:
     """Decide today's run and write it down: reminder rungs (audits' and actions') and one
     digest per person in the outbox (``context`` signs the actions' done links)."""
-    directory = chase_store.people(session)
+    directory = directory if directory is not None else chase_store.people(session)
     plan = plan_today(session, policy, today, directory)
     action_plan = plan_actions_today(session, policy, today, directory)
     failures = outbox_store.unreported_failures(session)
@@ -160,19 +161,27 @@ def decide_run(
         # and the auditors whose invitations show another date are sent updated ones.
         apply_ended_pauses(session, today, "chase-outstanding-audits", context)
         reason = chase_skip_reason(today, load_pauses(session))
-        if reason is None:
-            summary = plan_and_record(session, policy, today, base_url, context, dry_run)
-        else:
-            summary = ChaseSummary(today.isoformat(), skipped=reason, dry_run=dry_run)
+        summary = ChaseSummary(today.isoformat(), skipped=reason, dry_run=dry_run)
         if is_working_day(today):  # paused or not: a pause stops audits, never child protection
-            summary.items_by_stage.update(chase_concerns(session, policy, today, context, dry_run))
+            directory = chase_store.people(session)  # read once, for the digests and concerns
+            if reason is None:
+                summary = plan_and_record(
+                    session, policy, today, base_url, context, dry_run, directory
+                )
+            concerns = chase_concerns(session, policy, today, context, directory, dry_run)
+            summary.items_by_stage.update(concerns)
         if dry_run:
             session.rollback()
         return summary
 
 
 def chase_concerns(
-    session: Session, policy: Policy, today: date, context: EmailContext, dry_run: bool = False
+    session: Session,
+    policy: Policy,
+    today: date,
+    context: EmailContext,
+    directory: dict[str, Person],
+    dry_run: bool = False,
 ) -> dict[str, int]:
     """Write today's re-sends of every open safeguarding concern (all at once: no task per
     concern); the concerns (not emails) by stage, as the audits' and actions' plans count
@@ -181,7 +190,7 @@ def chase_concerns(
         session, today, policy.concerns.escalate_after_working_days
     )
     if plan.steps and not dry_run:
-        write_chase_emails(session, plan, chase_store.people(session), today, context)
+        write_chase_emails(session, plan, directory, today, context)
     return {stage: count for stage, count in plan.items_by_stage().items() if count}
 
 
