@@ -26,10 +26,11 @@ measured, each under the same load, against the same server, in the same run:
 
 Before measuring it checks that the queue page says 5000 requests are waiting and that the
 last page has rows. Run: ``make bench`` (or ``.venv/bin/python benchmarks/decisions.py``).
-Target: p95 of the queue <= 100 ms (at every concurrency measured); the ratio is printed to read
-the figures on another machine. ``--quick`` runs the same measurements with 500 pending requests
-(10 pages) and 100 requests a load, to check that the benchmark still works (a test runs it so);
-its figures say nothing about the target.
+Target (issue 16): p95 of the queue <= 50 ms at 8 clients; 1, 4, 8 and 16 clients are measured
+and printed, and the ratio to the floor too, to read the figures on another machine.
+``--quick`` runs the same measurements with 500 pending requests (10 pages) and 100 requests a
+load, to check that the benchmark still works (a test runs it so); its figures say nothing about
+the target.
 """
 
 from __future__ import annotations
@@ -61,11 +62,13 @@ PENDING, EXEMPTION_EVERY, BY_APS_EVERY = 5_000, 5, 20  # 1 in 5 an exemption, 1 
 APS_STAFF = ["APS01", "APS02", "APS03", "APS04"]  # the synthetic council's APS team
 PAGE_SIZE = 50
 PAGES = -(-PENDING // PAGE_SIZE)
-CONCURRENCY, REQUESTS, WARM_UP = (1, 4), 1_000, 100
+CONCURRENCY, REQUESTS, WARM_UP = (1, 4, 8, 16), 1_000, 100
 SECRET = "benchmark-secret-key-not-for-production-0123456789"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 QUEUE_COUNT = re.compile(r'id="queue-count">(\d+) requests? waiting')
-TARGET_P95_MS = 100.0
+TARGET_P95_MS = 50.0
+#: The concurrency the target is judged at (issue 16); the others are printed to show the trend.
+TARGET_CLIENTS = 8
 
 #: ``--quick``: the sizes above, small enough to run in seconds (still 10 pages, so that the first
 #: and last tenth of the queue are a page each). The load's processes are given ``--quick`` too
@@ -432,15 +435,14 @@ def report(results: list[tuple[dict[str, Any], dict[str, Any]]], elapsed: float)
             f"ratio queue / floor: p95 {queue['p95'] / floor['p95']:.2f}, "
             f"p50 {queue['p50'] / floor['p50']:.2f}"
         )
-        met = met and queue["p95"] <= TARGET_P95_MS
-        print(
-            f"target p95 <= {TARGET_P95_MS:.0f} ms with {clients} client"
-            f"{'s' if clients > 1 else ''}: "
-            f"{'met' if queue['p95'] <= TARGET_P95_MS else 'NOT met'}"
-        )
-    print(
-        f"target p95 <= {TARGET_P95_MS:.0f} ms at every concurrency: {'met' if met else 'NOT met'}"
-    )
+        if clients == TARGET_CLIENTS:
+            met = queue["p95"] <= TARGET_P95_MS
+            print(
+                f"target p95 <= {TARGET_P95_MS:.0f} ms with {clients} clients: "
+                f"{'met' if met else 'NOT met'}"
+            )
+    print(f"target p95 <= {TARGET_P95_MS:.0f} ms at {TARGET_CLIENTS} clients: "
+          f"{'met' if met else 'NOT met'}")  # fmt: skip
     print(f"whole benchmark: {elapsed:.0f} s")
 
 
