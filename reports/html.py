@@ -6,7 +6,7 @@ from dataclasses import asdict
 from datetime import date
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment, PackageLoader, StrictUndefined, Template
 
 from models.figures import REFLECTION_QUESTIONS, ReportFigures, TrendFigures
 from reports.chart import LABELS, judgements_chart
@@ -53,7 +53,10 @@ def hours(value: float) -> str:
 
 def _environment() -> Environment:
     env = Environment(
-        loader=PackageLoader("templates", "report"), autoescape=True, undefined=StrictUndefined
+        loader=PackageLoader("templates", "report"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        auto_reload=False,  # the templates change only with a release
     )
     env.filters["total"] = lambda counts: sum(counts.values())
     env.globals.update(
@@ -71,6 +74,18 @@ def _environment() -> Environment:
         sources=SOURCES,
     )
     return env
+
+
+def _compiled() -> Template:
+    """The report's template with its parts, compiled once a process: compiling them took
+    about 50 ms, as long as rendering a report of 95 months."""
+    env = _environment()
+    for part in ("_recurring_findings.html", "_oversight.html"):
+        env.get_template(part)  # kept in the environment's cache for the includes
+    return env.get_template("highlight.html")
+
+
+TEMPLATE = _compiled()
 
 
 def pause_spans(figures: ReportFigures | TrendFigures) -> list[tuple[date, date]]:
@@ -124,22 +139,18 @@ def render_report_html(figures: ReportFigures, draft: bool = False) -> str:
     compliance = compliance_chart(
         month_compliance_json(figures), spans, "Compliance of audits and re-audits by month"
     )
-    return (
-        _environment()
-        .get_template("highlight.html")
-        .render(
-            f=figures,
-            draft=draft,
-            chart=chart,
-            compliance_chart=compliance,
-            recurring_chart=recurring_chart(figures.recurring_findings),
-            moderation_chart=moderation_chart(moderation_json(figures), spans),
-            paused=figures.paused_months,
-            quotes=_quotes(figures),
-            sources_of=_sources(figures),
-            fold=fold,
-            first_label=month_label(figures.first_month),
-            month_label=month_label(figures.month),
-            last_month_label=month_label(add_months(figures.month, -1)),
-        )
+    return TEMPLATE.render(
+        f=figures,
+        draft=draft,
+        chart=chart,
+        compliance_chart=compliance,
+        recurring_chart=recurring_chart(figures.recurring_findings),
+        moderation_chart=moderation_chart(moderation_json(figures), spans),
+        paused=figures.paused_months,
+        quotes=_quotes(figures),
+        sources_of=_sources(figures),
+        fold=fold,
+        first_label=month_label(figures.first_month),
+        month_label=month_label(figures.month),
+        last_month_label=month_label(add_months(figures.month, -1)),
     )
