@@ -76,6 +76,17 @@ def use_quick_sizes() -> None:
     globals().update(QUICK)
 
 
+def use_recipients(recipients: int) -> None:
+    """A council of ``recipients`` Team Managers with the full size's audits and actions each
+    (``--recipients``: a medium size to iterate on, on a busy machine)."""
+    globals().update(
+        RECIPIENTS=recipients,
+        AUDITS=recipients * PER_RECIPIENT,
+        ACTIONS=recipients * ACTIONS_PER_RECIPIENT,
+        CHILD_ARGS=(*CHILD_ARGS, "--recipients", str(recipients)),
+    )
+
+
 def build(path: Path) -> None:
     """The council: teams, managers, APS, cases and this month's outstanding audits."""
     rng = random.Random(7)
@@ -252,15 +263,15 @@ def run_plan(path: Path) -> dict[str, Any]:
 
 
 def run_send(path: Path) -> dict[str, Any]:
-    """The outbox sender alone, over the transport the flow would use."""
+    """The flow's outbox sender alone (its helper processes too), over the flow's transport."""
     from config.settings import load_policy
-    from flows.delivery import send_pending
+    from flows.outbox_helpers import send_in_parallel
 
     warm_up()
     policy = load_policy()
     engine = make_engine(f"sqlite:///{path}")
     started = time.perf_counter()
-    report = send_pending(engine, policy)
+    report = send_in_parallel(engine, policy)
     seconds = time.perf_counter() - started
     return {"seconds": seconds, "sent": report.sent, "failed": report.failed + report.deferred}
 
@@ -460,9 +471,12 @@ def main() -> None:
     parser.add_argument("--db", type=Path)
     parser.add_argument("--repeat", type=int, help="measurements of each phase (default 3)")
     parser.add_argument("--quick", action="store_true", help="a small council, once: seconds")
+    parser.add_argument("--recipients", type=int, help="Team Managers (default 2,000)")
     args = parser.parse_args()
     if args.quick:
         use_quick_sizes()
+    if args.recipients:
+        use_recipients(args.recipients)
     repeat = args.repeat or (1 if args.quick else 3)
     if args.phase:
         result = PHASES[args.phase](args.db)

@@ -25,9 +25,9 @@ from sqlmodel import Session
 
 from config.clock import today_in_london
 from config.settings import get_settings, load_policy
-from flows.delivery import send_pending
 from flows.failures import EmailsLeftPending, retried_and_told
 from flows.outbox import SendReport, progress_logger
+from flows.outbox_helpers import send_in_parallel
 from models import action_chase_store, chase_store, concern_chase_store, outbox_store
 from models.allocation_store import load_pauses
 from models.bulk import no_cyclic_gc
@@ -202,9 +202,10 @@ def decide_task(today: date) -> ChaseSummary:
 @task(name="send-outbox")
 def send_task() -> SendReport:
     """Send everything pending: the run's digests, and whatever an earlier change, run or
-    lost event left behind (so nothing waits longer than one working day)."""
+    lost event left behind (so nothing waits longer than one working day); over more than one
+    connection when there is much to send (``flows.outbox_helpers``)."""
     progress = progress_logger(get_run_logger())
-    return send_pending(get_engine(), load_policy(), progress=progress)
+    return send_in_parallel(get_engine(), load_policy(), progress=progress)
 
 
 @flow(name="chase-outstanding-audits", **retried_and_told())
