@@ -64,17 +64,17 @@ def enqueue(
         {**vars(item), "cause": cause, "status": "pending", "attempts": 0, "created_at": now}
         for item in outgoing
     ]
-    ids: dict[str, int] = {}
-    # In chunks: one VALUES list per statement, kept well under PostgreSQL's 65,535 parameters.
-    for start in range(0, len(rows), ENQUEUE_CHUNK):
-        statement = (
-            insert(Notification)
-            .values(rows[start : start + ENQUEUE_CHUNK])
-            .on_conflict_do_nothing(index_elements=["key"])
-            .returning(col(Notification.id), col(Notification.key))
-        )
-        ids.update({key: row_id for row_id, key in session.execute(statement).all()})
-    return ids
+    # Rows as parameters of one statement compiled once (SQLAlchemy sends them as a few
+    # multi-row INSERT ... RETURNING, within each database's limit on bound parameters), not one
+    # VALUES list built and compiled for the whole run's rows.
+    outbox = table_of(Notification)
+    statement = (
+        insert(outbox)
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(outbox.c.id, outbox.c.key)
+    )
+    result = session.connection().execute(statement, rows)
+    return {key: row_id for row_id, key in result.all()}
 
 
 ENQUEUE_CHUNK = 1_000
