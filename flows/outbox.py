@@ -161,6 +161,7 @@ class _Sender:
     ) -> None:
         self.engine, self.run, self.sleep = engine, run, sleep
         self.open_transport = open_transport
+        self.outcomes = outbox.OutcomeLog(engine)
         self.transport: Transport | None = None
         self.renew_every, self.renewed = lease.total_seconds() / 4, time.monotonic()
 
@@ -197,7 +198,7 @@ class _Sender:
         if not outcomes:
             return
         renew = time.monotonic() - self.renewed >= self.renew_every
-        outbox.commit_outcomes(self.engine, outcomes, self.run if renew else None)
+        self.outcomes.commit(outcomes, self.run if renew else None)
         if renew:
             self.renewed = time.monotonic()
         for outcome, _, detail in outcomes:
@@ -211,6 +212,7 @@ class _Sender:
             report.errors.append(detail)
 
     def close(self) -> None:
+        self.outcomes.close()
         if self.transport is not None:
             self.transport.__exit__(None, None, None)
 

@@ -207,26 +207,39 @@ def _outcome_update(sent: bool) -> Any:
 _OUTCOME_UPDATES = {sent: _outcome_update(sent) for sent in (True, False)}
 
 
-def commit_outcomes(
-    engine: Engine, outcomes: Sequence[tuple[str, int, str]], renew_for: str | None = None
-) -> None:
-    """Record ``outcomes`` (and renew ``renew_for``'s claims) in a transaction of their own,
-    committed before this returns: one per email as the relay answers it, so a Core connection
-    rather than a Session (whose set-up cost more than SQLite's commit). Retried while the
-    database is busy, as ``models.db.in_transaction`` does."""
-    for attempt in range(len(RETRY_DELAYS) + 1):
-        try:
-            with engine.connect() as connection:
-                connection.execution_options(**WRITE_LOCK)
-                with connection.begin():
-                    record_outcomes(connection, outcomes)
+class OutcomeLog:
+    """Where a sending run records its outcomes, one email at a time: each record is its own
+    transaction, committed before ``commit`` returns, over one connection held for the run (a
+    Session, or a connection from the pool, each time cost more than SQLite's commit itself).
+    Retried while the database is busy, as ``models.db.in_transaction`` does."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.connection: Connection | None = None
+
+    def commit(
+        self, outcomes: Sequence[tuple[str, int, str]], renew_for: str | None = None
+    ) -> None:
+        """Record ``outcomes`` (and renew ``renew_for``'s claims), committed."""
+        for attempt in range(len(RETRY_DELAYS) + 1):
+            try:
+                if self.connection is None:
+                    self.connection = self.engine.connect().execution_options(**WRITE_LOCK)
+                with self.connection.begin():
+                    record_outcomes(self.connection, outcomes)
                     if renew_for is not None:
-                        renew_claims(connection, renew_for)
-            return
-        except DBAPIError as error:
-            if attempt == len(RETRY_DELAYS) or not is_transient(error):
-                raise
-            time.sleep(RETRY_DELAYS[attempt])
+                        renew_claims(self.connection, renew_for)
+                return
+            except DBAPIError as error:
+                self.close()  # the next try starts on a fresh connection
+                if attempt == len(RETRY_DELAYS) or not is_transient(error):
+                    raise
+                time.sleep(RETRY_DELAYS[attempt])
+
+    def close(self) -> None:
+        connection, self.connection = self.connection, None
+        if connection is not None:
+            connection.close()
 
 
 def renew_claims(session: Session | Connection, run: str, now: datetime | None = None) -> None:
