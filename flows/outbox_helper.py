@@ -1,9 +1,11 @@
 """A helper process of a big send (``flows.outbox_helpers``): ``python -m flows.outbox_helper
 CAUSES_JSON``, with ``AUDITS_DATABASE_URL`` naming the run's database.
 
-An ordinary ``send_outbox`` run over the transport the settings name; it prints its report as
-one line of JSON. It stops claiming when told to (SIGTERM) or when the run that started it is
-gone, and then ends after the batch it holds.
+It imports what it needs, then waits for its run to write ``go`` on its input: then it is an
+ordinary ``send_outbox`` run over the transport the settings name, and prints its report as one
+line of JSON. Its input closed without ``go``, it ends having sent nothing (an empty report).
+Going, it stops claiming when told to (SIGTERM) or when the run that started it is gone, and
+then ends after the batch it holds.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import time
 from typing import Any
 
 from config.settings import get_settings, load_policy
-from flows.outbox import send_outbox
+from flows.outbox import SendReport, send_outbox
 from flows.outbox_helpers import SHARED_BATCH, report_json
 from models.db import make_engine
 from notifications.email_context import open_transport_for
@@ -30,6 +32,9 @@ def main() -> None:
         stopping.append(True)
 
     signal.signal(signal.SIGTERM, stop_claiming)
+    if sys.stdin.readline().strip() != "go":
+        print(report_json(SendReport()), flush=True)
+        return
     engine = make_engine(get_settings().database_url)
     report = send_outbox(
         engine,

@@ -48,6 +48,61 @@ def helper_count() -> int:
     return max(0, min(MAX_HELPERS, (os.cpu_count() or 1) - 1))
 
 
+class Helpers:
+    """Helper processes started ahead of a send: each imports what it needs (about a second)
+    while the run does something else, e.g. decides a chase, then waits to be told to go (or
+    ends, sending nothing, when told to stop or when its run is gone)."""
+
+    def __init__(self, engine: Engine, causes: Collection[str] | None, count: int) -> None:
+        url = engine.url.render_as_string(hide_password=False)
+        self.causes = causes
+        self.processes = [_start(url, causes) for _ in range(count)]
+        self.going = self.ended = False
+
+    @classmethod
+    def start(
+        cls, engine: Engine, causes: Collection[str] | None = None, count: int | None = None
+    ) -> Helpers:
+        return cls(engine, causes, helper_count() if count is None else count)
+
+    def go(self) -> None:
+        self.going = True
+        for process in self.processes:
+            _tell(process, "go\n")
+
+    def stop(self, now: bool = False) -> None:
+        """Those not yet going end at once; those going end after the batch they hold when
+        ``now`` (the run failed), else when the outbox is empty."""
+        for process in self.processes:
+            _tell(process, "")
+            if now and self.going and process.poll() is None:
+                process.terminate()
+
+    def finish(self) -> list[SendReport | None]:
+        """Each helper's report once it has ended (None for one that failed)."""
+        self.stop()
+        self.ended = True
+        return [_finish(process) for process in self.processes]
+
+    def close(self) -> None:
+        """End those not yet finished (after the batch each holds) and wait for them."""
+        if not self.ended:
+            self.stop(now=True)
+            self.finish()
+
+
+def _tell(process: subprocess.Popen[str], line: str) -> None:
+    """Write ``line`` to the helper (if any) and close its input: nothing more will come."""
+    if process.stdin is None or process.stdin.closed:
+        return
+    try:
+        if line:
+            process.stdin.write(line)
+        process.stdin.close()
+    except OSError:  # BrokenPipeError: it has already ended; ``_finish`` says how
+        pass
+
+
 def send_in_parallel(
     engine: Engine,
     policy: Policy,
@@ -55,27 +110,33 @@ def send_in_parallel(
     *,
     progress: ProgressHook | None = None,
     helpers: int | None = None,
+    started: Helpers | None = None,
 ) -> SendReport:
     """Send what the outbox holds (only ``causes``' when given), as ``send_pending`` does, but
-    with ``helpers`` helper processes (default :func:`helper_count`) beside this one when there
-    is much to send. The report counts every sender's emails."""
+    with helper processes beside this one when there is much to send: ``started`` ones (of the
+    same causes), or else ``helpers`` of them (default :func:`helper_count`) started now. The
+    report counts every sender's emails."""
     with Session(engine) as session:
         unsent = outbox.count_unsent(session, causes)
-    wanted = helper_count() if helpers is None else helpers
-    started = [_start(engine, causes) for _ in range(wanted)] if unsent >= PARALLEL_FROM else []
+    if unsent < PARALLEL_FROM:
+        if started is not None:
+            started.stop()
+        team = Helpers(engine, causes, 0)
+    else:
+        team = started or Helpers.start(engine, causes, helpers)
+        team.go()
     open_transport = open_transport_for(policy)
-    batch_size = SHARED_BATCH if started else BATCH
+    batch_size = SHARED_BATCH if team.processes else BATCH
     try:
         report = send_outbox(
             engine, open_transport, time.sleep, causes=causes, progress=progress,
             batch_size=batch_size,
         )  # fmt: skip
     except BaseException:
-        for helper in started:
-            helper.terminate()  # this run failed: each helper ends after the batch it holds
+        team.stop(now=True)  # this run failed
         raise
     finally:
-        results = [_finish(helper) for helper in started]
+        results = team.finish()
     crashed = False
     for result in results:
         if result is None:
@@ -92,10 +153,10 @@ def send_in_parallel(
     return report
 
 
-def _start(engine: Engine, causes: Collection[str] | None) -> subprocess.Popen[str]:
-    url = engine.url.render_as_string(hide_password=False)
+def _start(url: str, causes: Collection[str] | None) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "flows.outbox_helper", json.dumps(_list(causes))],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
         env={**os.environ, "AUDITS_DATABASE_URL": url},
@@ -107,7 +168,8 @@ def _list(causes: Collection[str] | None) -> list[str] | None:
 
 
 def _finish(helper: subprocess.Popen[str]) -> SendReport | None:
-    """The helper's report, or None when it failed (said on the log)."""
+    """The helper's report (an empty one when it was told to stop before it went), or None
+    when it failed (said on the log)."""
     out: IO[str] | None = helper.stdout
     text = out.read() if out is not None else ""
     code = helper.wait()

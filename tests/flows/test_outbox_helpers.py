@@ -111,7 +111,7 @@ def test_a_helper_that_dies_holding_a_batch_leaves_it_to_the_run(
 ) -> None:
     from config.settings import load_policy
 
-    def dies(engine: Engine, causes: Collection[str] | None) -> subprocess.Popen[str]:
+    def dies(url: str, causes: Collection[str] | None) -> subprocess.Popen[str]:
         helper = subprocess.Popen(
             [sys.executable, "-c", DIES_HOLDING_A_BATCH, database],
             stdout=subprocess.PIPE,
