@@ -342,6 +342,11 @@ def run_system(url: str) -> dict[str, Any]:
         "decide_seconds": phases.get("decide-and-record-chase"),
         "send_seconds": phases.get("send-outbox"),
         "cpu_seconds": cpu_after.user + cpu_after.system - cpu_before.user - cpu_before.system,
+        # The sender's helper processes, ended and waited for by now.
+        "helpers_cpu_seconds": cpu_after.children_user
+        + cpu_after.children_system
+        - cpu_before.children_user
+        - cpu_before.children_system,
         "server_cpu_seconds": server_cpu_after - server_cpu_before,
         "rss_before_mb": rss_before,
         "server_peak_rss_mb": children_peak_rss_mb(),
@@ -642,8 +647,8 @@ def report(
         f"one connection; {octets['floor'] / RECIPIENTS / 1024:.1f} KiB a message)"
     )
     print(
-        f"{'send:':<9}{send['seconds']:7.3f} s, {rate(send):7.0f} emails/s  (send_outbox alone, "
-        f"no Prefect; {rate(send) / rate(floor):.2f} of the floor)"
+        f"{'send:':<9}{send['seconds']:7.3f} s, {rate(send):7.0f} emails/s  (the flow's sender "
+        f"alone, no Prefect; {rate(send) / rate(floor):.2f} of the floor)"
     )
     prefect_own = (
         system["seconds"] - (system["decide_seconds"] or 0) - (system["send_seconds"] or 0)
@@ -659,6 +664,7 @@ def report(
     )
     print(
         f"         CPU during the flow: {system['cpu_seconds']:.2f} s in the flow's process, "
+        f"{system['helpers_cpu_seconds']:.2f} s in its sending helper processes, "
         f"{system['server_cpu_seconds']:.2f} s in Prefect's ephemeral server"
     )
     print(
