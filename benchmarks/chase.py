@@ -1,4 +1,5 @@
-"""Benchmark: a chase run's emails against plain smtplib, to a loopback SMTP server, on SQLite.
+"""Benchmark: a chase run's emails against plain smtplib, to a loopback SMTP server, on SQLite
+(and with ``--postgres`` on PostgreSQL too).
 
 20,000 outstanding audits, 10 for each of 2,000 Team Managers, all due Mon 30 Nov 2026, and
 10,000 open audit actions, 5 owned by each Team Manager, due the same day, so that on Mon 23 Nov
@@ -11,17 +12,22 @@ measurement runs in a fresh process on its own copy of the database:
 - system: the real Prefect flow ``chase-outstanding-audits`` (date 2026-11-23) in-process, on
   Prefect's ephemeral server, with ``AUDITS_EMAIL_TRANSPORT=smtp``. Prefect's server is
   started first by a trivial flow in the same process, and only the chase flow's call is timed
-  (deciding, rendering and writing the digests to the outbox, then sending them; Prefect's own
-  work too). Its two tasks' times come from their task runs, read back from Prefect's server;
-- send: ``send_outbox`` alone, without Prefect, on a copy where the run was already decided;
-- floor: plain smtplib on the same copy: read the rendered digests, build each message with the
-  same MIME builder and send them all over one connection.
+  (deciding, rendering and writing the digests to the outbox, then sending them, with the
+  sender's helper processes over more connections than one: ``flows/outbox_helpers.py``;
+  Prefect's own work too). Its two tasks' times come from their task runs, read back from
+  Prefect's server;
+- send: the flow's sender alone (``send_in_parallel``, its helpers started when it is called),
+  without Prefect, on a copy where the run was already decided;
+- floor: plain smtplib over one connection on the same copy: read the rendered digests, build
+  each message with the same MIME builder and send them all.
 
 Every measurement must deliver exactly 2,000 messages (the server's count says so). Run:
-``.venv/bin/python benchmarks/chase.py [--repeat N]``. Targets: emails/s of the system at least
-0.6 of the floor's, and at most 50 Prefect task runs. ``--quick`` runs the same measurements on
-300 audits of 100 Team Managers, once each, to check that the benchmark still works (a test runs
-it so); its figures say nothing about the targets.
+``.venv/bin/python benchmarks/chase.py [--repeat N] [--recipients N] [--postgres [URL]]``
+(``--postgres``: the server at 127.0.0.1:5432 with trust auth unless a URL is given; the
+benchmark creates its databases there and drops them). Targets: emails/s of the system at least
+0.85 of the floor's, and at most 10 Prefect task runs. ``--quick`` runs the same measurements
+on 300 audits of 100 Team Managers, once each, to check that the benchmark still works (a test
+runs it so); its figures say nothing about the targets.
 """
 
 from __future__ import annotations
