@@ -20,14 +20,15 @@ from datetime import date
 from typing import Any
 
 from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from config.clock import today_in_london
 from config.settings import get_settings, load_policy
-from flows.delivery import send_pending
 from flows.failures import EmailsLeftPending, retried_and_told
 from flows.outbox import SendReport, progress_logger
+from flows.outbox_helpers import Helpers, send_in_parallel
 from models import action_chase_store, chase_store, concern_chase_store, outbox_store
 from models.allocation_store import load_pauses
 from models.bulk import no_cyclic_gc
@@ -199,12 +200,14 @@ def decide_task(today: date) -> ChaseSummary:
     return decide_run(get_engine(), load_policy(), today, get_settings().transport.base_url)
 
 
-@task(name="send-outbox")
-def send_task() -> SendReport:
+@task(name="send-outbox", cache_policy=NO_CACHE)  # (its input is live processes)
+def send_task(helpers: Helpers | None = None) -> SendReport:
     """Send everything pending: the run's digests, and whatever an earlier change, run or
-    lost event left behind (so nothing waits longer than one working day)."""
+    lost event left behind (so nothing waits longer than one working day); over more than one
+    connection, with ``helpers`` started beforehand, when there is much to send
+    (``flows.outbox_helpers``)."""
     progress = progress_logger(get_run_logger())
-    return send_pending(get_engine(), load_policy(), progress=progress)
+    return send_in_parallel(get_engine(), load_policy(), progress=progress, started=helpers)
 
 
 @flow(name="chase-outstanding-audits", **retried_and_told())
@@ -215,10 +218,16 @@ def chase_outstanding_audits(date: str | None = None) -> dict[str, Any]:
     (concerns are, during a pause). Ends Failed when emails were left pending."""
     logger = get_run_logger()
     today = parse_date(date) if date else today_in_london()
-    summary = decide_task(today)
-    if summary.skipped:
-        logger.info("No reminders on %s: %s", today, summary.skipped)
-    report = send_task()
+    # The sender's helper processes start now, so that they have imported what they need by
+    # the time the run is decided: they send only if there is much to send, else just end.
+    helpers = Helpers.start(get_engine())
+    try:
+        summary = decide_task(today)
+        if summary.skipped:
+            logger.info("No reminders on %s: %s", today, summary.skipped)
+        report = send_task(helpers)
+    finally:
+        helpers.close()  # (when deciding or sending failed)
     summary.emails_sent, summary.failed, summary.deferred = (
         report.sent,
         report.failed,

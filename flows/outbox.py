@@ -109,12 +109,15 @@ def send_outbox(
     causes: Collection[str] | None = None,
     lease: timedelta = outbox.LEASE,
     progress: ProgressHook | None = None,
+    batch_size: int = BATCH,
+    stop: Callable[[], bool] | None = None,
 ) -> SendReport:
     """Send every unsent notification (only those of ``causes`` when given) once; what cannot
     be sent now stays pending for the next run.
 
     When the service itself is unreachable, the run stops and leaves the rest pending rather
-    than each email waiting out its retries. ``progress`` is called after each batch.
+    than each email waiting out its retries. ``progress`` is called after each batch; ``stop``
+    is asked before each claim, and ends the run (what is unclaimed stays pending) when true.
     """
     run, report = run_id(), SendReport()
     with Session(engine) as session:
@@ -123,9 +126,9 @@ def send_outbox(
     sender = _Sender(engine, run, open_transport, sleep, lease)
     try:
         after, dead = 0, dead_local_runs(holders)
-        while True:
+        while stop is None or not stop():
             claim = partial(
-                outbox.claim, run=run, limit=BATCH, after_id=after, causes=causes,
+                outbox.claim, run=run, limit=batch_size, after_id=after, causes=causes,
                 dead_runs=dead, lease=lease,
             )  # fmt: skip
             batch = in_transaction(engine, claim)
@@ -158,6 +161,7 @@ class _Sender:
     ) -> None:
         self.engine, self.run, self.sleep = engine, run, sleep
         self.open_transport = open_transport
+        self.outcomes = outbox.OutcomeLog(engine)
         self.transport: Transport | None = None
         self.renew_every, self.renewed = lease.total_seconds() / 4, time.monotonic()
 
@@ -194,13 +198,7 @@ class _Sender:
         if not outcomes:
             return
         renew = time.monotonic() - self.renewed >= self.renew_every
-
-        def record(session: Session) -> None:
-            outbox.record_outcomes(session, outcomes)
-            if renew:
-                outbox.renew_claims(session, self.run)
-
-        in_transaction(self.engine, record)
+        self.outcomes.commit(outcomes, self.run if renew else None)
         if renew:
             self.renewed = time.monotonic()
         for outcome, _, detail in outcomes:
@@ -214,6 +212,7 @@ class _Sender:
             report.errors.append(detail)
 
     def close(self) -> None:
+        self.outcomes.close()
         if self.transport is not None:
             self.transport.__exit__(None, None, None)
 

@@ -10,6 +10,7 @@ transport answers, so a run killed at any moment leaves at most the message in f
 
 from __future__ import annotations
 
+import time
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -18,11 +19,14 @@ from typing import Any
 from sqlalchemy import bindparam, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
 from models.base import utcnow
 from models.bulk import table_of
+from models.db import RETRY_DELAYS, WRITE_LOCK, is_transient
 from models.outbox import Notification, ReminderStage
 from models.programme import Audit
 
@@ -60,17 +64,17 @@ def enqueue(
         {**vars(item), "cause": cause, "status": "pending", "attempts": 0, "created_at": now}
         for item in outgoing
     ]
-    ids: dict[str, int] = {}
-    # In chunks: one VALUES list per statement, kept well under PostgreSQL's 65,535 parameters.
-    for start in range(0, len(rows), ENQUEUE_CHUNK):
-        statement = (
-            insert(Notification)
-            .values(rows[start : start + ENQUEUE_CHUNK])
-            .on_conflict_do_nothing(index_elements=["key"])
-            .returning(col(Notification.id), col(Notification.key))
-        )
-        ids.update({key: row_id for row_id, key in session.execute(statement).all()})
-    return ids
+    # Rows as parameters of one statement compiled once (SQLAlchemy sends them as a few
+    # multi-row INSERT ... RETURNING, within each database's limit on bound parameters), not one
+    # VALUES list built and compiled for the whole run's rows.
+    outbox = table_of(Notification)
+    statement = (
+        insert(outbox)
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(outbox.c.id, outbox.c.key)
+    )
+    result = session.connection().execute(statement, rows)
+    return {key: row_id for row_id, key in result.all()}
 
 
 ENQUEUE_CHUNK = 1_000
@@ -157,32 +161,24 @@ def count_unsent(session: Session, causes: Collection[str] | None = None) -> int
 OUTCOME_STATUS = {"sent": "sent", "failed": "failed", "retry": "pending"}
 
 
-def record_outcomes(session: Session, outcomes: Sequence[tuple[str, int, str]]) -> None:
+def record_outcomes(
+    session: Session | Connection, outcomes: Sequence[tuple[str, int, str]]
+) -> None:
     """Record ``(outcome, notification_id, detail)`` for each row, in one statement a kind:
     ``detail`` is the provider's reference when sent, else the error."""
-    if session.get_bind().dialect.name == "postgresql":
+    connection = session.connection() if isinstance(session, Session) else session
+    if connection.dialect.name == "postgresql":
         # A commit that waits for nothing: the record survives this process being killed (the
         # server has it), and only a crash of the database server itself could lose it.
-        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+        connection.execute(text("SET LOCAL synchronous_commit TO OFF"))
     now = utcnow()
     for outcome, status in OUTCOME_STATUS.items():
         rows = [(i, d) for o, i, d in outcomes if o == outcome]
         if not rows:
             continue
         sent = outcome == "sent"
-        outbox = table_of(Notification)  # Core, so that a list of rows runs as executemany
-        table = outbox.c
-        session.connection().execute(
-            update(outbox)
-            .where(table.id == bindparam("row_id"))
-            .values(
-                status=status,
-                attempts=table.attempts + 1,
-                claimed_by=None,
-                provider_ref=bindparam("ref") if sent else table.provider_ref,
-                last_error=None if sent else bindparam("error"),
-                sent_at=now if sent else table.sent_at,
-            ),
+        connection.execute(
+            _OUTCOME_UPDATES[sent].values(status=status, **({"sent_at": now} if sent else {})),
             [
                 {"row_id": row_id, "ref": detail}
                 if sent
@@ -192,13 +188,67 @@ def record_outcomes(session: Session, outcomes: Sequence[tuple[str, int, str]]) 
         )
 
 
-def renew_claims(session: Session, run: str, now: datetime | None = None) -> None:
+def _outcome_update(sent: bool) -> Any:
+    """The UPDATE that records outcomes, built once (Core, so that a list of rows runs as
+    executemany, and compiled once from SQLAlchemy's cache)."""
+    table = table_of(Notification).c
+    return (
+        update(table_of(Notification))
+        .where(table.id == bindparam("row_id"))
+        .values(
+            attempts=table.attempts + 1,
+            claimed_by=None,
+            provider_ref=bindparam("ref") if sent else table.provider_ref,
+            last_error=None if sent else bindparam("error"),
+        )
+    )
+
+
+_OUTCOME_UPDATES = {sent: _outcome_update(sent) for sent in (True, False)}
+
+
+class OutcomeLog:
+    """Where a sending run records its outcomes, one email at a time: each record is its own
+    transaction, committed before ``commit`` returns, over one connection held for the run (a
+    Session, or a connection from the pool, each time cost more than SQLite's commit itself).
+    Retried while the database is busy, as ``models.db.in_transaction`` does."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.connection: Connection | None = None
+
+    def commit(
+        self, outcomes: Sequence[tuple[str, int, str]], renew_for: str | None = None
+    ) -> None:
+        """Record ``outcomes`` (and renew ``renew_for``'s claims), committed."""
+        for attempt in range(len(RETRY_DELAYS) + 1):
+            try:
+                if self.connection is None:
+                    self.connection = self.engine.connect().execution_options(**WRITE_LOCK)
+                with self.connection.begin():
+                    record_outcomes(self.connection, outcomes)
+                    if renew_for is not None:
+                        renew_claims(self.connection, renew_for)
+                return
+            except DBAPIError as error:
+                self.close()  # the next try starts on a fresh connection
+                if attempt == len(RETRY_DELAYS) or not is_transient(error):
+                    raise
+                time.sleep(RETRY_DELAYS[attempt])
+
+    def close(self) -> None:
+        connection, self.connection = self.connection, None
+        if connection is not None:
+            connection.close()
+
+
+def renew_claims(session: Session | Connection, run: str, now: datetime | None = None) -> None:
     """Renew the lease on every row ``run`` still holds."""
+    table = table_of(Notification).c
     session.execute(
-        update(Notification)
-        .where(col(Notification.status) == "sending", col(Notification.claimed_by) == run)
+        update(table_of(Notification))
+        .where(table.status == "sending", table.claimed_by == run)
         .values(claimed_at=now or utcnow())
-        .execution_options(synchronize_session=False)
     )
 
 
