@@ -381,8 +381,12 @@ def wait(what: str, probe: Any) -> Any:
 
 def ping(n: int, marks: Path) -> float:
     """Emit the floor's event; seconds until the empty flow started."""
+    import logging
+
     from prefect.events import emit_event
     from prefect.events.worker import EventsWorker
+
+    logging.getLogger("EventsWorker").setLevel(logging.ERROR)  # "Still processing items"
 
     sent = time.time()
     emit_event(
@@ -416,6 +420,46 @@ def run_breakdown(api: str) -> list[dict[str, Any]]:
         }
         for run in runs
     ]
+
+
+def settled(api: str, request_ids: set[int]) -> list[dict[str, Any]]:
+    """The triggered runs of the requests, once each has ended (they still run for each event);
+    any that did not complete is an error."""
+
+    def ended() -> list[dict[str, Any]] | None:
+        runs = [r for r in run_breakdown(api) if r["request_id"] in request_ids]
+        return runs if len(runs) == len(request_ids) and all(r["ended"] for r in runs) else None
+
+    runs: list[dict[str, Any]] = wait("the triggered on-request runs to end", ended)
+    if failed := [r for r in runs if r["state"] != "Completed"]:
+        raise SystemExit(f"{len(failed)} on-request runs did not complete: {failed[:3]}")
+    return runs
+
+
+def check_sent_once(db: Path, log: Path, request_ids: set[int]) -> None:
+    """Every APS email of the requests arrived exactly once (the command sent it; its
+    triggered run, finding it sent, did not send it again)."""
+    from sqlalchemy import text
+
+    from models.db import make_engine
+
+    engine = make_engine(f"sqlite:///{db}")
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT cause, provider_ref FROM notification WHERE cause LIKE :c"),
+            {"c": "extension-request:%:requested"},
+        ).all()
+    engine.dispose()
+    causes = {f"extension-request:{r}:requested" for r in request_ids}
+    refs = [ref for cause, ref in rows if cause in causes]
+    lines = log.read_text().splitlines()
+    if (
+        len(lines) != len(set(lines))
+        or len(refs) != len(lines)
+        or not set(refs) <= set(arrivals(log))
+    ):
+        raise SystemExit(f"{len(refs)} APS emails written, {len(lines)} arrived")
+    print(f"{len(refs)} APS emails written and {len(lines)} arrived: none twice", flush=True)
 
 
 def percentiles(values: list[float]) -> tuple[float, float]:
@@ -479,7 +523,8 @@ def main() -> None:
             wait_for_automation(serving.api, "events-floor-ping")
             with temporary_settings({PREFECT_API_URL: serving.api}):  # emits the floor's events
                 results = measure(serving, env, db, log, marks, asked)
-            breakdown = run_breakdown(serving.api)
+            breakdown = settled(serving.api, set(results["requests"]))
+            check_sent_once(db, log, set(results["requests"]))
         finally:
             if floor_runner is not None:
                 stop(floor_runner)
