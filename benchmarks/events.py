@@ -71,7 +71,9 @@ WAIT_S = 180.0  # for one request's emails or one ping's run, before giving up
 def empty_flow(n: int, marks: str) -> None:
     """Note when it started (the floor's end); nothing else."""
     started = time.time()
-    Path(marks, f"{n}.start").write_text(repr(started))
+    draft = Path(marks, f"{n}.draft")
+    draft.write_text(repr(started))
+    draft.rename(draft.with_suffix(".start"))  # whole, or not there yet, for the reader
 
 
 def serve_floor(marks: Path) -> None:
