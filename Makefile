@@ -88,6 +88,7 @@ bench: install
 	$(BIN)/python benchmarks/allocation.py
 	$(BIN)/python benchmarks/chase.py
 	$(BIN)/python benchmarks/decisions.py
+	$(BIN)/python benchmarks/events.py
 	$(BIN)/python benchmarks/report.py
 
 # Copy GOV.UK Frontend's compiled files (the version web/package.json pins) from the npm registry

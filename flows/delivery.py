@@ -3,14 +3,18 @@
 Every email a change causes is in the outbox by the time the change commits (the transactional
 outbox). What makes it go then:
 
-- with a Prefect server (``PREFECT_API_URL``), the change's event, whose triggered flow sends the
-  emails of its cause;
-- with none (the embedded mode: a laptop, the demo), or for a change no flow is triggered by, or
-  when the event cannot be emitted, the command or web request itself, before it returns, sends
-  the emails of its cause (and only those);
+- the command or web request that made the change, right after the commit and before it
+  returns, sends the emails of its cause (and only those), whether or not a Prefect server is
+  configured: an APS member has the request's email well under a second after it was made;
+- then, with a Prefect server (``PREFECT_API_URL``), the change's event is emitted; its
+  triggered flow sends whatever the command could not (the relay was down, the process was
+  killed half-way) and finds the rest already sent;
 - at the latest, the next chase run, which first sends everything still pending.
 
-Whoever sends, sends with :func:`send_pending`.
+Whoever sends, sends with :func:`send_pending`. The event comes after the sending, never
+before: the triggered flow then finds each email sent or, if the command died mid-send, claimed
+by a process that is gone (taken over at once, ``flows.outbox``), so it neither races the
+command nor ends Failed on emails another live run still holds.
 
 A rerun never sends an email twice: each row is claimed before it is sent.
 """
@@ -55,16 +59,19 @@ class Change:
 class Delivery:
     """What became of a change's emails when it was delivered."""
 
-    by_event: bool  # a triggered flow will send them
-    report: SendReport | None = None  # sent here (None when left to the event)
+    report: SendReport  # what was sent here, at once
+    #: The change's event was emitted: its triggered flow sends what ``report`` left pending.
+    by_event: bool = False
 
     def warning(self) -> str | None:
         """One line for the person who made the change when its emails could not go yet."""
-        if self.report is None or not self.report.left_pending:
+        if not self.report.left_pending:
             return None
         why = f": {self.report.errors[0]}" if self.report.errors else ""
+        then = "the triggered flow tries again, " if self.by_event else ""
         return (
-            f"{self.report.left_pending} email(s) left pending{why}; the next chase run sends them"
+            f"{self.report.left_pending} email(s) left pending{why}; "
+            f"{then}the next chase run sends them"
         )
 
 
@@ -73,15 +80,20 @@ def server_configured() -> bool:
 
 
 def deliver(engine: Engine, change: Change, policy: Policy) -> Delivery:
-    """Make the change's emails go: by its event when a Prefect server takes it, else now."""
+    """Send the change's emails now; then, when a Prefect server takes it, emit its event (its
+    triggered flow sends what could not go now)."""
+    # Sending first is what makes the email prompt: the event's path (the server's trigger,
+    # the runner's poll for due runs, a flow run's process starting) took 5-20 s.
+    report = send_pending(engine, policy, [change.cause])
     event = change.event
-    if event is not None and server_configured():
-        try:
-            if emit_request_event(event.kind, event.what, event.request_id, event.audit_id):
-                return Delivery(by_event=True)
-        except Exception as error:  # noqa: BLE001 - the emails are safe; send them here instead
-            log.warning("event %s.%s not emitted (%s): sending here", event.kind, event.what, error)
-    return Delivery(by_event=False, report=send_pending(engine, policy, [change.cause]))
+    if event is None or not server_configured():
+        return Delivery(report)
+    try:
+        emitted = emit_request_event(event.kind, event.what, event.request_id, event.audit_id)
+    except Exception as error:  # noqa: BLE001 - the emails are safe in the outbox either way
+        log.warning("event %s.%s not emitted (%s)", event.kind, event.what, error)
+        emitted = False
+    return Delivery(report, by_event=emitted)
 
 
 def send_pending(

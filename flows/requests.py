@@ -2,10 +2,12 @@
 flows, run when the matching events arrive (``extension.requested``, ``*.approved``, ...).
 
 The database is the source of truth: a request or decision and its emails are written in one
-transaction when it is recorded (``notifications.request_emails``), and these flows only make the
-emails go at once. They write them first if they are missing (a change recorded by something
-that did not write them), which is a no-op otherwise. If an event is lost, the next chase run
-sends the emails, and its APS digest still lists the request.
+transaction when it is recorded (``notifications.request_emails``), and the command or page that
+recorded it has already sent them (``flows.delivery``): these flows send what it could not (the
+relay was down), and usually find nothing left to send. They write the emails first if they are
+missing (a change recorded by something that did not write them), which is a no-op otherwise.
+If an event is lost, the next chase run sends the emails, and its APS digest still lists the
+request.
 """
 
 from __future__ import annotations

@@ -7,8 +7,9 @@ shows the form again (status 400) with each message beside the field it is about
 kept, and nothing changed; a change made redirects, with a confirmation shown once on the next
 page.
 
-A change is recorded with its emails in one transaction, then the emails are made to go (by the
-change's event, or from this request: ``flows.delivery``).
+A change is recorded with its emails in one transaction, then the emails are sent from this
+request before it answers, and the change's event (if any) is emitted for what could not go
+(``flows.delivery``).
 """
 
 from __future__ import annotations

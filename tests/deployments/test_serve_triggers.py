@@ -1,7 +1,8 @@
-"""The serve entry point on a real Prefect server: an ``extension.requested`` event, emitted by
-``audits extension request`` as an auditor would, starts ``handle-request`` through its trigger
-and the APS team's emails arrive at a real SMTP server; stopping the process leaves the
-schedules on."""
+"""The serve entry point on a real Prefect server: ``audits extension request``, as an auditor
+would type it, sends the APS team's emails to a real SMTP server before it exits, then emits
+``extension.requested``, whose trigger starts ``handle-request``: it finds them sent and sends
+nothing twice; when the relay was down at the command's moment, that run sends them. Stopping
+the process leaves the schedules on."""
 
 from __future__ import annotations
 
@@ -169,29 +170,53 @@ def served(
         process.wait(60)
 
 
-def test_a_requested_extension_reaches_aps_through_the_trigger(
+def test_a_requested_extension_reaches_aps_at_once_and_its_trigger_sends_nothing_twice(
     served: Served, client: SyncPrefectClient, smtp: SmtpServer
 ) -> None:
+    smtp.take()
     request = _request_extension(served)
+    # Sent by the command itself, before it exited.
+    aps_mail = [m for m in smtp.take() if request["case_ref"] in m.part("plain")]
+    recipients = sorted(address for m in aps_mail for address in m.rcpt_tos)
+    assert recipients == aps_emails(served.db), "each APS member told, once"
     run = served.finished_run(
         client, "on-request", kind="extension", request_id=request["request_id"]
     )
     assert run.state_name == "Completed"
-    aps_mail = [m for m in smtp.take() if request["case_ref"] in m.part("plain")]
-    recipients = sorted(address for m in aps_mail for address in m.rcpt_tos)
-    assert recipients == aps_emails(served.db), "each APS member told, once"
+    assert smtp.take() == [], "the triggered run found the emails sent"
 
     served.audits(
         *("extension", "decide", str(request["request_id"]), "--approve", "--note", "fine"),
         *("--by", "APS01", "--on", "2026-11-17", "--json"),
     )
+    told = smtp.take()
+    assert [m.rcpt_tos for m in told] == [(request["auditor_email"],)]
+    assert "approved" in told[0].subject.lower()
     decided = served.finished_run(
         client, "on-decision", kind="extension", request_id=request["request_id"]
     )
     assert decided.state_name == "Completed"
-    told = wait_for("the auditor's email", lambda: smtp.take())
-    assert [m.rcpt_tos for m in told] == [(request["auditor_email"],)]
-    assert "approved" in told[0].subject.lower()
+    assert smtp.take() == []
+
+
+def test_what_the_command_could_not_send_goes_by_the_trigger(
+    served: Served, client: SyncPrefectClient, smtp: SmtpServer
+) -> None:
+    """The relay is down when the command sends: it says so, and the triggered run sends the
+    emails once the relay is back."""
+    smtp.take()
+    smtp.stop()
+    try:
+        request = _request_extension(served, 5)
+    finally:
+        smtp.start()
+    assert "left pending" in request["stderr"] and "triggered flow" in request["stderr"]
+    run = served.finished_run(
+        client, "on-request", kind="extension", request_id=request["request_id"]
+    )
+    assert run.state_name == "Completed"
+    aps_mail = [m for m in smtp.take() if request["case_ref"] in m.part("plain")]
+    assert sorted(a for m in aps_mail for a in m.rcpt_tos) == aps_emails(served.db)
 
 
 def test_a_poor_judgement_schedules_its_reaudit_and_a_good_one_starts_nothing(
@@ -222,19 +247,34 @@ def test_ctrl_c_stops_the_process_and_leaves_the_schedules_on(
         assert all(schedule.active for schedule in deployment.schedules)
 
 
-def _request_extension(served: Served) -> Any:
-    """``audits extension request`` for the month's first audit, as its auditor would."""
-    first = served.audits("list", "--month", "2026-11", "--json")[0]
-    made = served.audits(
-        *("extension", "request", str(first["audit_id"]), "--until", "2026-12-04"),
-        *("--reason", "waiting for the case file", "--by", first["auditor_id"]),
+def _request_extension(served: Served, nth: int = 0) -> Any:
+    """``audits extension request`` for the month's ``nth`` audit, as its auditor would."""
+    chosen = served.audits("list", "--month", "2026-11", "--json")[nth]
+    made, stderr = _audits_and_stderr(
+        served,
+        *("extension", "request", str(chosen["audit_id"]), "--until", "2026-12-04"),
+        *("--reason", "waiting for the case file", "--by", chosen["auditor_id"]),
         *("--on", "2026-11-16", "--json"),
     )
     return {
         **made,
-        "case_ref": first["case_ref"],
-        "auditor_email": email_of(served.db, first["auditor_id"]),
+        "stderr": stderr,
+        "case_ref": chosen["case_ref"],
+        "auditor_email": email_of(served.db, chosen["auditor_id"]),
     }
+
+
+def _audits_and_stderr(served: Served, *args: str) -> tuple[Any, str]:
+    result = subprocess.run(
+        [str(AUDITS), *args],
+        env=prefect_env(served.api, **served.env),
+        cwd=served.db.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout), result.stderr
 
 
 def _audits(db: Path, prefect_api: str, env: dict[str, str], *args: str) -> Any:
