@@ -118,7 +118,7 @@ def approve_report(engine: Engine, policy: Policy, month: str, by: str) -> Appro
     if change is None:
         return approval
     delivery = deliver(engine, change, policy)
-    sent = delivery.report.sent if delivery.report is not None else 0
+    sent = delivery.report.sent  # the command or page sends the change's emails itself
     return Approval(**{**vars(approval), "sent": sent, "warning": delivery.warning()})
 
 
