@@ -5,7 +5,9 @@ with development sign-in. A test module imports the fixtures by name:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from email.message import EmailMessage
 
 import pytest
 from playwright.sync_api import Browser, Page
@@ -13,6 +15,9 @@ from sqlalchemy.engine import Engine
 
 from tests.web.browser import chromium
 from tests.web.live import serve_on_loopback
+
+#: A signed link in an email's text, and its path (``/links/{token}``) to open on this server.
+LINK = re.compile(r"https?://\S+?(/links/[A-Za-z0-9_\-.]+)")
 
 
 @pytest.fixture(scope="module")
@@ -34,3 +39,11 @@ def sign_in(browser: Browser, base_url: str, staff_id: str, start: str) -> Page:
     page.get_by_label("Who are you signing in as?").select_option(staff_id)
     page.get_by_role("button", name="Sign in").click()
     return page
+
+
+def link_in(message: EmailMessage) -> str:
+    """The path of the signed link in ``message``'s plain text."""
+    text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    found = LINK.search(text)
+    assert found, text
+    return found.group(1)

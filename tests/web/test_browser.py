@@ -7,35 +7,19 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import Browser, Page, expect
-from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from flows.chase import plan_today
 from models.programme import Audit
 from tests.flows.council import POLICY
-from tests.web.browser import chromium
-from tests.web.live import serve_on_loopback
+from tests.web.chromium_pages import base_url, browser  # noqa: F401 - fixtures
 
+__all__ = ["base_url", "browser"]
 AUDITS = Path(sys.executable).parent / "audits"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture
-def base_url(web_engine: Engine) -> Iterator[str]:
-    """A real server on loopback (the other web tests reach the app in their own process)."""
-    with serve_on_loopback(web_engine) as url:
-        yield url
 
 
 def _sign_in(browser: Browser, base_url: str, staff_id: str, start: str) -> Page:

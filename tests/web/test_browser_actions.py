@@ -15,22 +15,18 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from models.people import Staff
-from tests.web.chromium_pages import base_url, browser, sign_in  # noqa: F401 - fixtures
+from tests.web.chromium_pages import base_url, browser, link_in, sign_in  # noqa: F401 - fixtures
 from tests.web.test_completion_actions import _owner
 from tests.web.test_emails import outbox  # noqa: F401 - the fixture
 
 __all__ = ["base_url", "browser", "outbox"]
-LINK = re.compile(r"https?://\S+?(/links/[A-Za-z0-9_\-.]+)")
 
 
 def _link_to(folder: Path, address: str) -> str:
     for path in sorted(folder.glob("*.eml")):
         message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
         if message["To"] == address and message["Subject"].startswith("Action for you"):
-            text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
-            found = LINK.search(text)
-            assert found, text
-            return found.group(1)
+            return link_in(message)
     raise AssertionError(f"no action email to {address}")
 
 

@@ -17,12 +17,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
 from models.people import Staff
-from tests.web.chromium_pages import base_url, browser, sign_in  # noqa: F401 - fixtures
+from tests.web.chromium_pages import base_url, browser, link_in, sign_in  # noqa: F401 - fixtures
 from tests.web.test_emails import outbox  # noqa: F401 - the fixture
 from tests.web.test_findings_page import WORKER, add_worker
 
 __all__ = ["base_url", "browser", "outbox"]
-LINK = re.compile(r"https?://\S+?(/links/[A-Za-z0-9_\-.]+)")
 CONCERN = "Bruising seen in the latest visit record has no strategy discussion on file"
 
 
@@ -32,13 +31,6 @@ def _emails(folder: Path, kind: str) -> list[EmailMessage]:
     for path in sorted(folder.glob(f"{kind}_*.eml")):
         found.append(email.message_from_bytes(path.read_bytes(), policy=email.policy.default))
     return found
-
-
-def _link(message: EmailMessage) -> str:
-    text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
-    found = LINK.search(text)
-    assert found, text
-    return found.group(1)
 
 
 def test_a_concern_raised_on_the_page_is_acknowledged_from_its_email(
@@ -64,7 +56,7 @@ def test_a_concern_raised_on_the_page_is_acknowledged_from_its_email(
     assert not any(CONCERN in m.as_string() for m in raised)
     staff_id, to_manager = _manager_email(web_engine, raised)
     manager = sign_in(browser, base_url, staff_id, "/")
-    manager.goto(_link(to_manager))
+    manager.goto(link_in(to_manager))
     expect(manager).to_have_url(re.compile(r"/concerns/\d+/acknowledge$"))
     expect(manager.locator("#concern-facts")).to_contain_text(CONCERN)
     manager.get_by_label("What is being done?").fill("Strategy discussion called for today")
@@ -103,7 +95,7 @@ def test_the_social_worker_responds_from_the_findings_email(
     to_worker = next(m for m in _emails(outbox, "audit") if m["To"] == "sky.worker@example.gov.uk")
     worker = sign_in(browser, base_url, WORKER, "/")
     expect(worker).to_have_url(re.compile(r"/my-cases$"))
-    worker.goto(_link(to_worker))
+    worker.goto(link_in(to_worker))
     expect(worker).to_have_url(f"{base_url}/audits/{audit_id}/findings")
     expect(worker.locator("#judgement")).to_contain_text("Good")
     worker.get_by_role("button", name="Add response").click()
