@@ -20,7 +20,7 @@ from models.db import current_revision, make_engine, migrate
 def _check_schema(engine: Engine) -> None:
     tables = set(inspect(engine).get_table_names())
     assert set(SQLModel.metadata.tables) <= tables
-    assert current_revision(engine) == "0013"
+    assert current_revision(engine) == "0014"
     # The migrations build exactly what the models describe: a model changed without a
     # migration shows here.
     with engine.connect() as connection:
@@ -83,3 +83,27 @@ def test_naive_timestamps_are_refused(engine: Engine) -> None:
         )
         with pytest.raises(Exception, match="timezone-aware"):
             session.commit()
+
+
+@pytest.mark.postgres
+def test_postgres_compresses_email_bodies_with_lz4(pg_engine_migrated_here: Engine) -> None:
+    """Migration 0014: the outbox's bodies use lz4 where the server has it (this one does)."""
+    with pg_engine_migrated_here.connect() as connection:
+        has_lz4 = connection.execute(
+            text(
+                "SELECT 'lz4' = ANY(enumvals) FROM pg_settings "
+                "WHERE name = 'default_toast_compression'"
+            )
+        ).scalar()
+        methods = dict(
+            connection.execute(
+                text(
+                    "SELECT attname, attcompression FROM pg_attribute "
+                    "WHERE attrelid = 'notification'::regclass AND attname IN "
+                    "('text_body', 'html_body', 'attachments', 'subject')"
+                )
+            ).all()
+        )
+    assert has_lz4, "the test server is built with lz4"
+    # 'l' is lz4; '' is the server's default (pglz), kept for the short columns
+    assert methods == {"text_body": "l", "html_body": "l", "attachments": "l", "subject": ""}
