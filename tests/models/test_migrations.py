@@ -95,7 +95,7 @@ def test_postgres_compresses_email_bodies_with_lz4(pg_engine_migrated_here: Engi
                 "WHERE name = 'default_toast_compression'"
             )
         ).scalar()
-        methods = dict(
+        methods: dict[str, str] = dict(
             connection.execute(
                 text(
                     "SELECT attname, attcompression FROM pg_attribute "
