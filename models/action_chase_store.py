@@ -8,13 +8,11 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
 
 from models.actions import ActionReminder, AuditAction
 from models.base import utcnow
-from models.bulk import table_of
+from models.bulk import insert_many, table_of
 from models.chase_store import Person
 from models.programme import Audit
 from rules.action_chase import ActionPlan, OpenAction
@@ -76,12 +74,9 @@ def record_action_stages(session: Session, rows: Sequence[dict[str, Any]]) -> No
     if not rows:
         return
     now = utcnow()
-    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     # Rows as parameters (executemany), not one VALUES list: see outbox_store.record_stages.
-    session.connection().execute(
-        insert(table_of(ActionReminder)).on_conflict_do_nothing(),
-        [{**row, "created_at": now} for row in rows],
-    )
+    rows = [{**row, "created_at": now} for row in rows]
+    insert_many(session, table_of(ActionReminder), rows, skip_conflicts=True)
 
 
 def _row(

@@ -15,6 +15,8 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnDefault, Insert, Select, Table, insert, inspect
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, SQLModel
 
 
@@ -49,18 +51,27 @@ def table_of(model: type[SQLModel]) -> Table:
     return table
 
 
-def insert_many(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert ``rows`` (all with the same keys) with one ``executemany``.
+def insert_many(
+    session: Session,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    *,
+    skip_conflicts: bool = False,
+) -> None:
+    """Insert ``rows`` (all with the same keys) with one ``executemany``; with
+    ``skip_conflicts``, a row that would break a unique constraint is left out (``ON CONFLICT
+    DO NOTHING``) rather than failing the statement.
 
     Each distinct value goes through its column's type conversion once, not once a row: an
-    allocation's rows share their dates, timestamps and statuses.
+    allocation's rows share their dates, timestamps and statuses (and a chase's rungs theirs;
+    SQLAlchemy's own executemany took twice the CPU for a chase's 30,000 rungs).
     """
     if not rows:
         return
     connection = session.connection()
     dialect = connection.dialect
     keys = list(rows[0])
-    statement: Insert = insert(table)
+    statement = _insert_statement(table, dialect.name, skip_conflicts)
     compiled = statement.compile(dialect=dialect, column_keys=keys)
     order = list(compiled.positiontup or ()) if compiled.positional else list(compiled.params)
     converters = [
@@ -79,6 +90,14 @@ def insert_many(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
         cursor.executemany(compiled.string, params)
     finally:
         cursor.close()
+
+
+def _insert_statement(table: Table, dialect: str, skip_conflicts: bool) -> Insert:
+    if not skip_conflicts:
+        return insert(table)
+    if dialect == "postgresql":
+        return postgresql_insert(table).on_conflict_do_nothing()
+    return sqlite_insert(table).on_conflict_do_nothing()
 
 
 def _scalar_default(table: Table, key: str) -> Any:

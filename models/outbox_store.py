@@ -25,7 +25,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
 from models.base import utcnow
-from models.bulk import table_of
+from models.bulk import insert_many, table_of
 from models.db import RETRY_DELAYS, WRITE_LOCK, is_transient
 from models.outbox import Notification, ReminderStage
 from models.programme import Audit
@@ -280,15 +280,11 @@ def record_stages(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     recorded_on``); the unique (audit, due date, stage) keeps each rung to once."""
     if not rows:
         return
+    # Rows as parameters (one executemany), not one VALUES list: a run's thousands of rows
+    # would overrun PostgreSQL's 65,535 bound parameters a statement.
     now = utcnow()
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    # Rows as parameters (executemany, batched by SQLAlchemy), not one VALUES list: a run's
-    # thousands of rows would overrun PostgreSQL's 65,535 bound parameters a statement.
-    session.connection().execute(
-        insert(table_of(ReminderStage)).on_conflict_do_nothing(),
-        [{**row, "created_at": now} for row in rows],
-    )
+    table = table_of(ReminderStage)
+    insert_many(session, table, [{**row, "created_at": now} for row in rows], skip_conflicts=True)
 
 
 def recorded_stages(session: Session) -> dict[tuple[int, date], set[str]]:
