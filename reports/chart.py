@@ -15,7 +15,7 @@ from datetime import date
 import matplotlib
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch, PathPatch, Rectangle
+from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path
 
 from rules.policy import JUDGEMENT_LABELS, JUDGEMENTS
@@ -59,41 +59,43 @@ def judgements_chart(
 
 
 def _stacked_bars(axes: Axes, by_month: dict[str, dict[str, int]], months: list[str]) -> list[int]:
-    """A rectangle per month and judgement, stacked from the worst judgement up, and each
+    """A bar per month and judgement, stacked from the worst judgement up, and each
     judgement's hatching over its bars; the stacks' heights."""
     bottoms = [0] * len(months)
     for judgement in reversed(JUDGEMENTS):
-        bars = []
+        outlines = []
         for x, month in enumerate(months):
             count = by_month[month].get(judgement, 0)
+            outline = _outline(x - BAR_WIDTH / 2, bottoms[x], count)
             # Each bar names its month, judgement and count in the SVG (its id), so the chart
-            # can be checked against its data table. Unclipped: every bar is within the axes'
-            # limits, and a clip path on each cost the PDF.
-            bar = Rectangle(
-                (x - BAR_WIDTH / 2, bottoms[x]), BAR_WIDTH, count, facecolor=COLOURS[judgement],
-                edgecolor="white", linewidth=0.5, clip_on=False,
-                gid=f"bar:{month}:{judgement}:{count}",
+            # can be checked against its data table. Its outline is in data coordinates (a
+            # Rectangle recomputes its own transform at every draw), unclipped (every bar is
+            # within the axes' limits, and a clip path on each cost the PDF), and added with
+            # add_artist, not add_patch nor Axes.bar: the caller sets the axes' limits, and
+            # updating the data limits bar by bar was a third of the chart's time.
+            axes.add_artist(
+                PathPatch(
+                    outline, facecolor=COLOURS[judgement], edgecolor="white", linewidth=0.5,
+                    clip_on=False, gid=f"bar:{month}:{judgement}:{count}",
+                )
             )  # fmt: skip
-            # add_artist, not add_patch (nor Axes.bar): the axes' limits are set by the caller,
-            # and updating the data limits bar by bar was a third of the chart's time.
-            axes.add_artist(bar)
-            bars.append(bar)
+            outlines.append(outline)
             bottoms[x] += count
         if HATCHES[judgement]:
-            axes.add_artist(_hatching(bars, HATCHES[judgement]))
+            axes.add_artist(_hatching(outlines, HATCHES[judgement]))
     return bottoms
 
 
-def _hatching(bars: Sequence[Rectangle], hatch: str) -> PathPatch:
-    """One hatched outline over all of a judgement's bars: the PDF's WeasyPrint builds a hatch
+def _outline(left: float, bottom: float, height: float) -> Path:
+    right, top = left + BAR_WIDTH, bottom + height
+    corners = [(left, bottom), (right, bottom), (right, top), (left, top), (left, bottom)]
+    return Path(corners, closed=True)
+
+
+def _hatching(outlines: Sequence[Path], hatch: str) -> PathPatch:
+    """One hatched shape over all of a judgement's bars: the PDF's WeasyPrint builds a hatch
     pattern afresh for each shape filled with it (a third of its time drawing this chart, with
     one per bar)."""
-    outlines = []
-    for bar in bars:
-        (left, bottom), width, height = bar.get_xy(), bar.get_width(), bar.get_height()
-        right, top = left + width, bottom + height
-        corners = [(left, bottom), (right, bottom), (right, top), (left, top), (left, bottom)]
-        outlines.append(Path(corners, closed=True))
     return PathPatch(
         Path.make_compound_path(*outlines), facecolor="none", hatch=hatch, edgecolor="white",
         linewidth=0, clip_on=False,  # hatched in the edge's white, the bars' edges drawn already
