@@ -12,7 +12,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from reports.chart import PauseSpan, month_axis, plt, shade_pauses, svg_of
+from reports.chart import PauseSpan, month_axis, new_figure, shade_pauses, svg_of
 
 # Solid for completed, dashed for on time; blue for audits, orange for re-audits (GOV.UK
 # palette); markers tell the lines apart in greyscale.
@@ -32,30 +32,28 @@ def compliance_chart(
     """A line per figure (per cent of the cycle's allocated audits, or re-audits), a gap where
     a cycle had none allocated, pauses shaded from their real first day to their last."""
     months = list(by_month)
-    figure, axes = plt.subplots(figsize=(10, 3.6), dpi=100)
-    try:
-        for kind, figure_key, label, colour, style, marker in LINES:
-            values = [_value(by_month[m].get(kind, {}).get(figure_key)) for m in months]
-            if all(math.isnan(v) for v in values):
-                continue  # e.g. no re-audits yet: no empty legend entry
-            (line,) = axes.plot(
-                range(len(months)), values, label=label, color=colour, linestyle=style,
-                marker=marker, markersize=3.5, linewidth=1.4,
-            )  # fmt: skip
-            # The line names its figures in the SVG, so it can be checked against the table.
-            shown = ",".join("" if math.isnan(v) else str(int(v)) for v in values)
-            line.set_gid(f"line:{kind}:{figure_key}:{shown}")
-        shade_pauses(axes, months, pauses, 112)
-        month_axis(axes, months)
-        axes.set_ylim(0, 112)
-        axes.set_yticks(range(0, 101, 20), [f"{n}%" for n in range(0, 101, 20)])
-        axes.set_ylabel("Of those allocated")
-        axes.set_title(title, fontsize=11)
-        if axes.get_legend_handles_labels()[0]:
-            axes.legend(fontsize=8, frameon=False, loc="lower left", ncols=4)
-        return svg_of(figure)
-    finally:
-        plt.close(figure)
+    figure = new_figure(3.6)
+    axes = figure.add_subplot()
+    for kind, figure_key, label, colour, style, marker in LINES:
+        values = [_value(by_month[m].get(kind, {}).get(figure_key)) for m in months]
+        if all(math.isnan(v) for v in values):
+            continue  # e.g. no re-audits yet: no empty legend entry
+        (line,) = axes.plot(
+            range(len(months)), values, label=label, color=colour, linestyle=style,
+            marker=marker, markersize=3.5, linewidth=1.4,
+        )  # fmt: skip
+        # The line names its figures in the SVG, so it can be checked against the table.
+        shown = ",".join("" if math.isnan(v) else str(int(v)) for v in values)
+        line.set_gid(f"line:{kind}:{figure_key}:{shown}")
+    shade_pauses(axes, months, pauses, 112)
+    month_axis(axes, months)
+    axes.set_ylim(0, 112)
+    axes.set_yticks(range(0, 101, 20), [f"{n}%" for n in range(0, 101, 20)])
+    axes.set_ylabel("Of those allocated")
+    axes.set_title(title, fontsize=11)
+    if axes.get_legend_handles_labels()[0]:
+        axes.legend(fontsize=8, frameon=False, loc="lower left", ncols=4)
+    return svg_of(figure)
 
 
 def _value(pct: Any) -> float:

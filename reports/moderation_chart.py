@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from reports.chart import PauseSpan, month_axis, plt, shade_pauses, svg_of
+from reports.chart import PauseSpan, month_axis, new_figure, shade_pauses, svg_of
 
 COLOUR = "#1d70b8"  # GOV.UK blue
 THIS_MONTH = "#003078"  # the report's month, darker
@@ -33,25 +33,23 @@ def moderation_chart(
     months = list(by_month)
     if not moderated_months(by_month):
         return ""
-    figure, axes = plt.subplots(figsize=(10, 2.6), dpi=100)
-    try:
-        colours = [COLOUR] * (len(months) - 1) + [THIS_MONTH]
-        values = [by_month[m].get("agreement_pct") for m in months]
-        bars = axes.bar(
-            range(len(months)), [0 if v is None else v for v in values], color=colours, width=0.7
-        )
-        # Each bar names its month and figures in the SVG, so it can be checked against the table.
-        for bar, month, value in zip(bars, months, values, strict=True):
-            counts = by_month[month]
-            bar.set_gid(f"agreement:{month}:{counts.get('moderated', 0)}:{value}")
-            if value is None:
-                bar.set_visible(False)
-        shade_pauses(axes, months, pauses, 112)
-        month_axis(axes, months)
-        axes.set_ylim(0, 112)
-        axes.set_yticks(range(0, 101, 25), [f"{n}%" for n in range(0, 101, 25)])
-        axes.set_ylabel("Agreed", fontsize=9)
-        axes.set_title(title, fontsize=11)
-        return svg_of(figure)
-    finally:
-        plt.close(figure)
+    figure = new_figure(2.6)
+    axes = figure.add_subplot()
+    colours = [COLOUR] * (len(months) - 1) + [THIS_MONTH]
+    values = [by_month[m].get("agreement_pct") for m in months]
+    bars = axes.bar(
+        range(len(months)), [0 if v is None else v for v in values], color=colours, width=0.7
+    )
+    # Each bar names its month and figures in the SVG, so it can be checked against the table.
+    for bar, month, value in zip(bars, months, values, strict=True):
+        counts = by_month[month]
+        bar.set_gid(f"agreement:{month}:{counts.get('moderated', 0)}:{value}")
+        if value is None:
+            bar.set_visible(False)
+    shade_pauses(axes, months, pauses, 112)
+    month_axis(axes, months)
+    axes.set_ylim(0, 112)
+    axes.set_yticks(range(0, 101, 25), [f"{n}%" for n in range(0, 101, 25)])
+    axes.set_ylabel("Agreed", fontsize=9)
+    axes.set_title(title, fontsize=11)
+    return svg_of(figure)

@@ -11,8 +11,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
 from models.figures import RecurringFinding
-from reports.chart import plt, svg_of
+from reports.chart import svg_of
 
 COLUMNS = 5
 COLOUR = "#1d70b8"  # GOV.UK blue
@@ -33,20 +36,18 @@ def recurring_chart(findings: Sequence[RecurringFinding]) -> str:
         return ""
     rows = math.ceil(len(panels) / COLUMNS)
     top = max(max(f.by_month.values()) for f in panels)
-    figure, grid = plt.subplots(
-        rows, COLUMNS, figsize=(10, 1.7 * rows), dpi=100, squeeze=False, sharey=True
-    )
-    try:
-        for axes, finding in zip(grid.flat, panels, strict=False):
-            _panel(axes, finding, top)
-        for axes in list(grid.flat)[len(panels) :]:
-            axes.set_visible(False)
-        return svg_of(figure)
-    finally:
-        plt.close(figure)
+    figure = Figure(figsize=(10, 1.7 * rows), dpi=100)
+    grid = figure.subplots(rows, COLUMNS, squeeze=False, sharey=True)
+    for axes, finding in zip(grid.flat, panels, strict=False):
+        _panel(axes, finding, top)
+    for axes in list(grid.flat)[len(panels) :]:
+        axes.set_visible(False)
+    figure.tight_layout()  # the panels' titles and labels measured once, to lay them out ...
+    figure.set_layout_engine(None)  # ... and not again: savefig would draw the whole chart twice
+    return svg_of(figure)
 
 
-def _panel(axes: plt.Axes, finding: RecurringFinding, top: int) -> None:
+def _panel(axes: Axes, finding: RecurringFinding, top: int) -> None:
     months = list(finding.by_month)
     counts = [finding.by_month[m] for m in months]
     colours = [COLOUR] * (len(months) - 1) + [THIS_MONTH]

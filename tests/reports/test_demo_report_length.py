@@ -61,15 +61,36 @@ def test_the_demo_report_is_at_most_10_pages(pages: PdfReader) -> None:
 
 
 def _text_starts(page: PageObject) -> list[tuple[float, str]]:
-    """Where each piece of the page's text starts, left to right (points from the left edge)."""
+    """Where each piece of the page's text starts, left to right (points from the left edge),
+    the charts' too: WeasyPrint draws each SVG text in a form XObject, whose text pypdf reports
+    relative to the form, so the form's place on the page is applied here."""
     starts: list[tuple[float, str]] = []
+    drawn_at: list[list[float]] = []  # the page's matrix where each form being read is drawn
+
+    def before(operator: bytes, _operands: object, cm: list[float], _tm: object) -> None:
+        if operator == b"Do":
+            drawn_at.append(list(cm))
+
+    def after(operator: bytes, *_: object) -> None:
+        if operator == b"Do":
+            drawn_at.pop()
 
     def visit(text: str, cm: list[float], tm: list[float], *_: object) -> None:
         if text.strip():
-            starts.append((cm[0] * tm[4] + cm[2] * tm[5] + cm[4], text))
+            x, y = _apply(cm, tm[4], tm[5])
+            for outer in reversed(drawn_at):
+                x, y = _apply(outer, x, y)
+            starts.append((x, text))
 
-    page.extract_text(visitor_text=visit)
+    page.extract_text(
+        visitor_operand_before=before, visitor_operand_after=after, visitor_text=visit
+    )
     return starts
+
+
+def _apply(matrix: list[float], x: float, y: float) -> tuple[float, float]:
+    a, b, c, d, e, f = matrix
+    return a * x + c * y + e, b * x + d * y + f
 
 
 def test_no_text_starts_beyond_the_right_margin(pages: PdfReader) -> None:
