@@ -8,9 +8,11 @@ rather than after reading (see :func:`_not_audited`), and each row becomes a
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, exists, not_, or_, select
@@ -40,18 +42,17 @@ def load_allocation_inputs(
     session: Session, month: str, window: tuple[date, date], exclusion_cycles: int
 ) -> AllocationInputs:
     first = months_before(month, exclusion_cycles)[-1] if exclusion_cycles else month
-    recent: dict[str, str] = {}
-    in_this_cycle: set[str] = set()
-    for case_ref, cycle in plain_rows(session, _audits_between(first, month)):
-        if cycle == month:
-            in_this_cycle.add(case_ref)
-        elif cycle > recent.get(case_ref, ""):
-            recent[case_ref] = cycle
+    audits = plain_rows(
+        session, _audits_between(first, month).order_by(col(Audit.cycle), col(Audit.case_ref))
+    )
+    # In cycle order, so a dict keeps each case's latest cycle before this one (built in C:
+    # a county audits 50,000 cases a year), and this cycle's audits come last.
+    earlier = bisect_left(audits, month, key=itemgetter(1))
     return AllocationInputs(
         staff=staff_facts(session),
         cases=_candidate_cases(session, first, month) + _closed_or_missing_cases(session),
-        recent_cycles=recent,
-        in_this_cycle=in_this_cycle,
+        recent_cycles=dict(audits[:earlier]),
+        in_this_cycle={case_ref for case_ref, _ in audits[earlier:]},
         exemptions=cycle_exemptions(session, month),
         leave=leave_in_window(session, window),
     )

@@ -86,6 +86,7 @@ def test_json_rows_carry_the_contract_keys(council: Engine) -> None:
         "kind",
     }
     assert outcome.audits and all(set(row) == keys for row in outcome.audits)
+    assert all(tuple(row) == store.ALLOCATION_COLUMNS for row in outcome.audits)
     assert {row["due_on"] for row in outcome.audits} == {"2026-11-30"}
 
 
