@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -64,9 +65,13 @@ class _Pool:
     def __init__(self, name: str, cases: Sequence[CaseFacts], rng: random.Random, spread: bool):
         self.name = name
         self.rng = rng
-        self.buckets: dict[str, list[CaseFacts]] = {}
-        for case in cases:
-            self.buckets.setdefault(case.service_area if spread else "", []).append(case)
+        buckets: defaultdict[str, list[CaseFacts]] = defaultdict(list)
+        if spread:
+            for case in cases:
+                buckets[case.service_area].append(case)
+        elif cases:
+            buckets[""] = list(cases)
+        self.buckets = dict(buckets)
         self.size = {area: len(bucket) for area, bucket in self.buckets.items()}
         self.cursor = dict.fromkeys(self.buckets, 0)
         areas = sorted(self.buckets)
