@@ -21,6 +21,7 @@ from flows.delivery import send_pending
 from flows.failures import EmailsLeftPending
 from flows.outbox import SendReport, progress_logger
 from models import allocation_store as store
+from models.allocation_inputs import load_allocation_inputs
 from models.bulk import no_cyclic_gc
 from models.db import get_engine, in_transaction
 from models.reaudit_handover import hand_over_reaudits
@@ -83,9 +84,7 @@ def _allocate(
 ) -> AllocationOutcome:
     month, theme = outcome.month, outcome.theme
     rules = policy.allocation
-    inputs = store.load_allocation_inputs(
-        session, month, (allocated_on, due_on), rules.exclusion_cycles
-    )
+    inputs = load_allocation_inputs(session, month, (allocated_on, due_on), rules.exclusion_cycles)
     auditors, excluded_auditors = eligible_auditors(
         inputs.staff,
         exemptions=inputs.exemptions,

@@ -12,6 +12,7 @@ import gc
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import ColumnDefault, Insert, Select, Table, insert, inspect
@@ -74,15 +75,17 @@ def insert_many(
     statement = _insert_statement(table, dialect.name, skip_conflicts)
     compiled = statement.compile(dialect=dialect, column_keys=keys)
     order = list(compiled.positiontup or ()) if compiled.positional else list(compiled.params)
-    converters = [
-        (key, _memoised(table.c[key].type.dialect_impl(dialect).bind_processor(dialect)))
-        for key in order
-    ]
+    processors = [table.c[key].type.dialect_impl(dialect).bind_processor(dialect) for key in order]
     # A column with a Python-side default that the rows leave out is still in the statement.
     missing = {key: _scalar_default(table, key) for key in order if key not in rows[0]}
     if missing:
         rows = [{**missing, **row} for row in rows]
-    params: list[Any] = [tuple([convert(row[key]) for key, convert in converters]) for row in rows]
+    # The values in statement order, picked in C; then only the columns whose type converts
+    # (dates and timestamps on SQLite, say) are converted, not every value of every row.
+    params: list[Any] = _in_order(rows, order)
+    converting = [(i, _memoised(p)) for i, p in enumerate(processors) if p is not None]
+    if converting:
+        params = [_converted(values, converting) for values in params]
     if not compiled.positional:
         params = [dict(zip(order, values, strict=True)) for values in params]
     cursor = connection.connection.cursor()
@@ -100,6 +103,22 @@ def _insert_statement(table: Table, dialect: str, skip_conflicts: bool) -> Inser
     return sqlite_insert(table).on_conflict_do_nothing()
 
 
+def _in_order(rows: Sequence[dict[str, Any]], order: list[str]) -> list[tuple[Any, ...]]:
+    if len(order) < 2:  # itemgetter of one key gives the value itself, not a tuple
+        return [tuple(row[key] for key in order) for row in rows]
+    pick = itemgetter(*order)
+    return [pick(row) for row in rows]
+
+
+def _converted(
+    values: tuple[Any, ...], converting: list[tuple[int, Callable[[Any], Any]]]
+) -> tuple[Any, ...]:
+    converted = list(values)
+    for index, convert in converting:
+        converted[index] = convert(converted[index])
+    return tuple(converted)
+
+
 def _scalar_default(table: Table, key: str) -> Any:
     default = table.c[key].default
     if not isinstance(default, ColumnDefault) or not default.is_scalar:
@@ -107,9 +126,7 @@ def _scalar_default(table: Table, key: str) -> Any:
     return default.arg
 
 
-def _memoised(process: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
-    if process is None:
-        return lambda value: value
+def _memoised(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
     seen: dict[Any, Any] = {}
 
     def convert(value: Any) -> Any:

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import random
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from operator import itemgetter
 
 from rules.cohorts import CaseFacts, cohort_rule
 from rules.eligibility import Auditor
@@ -63,9 +65,13 @@ class _Pool:
     def __init__(self, name: str, cases: Sequence[CaseFacts], rng: random.Random, spread: bool):
         self.name = name
         self.rng = rng
-        self.buckets: dict[str, list[CaseFacts]] = {}
-        for case in cases:
-            self.buckets.setdefault(case.service_area if spread else "", []).append(case)
+        buckets: defaultdict[str, list[CaseFacts]] = defaultdict(list)
+        if spread:
+            for case in cases:
+                buckets[case.service_area].append(case)
+        elif cases:
+            buckets[""] = list(cases)
+        self.buckets = dict(buckets)
         self.size = {area: len(bucket) for area, bucket in self.buckets.items()}
         self.cursor = dict.fromkeys(self.buckets, 0)
         areas = sorted(self.buckets)
@@ -78,12 +84,16 @@ class _Pool:
 
     def _areas_for(self, auditor: Auditor, held: set[str]) -> list[str]:
         # Prefer another service area than the auditor's own, then one they do not hold a case
-        # from yet, then the area least drawn on so far in proportion to what it offers.
-        def key(area: str) -> tuple[bool, bool, float, int]:
-            used = self.cursor[area] / self.size[area]
-            return (area == auditor.service_area, area in held, used, self.rank[area])
-
-        return sorted((a for a in self.buckets if self.left(a) > 0), key=key)
+        # from yet, then the area least drawn on so far in proportion to what it offers (the
+        # rank, unique, settles ties, so the area itself is never compared). Keys built in one
+        # expression rather than by a key function: this runs once per allocated audit.
+        own, cursor, size, rank = auditor.service_area, self.cursor, self.size, self.rank
+        keyed = sorted(
+            (area == own, area in held, cursor[area] / size[area], rank[area], area)
+            for area in self.buckets
+            if cursor[area] < size[area]
+        )
+        return [key[-1] for key in keyed]
 
     def take(self, auditor: Auditor, held: set[str]) -> CaseFacts | None:
         for area in self._areas_for(auditor, held):
@@ -133,7 +143,7 @@ def allocate(
     member = cohort_rule(theme)
     cohort_cases: list[CaseFacts] = []
     fill_cases: list[CaseFacts] = []
-    for case in sorted(cases):  # by case_ref: unique, and first in the tuple
+    for case in sorted(cases, key=itemgetter(0)):  # by case_ref (unique)
         (cohort_cases if member(case, allocation_date) else fill_cases).append(case)
     spread = policy.spread_across_service_areas
     pools = [_Pool(theme, cohort_cases, rng, spread)]
@@ -219,7 +229,7 @@ def _shortfalls(
     pools: list[_Pool],
 ) -> list[Shortfall]:
     wanted = policy.audits_per_auditor
-    left = [c for pool in pools for c in pool.remaining()]
+    left = any(pool.left(area) for pool in pools for area in pool.buckets)
     result = []
     for auditor in sorted(order, key=lambda a: a.staff_id):
         got = len(picks[auditor.staff_id])

@@ -23,6 +23,7 @@ from models import (
     TrailEntry,
 )
 from models import allocation_store as store
+from models.allocation_inputs import load_allocation_inputs
 from models.db import make_engine, session_scope
 from rules.cohorts import CaseFacts
 from rules.eligibility import eligible_cases
@@ -85,6 +86,7 @@ def test_json_rows_carry_the_contract_keys(council: Engine) -> None:
         "kind",
     }
     assert outcome.audits and all(set(row) == keys for row in outcome.audits)
+    assert all(tuple(row) == store.ALLOCATION_COLUMNS for row in outcome.audits)
     assert {row["due_on"] for row in outcome.audits} == {"2026-11-30"}
 
 
@@ -148,10 +150,10 @@ def test_a_case_is_not_audited_again_within_twelve_months(council: Engine) -> No
     )
 
     with session_scope(council) as session:
-        inputs = store.load_allocation_inputs(
+        inputs = load_allocation_inputs(
             session, "2027-10", (date(2027, 10, 1), date(2027, 10, 29)), 11
         )
-        later = store.load_allocation_inputs(
+        later = load_allocation_inputs(
             session, "2027-11", (date(2027, 11, 1), date(2027, 11, 30)), 11
         )
     assert november <= set(inputs.recent_cycles)  # 11 months on: still excluded
@@ -166,7 +168,7 @@ def test_withdrawn_audits_do_not_count_as_audited(council: Engine) -> None:
         session.execute(
             update(Audit).where(col(Audit.case_ref) == withdrawn).values(status="withdrawn")
         )
-        inputs = store.load_allocation_inputs(
+        inputs = load_allocation_inputs(
             session, "2026-12", (date(2026, 12, 1), date(2026, 12, 31)), 11
         )
     assert withdrawn not in inputs.recent_cycles
@@ -274,7 +276,7 @@ def test_the_store_reads_exactly_what_the_rules_would_choose_from(council: Engin
     allocate(council, "2026-11", "all")
     with session_scope(council) as session:
         session.execute(update(Case).where(col(Case.case_ref) == "C100003").values(status="closed"))
-        inputs = store.load_allocation_inputs(
+        inputs = load_allocation_inputs(
             session, "2026-12", (date(2026, 12, 1), date(2026, 12, 31)), 11
         )
         every_case = [
