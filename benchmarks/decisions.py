@@ -7,18 +7,21 @@ days from 2 Nov to 3 Dec (those after the 30 Nov due date are marked late by the
 marks any request made after the due date); one in twenty is asked by the APS team on the
 auditor's behalf.
 
-The web app (``create_app``, development sign-in) is served by uvicorn, one worker, on loopback,
-in a process of its own. The load comes from another process: N clients (threads, one httpx
-connection each, each signed in as a different APS member) ask for queue pages spread evenly
-over the whole queue (page 1 to the last), after a warm-up; each request's latency is timed in
-the client, from sending to the whole body read. The clients send their next request as soon as
-the last one is answered (no think time), so 4 clients keep the one worker busy all the time: a
-saturation test, harsher than four people reading the queue. On a machine with few cores the
-load's own process competes with the server for them, and the floor pays the same. Two pages are
-measured, each under the same load, against the same server, in the same run:
+The web app is served by ``audits web`` itself (development sign-in), as an operator starts it:
+its uvicorn, its default worker count (``AUDITS_WEB_WORKERS``, else one process per core; the
+count is printed), on loopback, in a process of its own. The load comes from another process: N
+clients (threads, each one keep-alive ``http.client`` connection signed in as a different APS
+member: cheaper than httpx, since the load shares the cores with the server; its CPU per request
+is printed) ask for queue pages spread evenly over the whole queue (page 1 to the last), after a
+warm-up; each request's latency is timed in the client, from sending to the whole body read.
+The clients send their next request as soon as the last one is answered (no think time): a
+saturation test, harsher than eight people reading the queue. On a machine with few cores the
+load's own process competes with the server for them, and the floor pays the same. Two pages
+are measured, each under the same load, against the same server, in the same run:
 
-- queue: ``GET /aps/requests?page=K``: the session, the sign-in lookup, the count and page
-  queries over both request tables, the audits and names of the 50 rows, the page rendered;
+- queue: ``GET /aps/requests?page=K``: the session, the sign-in lookup, one count over both
+  request tables, one page query (both tables' keys merged from their queue indexes, then only
+  the page's 50 joined to their request, audit and requester), the page rendered;
 - floor: ``GET /my-audits`` as the same APS member: the same middleware, session cookie and
   sign-in lookup per request, the same layout rendered, and one indexed query that finds
   nothing (the APS team has no audits of its own). It is the price of any signed-in page of
