@@ -43,7 +43,7 @@ from web.csrf import CsrfError
 from web.deps import AppParts, keep_parts, load_user
 from web.limits import FormRefused, LimitBody
 from web.render import GOVUK_FRONTEND, make_templates, page
-from web.security import security_headers
+from web.security import SecurityHeaders
 
 SESSION_COOKIE = "audits_session"
 
@@ -65,7 +65,7 @@ def create_app(
         dependencies=[Depends(load_user)],
     )
     keep_parts(app, AppParts(engine, policy, settings, secret_key, clock, make_templates()))
-    app.middleware("http")(security_headers)
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(
         SessionMiddleware,
         secret_key=secret_key,

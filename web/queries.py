@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Date, Select, String, cast, func, literal, null, select, union_all
+from sqlalchemy import Select, bindparam, func, literal, select, union_all
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from models.people import Staff
@@ -97,61 +99,71 @@ class QueueRow:
         return _category(self.category)
 
 
-def _queue_side(kind: str) -> Select[*tuple[Any, ...]]:
+def _queue_keys(kind: str) -> Select[*tuple[Any, ...]]:
+    """One table's pending requests as sort keys only: all in its queue index (migration 0004),
+    so paging deep into the queue reads index entries, not rows."""
     table = TABLES[kind]
-    until = (
-        col(table.requested_until) if issubclass(table, ExtensionRequest) else cast(null(), Date)
-    )
-    category = col(table.category) if issubclass(table, ExemptionRequest) else cast(null(), String)
     return select(
         literal(kind).label("kind"),
         col(table.id).label("request_id"),
         col(table.requested_on).label("requested_on"),
         col(table.created_at).label("created_at"),
-        col(table.audit_id).label("audit_id"),
-        col(table.requested_by).label("requested_by"),
-        col(table.late).label("late"),
-        until.label("requested_until"),
-        category.label("category"),
     ).where(col(table.status) == "pending")
+
+
+@cache
+def _queue_statements() -> tuple[Select[*tuple[Any, ...]], Select[*tuple[Any, ...]]]:
+    """The queue page's two statements, built once (building them cost more than running them):
+    the page, its size and offset bound per call; and how many requests are pending."""
+    keys = (
+        union_all(*(_queue_keys(kind) for kind in TABLES))
+        .order_by("requested_on", "created_at", "request_id", "kind")
+        .limit(bindparam("size"))
+        .offset(bindparam("skip"))
+        .subquery("k")
+    )
+    ext, exe = aliased(ExtensionRequest, name="ext"), aliased(ExemptionRequest, name="exe")
+    audit_id = func.coalesce(col(ext.audit_id), col(exe.audit_id))
+    requested_by = func.coalesce(col(ext.requested_by), col(exe.requested_by))
+    page = (
+        select(
+            keys.c.kind,
+            keys.c.request_id,
+            keys.c.requested_on,
+            func.coalesce(col(ext.late), col(exe.late)),
+            col(ext.requested_until),
+            col(exe.category),
+            col(Audit.case_ref),
+            col(Audit.due_on),
+            col(Staff.name),
+        )
+        .select_from(keys)
+        .outerjoin(ext, (keys.c.kind == "extension") & (col(ext.id) == keys.c.request_id))
+        .outerjoin(exe, (keys.c.kind == "exemption") & (col(exe.id) == keys.c.request_id))
+        .join(Audit, col(Audit.id) == audit_id)
+        .join(Staff, col(Staff.staff_id) == requested_by)
+        .order_by(keys.c.requested_on, keys.c.created_at, keys.c.request_id, keys.c.kind)
+    )
+    counts = [
+        select(func.count()).select_from(table).where(col(table.status) == "pending")
+        for table in TABLES.values()
+    ]
+    total = select(sum((c.scalar_subquery() for c in counts[1:]), counts[0].scalar_subquery()))
+    return page, total
 
 
 def pending_queue(session: Session, page: int) -> tuple[list[QueueRow], int]:
     """One page of pending requests of both kinds, oldest first, and how many are pending.
 
-    One query for the page: ordered on the union itself, each side comes in order from its
-    queue index and the two are merged (no sort of every pending request), and only the page's
-    rows are joined to their audits and requesters."""
-    total = sum(
-        session.execute(
-            select(func.count()).select_from(table).where(col(table.status) == "pending")
-        ).scalar_one()
-        for table in TABLES.values()
-    )
-    keys = (
-        union_all(*(_queue_side(kind) for kind in TABLES))
-        .order_by("requested_on", "created_at", "request_id", "kind")
-        .limit(QUEUE_PAGE_SIZE)
-        .offset((page - 1) * QUEUE_PAGE_SIZE)
-        .subquery()
-    )
-    rows = session.execute(
-        select(
-            keys.c.kind,
-            keys.c.request_id,
-            keys.c.requested_on,
-            keys.c.late,
-            keys.c.requested_until,
-            keys.c.category,
-            col(Audit.case_ref),
-            col(Audit.due_on),
-            col(Staff.name),
-        )  # fmt: skip
-        .join(Audit, col(Audit.id) == keys.c.audit_id)
-        .join(Staff, col(Staff.staff_id) == keys.c.requested_by)
-        .order_by(keys.c.requested_on, keys.c.created_at, keys.c.request_id, keys.c.kind)
-    ).all()
-    return [QueueRow(*row) for row in rows], total
+    Two statements, run through the session's connection (rows, not ORM objects). The page:
+    each side's sort keys come in order from its queue index and the two are merged (no sort
+    of every pending request), then only the page's 50 are joined to their request, audit and
+    requester."""
+    statement, total = _queue_statements()
+    connection = session.connection()
+    skip = (page - 1) * QUEUE_PAGE_SIZE
+    rows = connection.execute(statement, {"size": QUEUE_PAGE_SIZE, "skip": skip}).all()
+    return [QueueRow(*row) for row in rows], int(connection.execute(total).scalar_one())
 
 
 def request_row(session: Session, kind: str, request_id: int) -> RequestRow | None:

@@ -31,8 +31,13 @@ def _long_date(value: date | None) -> str:
     return "" if value is None else f"{value:%A} {value.day} {value:%B %Y}"
 
 
+#: '%b' without strftime: the queue shows two dates a row, and strftime was a fifth of its render.
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def _short_date(value: date | None) -> str:
-    return "" if value is None else f"{value.day} {value:%b %Y}"
+    """'27 Nov 2026'."""
+    return "" if value is None else f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
 
 
 def _cohort_title(cohort: str) -> str:
