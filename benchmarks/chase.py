@@ -490,10 +490,34 @@ class PostgresCopies:
 Copies = SqliteCopies | PostgresCopies
 
 
+def settle(idle_share: float = 0.9, longest: float = 15.0) -> None:
+    """Wait until the machine's CPUs are nearly idle (``idle_share`` of half a second), at most
+    ``longest`` seconds: what the last phase left running (Prefect's server shutting down, the
+    database's checkpointer, a copy's write-back) would otherwise slow the next one's start, and
+    the floor's three rounds were seen at 8.8, 13.3 and 12.3 s on an otherwise idle machine."""
+    deadline = time.monotonic() + longest
+    while time.monotonic() < deadline:
+        before = _cpu_times()
+        time.sleep(0.5)
+        after = _cpu_times()
+        total = sum(after) - sum(before)
+        if total <= 0 or (after[3] - before[3]) / total >= idle_share:  # idle, not iowait
+            return
+
+
+def _cpu_times() -> list[int]:
+    """The machine's CPU times (user, nice, system, idle, iowait, ...) from /proc/stat, in
+    ticks."""
+    with open("/proc/stat") as stat:
+        return [int(value) for value in stat.readline().split()[1:]]
+
+
 def measure(phase: str, copies: Copies, source: str, env: dict[str, str], delivered: Any) -> Any:
     """Run one phase in a fresh process on a fresh copy of database ``source`` (the copy is
-    named after the phase); check the server got exactly what the phase says it sent."""
+    named after the phase), once the machine has settled; check the server got exactly what the
+    phase says it sent."""
     url = copies.copy(source, phase)
+    settle()
     env = {**env, "AUDITS_DATABASE_URL": url}
     before = delivered.value
     finished = subprocess.run(
