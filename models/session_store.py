@@ -5,8 +5,10 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlmodel import Session
+from sqlalchemy import select
+from sqlmodel import Session, col
 
+from models.people import Staff
 from models.web_sessions import WebSession
 
 
@@ -17,12 +19,20 @@ def start_session(session: Session, staff_id: str, now: datetime) -> str:
     return session_id
 
 
-def live_staff_id(session: Session, session_id: object) -> str | None:
-    """Who the session ``session_id`` signed in, while it has not been ended; else None."""
-    if not isinstance(session_id, str):
+def live_session_person(session: Session, session_id: object, staff_id: object) -> Staff | None:
+    """The member of staff the live (not ended) session ``session_id`` signed in, when it is
+    ``staff_id``; else None. The session and the person in one query: it runs on every page."""
+    if not isinstance(session_id, str) or not isinstance(staff_id, str):
         return None
-    row = session.get(WebSession, session_id)
-    return row.staff_id if row is not None and row.ended_at is None else None
+    return session.scalars(
+        select(Staff)
+        .join(WebSession, col(WebSession.staff_id) == col(Staff.staff_id))
+        .where(
+            col(WebSession.id) == session_id,
+            col(WebSession.ended_at).is_(None),
+            col(Staff.staff_id) == staff_id,
+        )
+    ).first()
 
 
 def end_session(session: Session, session_id: object, now: datetime) -> None:

@@ -14,13 +14,13 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import Request
 from sqlalchemy import func, select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from config.web_settings import WebSettings
 from models.audit_record import AuditRecord, audit_readers, read_audit
 from models.people import Staff
 from models.programme import Audit
-from models.web_sessions import WebSession
+from models.session_store import live_session_person
 from rules.audit_access import may_act_on_audit, may_read_audit
 
 SESSION_KEY = "staff_id"
@@ -66,28 +66,13 @@ def _header_identity(request: Request, settings: WebSettings, session: Session) 
     ).first()
 
 
-def _session_identity(session: Session, session_id: object, request: Request) -> Staff | None:
-    """The member of staff a live development sign-in session signed in, when the cookie names
-    the same person: the session and the person in one query (it runs on every page)."""
-    staff_id = request.session.get(SESSION_KEY)
-    if not isinstance(session_id, str) or not isinstance(staff_id, str):
-        return None
-    return session.scalars(
-        select(Staff)
-        .join(WebSession, col(WebSession.staff_id) == col(Staff.staff_id))
-        .where(
-            col(WebSession.id) == session_id,
-            col(WebSession.ended_at).is_(None),
-            col(Staff.staff_id) == staff_id,
-        )
-    ).first()
-
-
 def identify(request: Request, settings: WebSettings, session: Session) -> Staff | None:
     """The signed-in member of staff, or None. The proxy's header wins over a session."""
     person = _header_identity(request, settings, session)
     if person is None and settings.dev_login:
-        person = _session_identity(session, request.session.get(SESSION_ID_KEY), request)
+        person = live_session_person(
+            session, request.session.get(SESSION_ID_KEY), request.session.get(SESSION_KEY)
+        )
     if person is None or not person.active or not person.in_latest_export:
         return None
     return person
