@@ -59,9 +59,10 @@ def insert_many(
     *,
     skip_conflicts: bool = False,
 ) -> None:
-    """Insert ``rows`` (all with the same keys) with one ``executemany``; with
-    ``skip_conflicts``, a row that would break a unique constraint is left out (``ON CONFLICT
-    DO NOTHING``) rather than failing the statement.
+    """Insert ``rows`` (all with the same keys) with one ``executemany`` (on PostgreSQL one
+    ``COPY``: :func:`_copy_rows`); with ``skip_conflicts``, a row that would break a unique
+    constraint is left out (``ON CONFLICT DO NOTHING``) rather than failing the statement.
+    Errors are the driver's own (e.g. ``sqlite3.IntegrityError``), not SQLAlchemy's.
 
     Each distinct value goes through its column's type conversion once, not once a row: an
     allocation's rows share their dates, timestamps and statuses (and a chase's rungs theirs;
