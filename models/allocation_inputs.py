@@ -15,7 +15,7 @@ from datetime import date
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, not_, or_, select
+from sqlalchemy import ColumnElement, Select, exists, literal_column, not_, or_, select
 from sqlmodel import Session, col
 
 from models.allocation_store import cycle_exemptions, leave_in_window, staff_facts
@@ -140,10 +140,16 @@ def _dates() -> Callable[[Any], date | None]:
 
 def _closed_or_missing_cases(session: Session) -> list[CaseFacts]:
     """Cases that are closed or left out of the latest export: only what their exclusion needs."""
-    query = select(col(Case.case_ref), col(Case.status), col(Case.in_latest_export)).where(
-        or_(col(Case.status) != "open", not_(col(Case.in_latest_export)))
-    )
     return [
         CaseFacts(ref, "", "", status=status, in_latest_export=bool(in_export))
-        for ref, status, in_export in plain_rows(session, query)
+        for ref, status, in_export in plain_rows(session, closed_or_missing_query())
     ]
+
+
+def closed_or_missing_query() -> Select[str, str, bool]:
+    """The query of :func:`_closed_or_missing_cases`. 'open' is written into the SQL, not
+    bound: only then do the databases see that the condition is the partial index's
+    (``models.cases.NOT_ALLOCATABLE``) and read that index alone."""
+    return select(col(Case.case_ref), col(Case.status), col(Case.in_latest_export)).where(
+        or_(col(Case.status) != literal_column("'open'"), not_(col(Case.in_latest_export)))
+    )

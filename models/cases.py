@@ -7,12 +7,21 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from sqlalchemy import Index, text
 from sqlmodel import Field, SQLModel
 
 from models.base import timestamp
 
 CP_CATEGORIES = ("neglect", "physical", "emotional", "sexual", "multiple")
 CSE_RISKS = ("emerging", "experiencing", "significant")
+
+#: The cases an allocation cannot choose (closed, or left out of the latest export), in each
+#: database's spelling of the condition as SQLAlchemy writes it in a query: a query that names
+#: it reads only the partial index ``ix_case_record_not_allocatable`` (migration 0015).
+NOT_ALLOCATABLE = {
+    "sqlite": "status != 'open' OR in_latest_export = 0",
+    "postgresql": "status <> 'open' OR NOT in_latest_export",
+}
 
 
 class CaseBase(SQLModel):
@@ -32,6 +41,14 @@ class CaseBase(SQLModel):
 
 class Case(CaseBase, table=True):
     __tablename__ = "case_record"
+    __table_args__ = (
+        Index(
+            "ix_case_record_not_allocatable",
+            "case_ref",
+            sqlite_where=text(NOT_ALLOCATABLE["sqlite"]),
+            postgresql_where=text(NOT_ALLOCATABLE["postgresql"]),
+        ),
+    )
 
     # A case left out of a later export is kept with all its audits, marked here, and not
     # allocated until an export lists it again.

@@ -52,6 +52,9 @@ class Audit(AuditBase, table=True):
         Index("ix_audit_cycle_case", "cycle", "case_ref", "status"),
         Index("ix_audit_case_ref", "case_ref"),
         Index("ix_audit_auditor_status", "auditor_id", "status"),
+        # Poorly judged audits still needing a re-audit, and re-audits waiting in months not
+        # allocated: a few rows among a county's million audits (migration 0015).
+        Index("ix_audit_kind_status_judgement", "kind", "status", "judgement"),
         # Finding an audit's re-audit, and at most one live re-audit per audit (migration 0005):
         # a released re-audit (exempted, withdrawn) may be replaced by a reallocated one.
         Index("ix_audit_parent_audit_id", "parent_audit_id"),

@@ -42,7 +42,7 @@ def _now() -> datetime:
 
 def _check_upgrade(engine: Engine) -> None:
     migrate(engine)
-    assert current_revision(engine) == "0014"
+    assert current_revision(engine) == "0015"
     with engine.connect() as connection:
         rows = connection.execute(
             text("SELECT id, staff_id, reason, created_by FROM staff_leave")
