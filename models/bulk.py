@@ -82,11 +82,14 @@ def insert_many(
     if missing:
         rows = [{**missing, **row} for row in rows]
     # The values in statement order, picked in C; then only the columns whose type converts
-    # (dates and timestamps on SQLite, say) are converted, not every value of every row.
+    # (dates and timestamps on SQLite, say) are converted, a column at a time.
     params: list[Any] = _in_order(rows, order)
-    converting = [(i, _memoised(p)) for i, p in enumerate(processors) if p is not None]
+    converting = [(i, p) for i, p in enumerate(processors) if p is not None]
     if converting:
-        params = [_converted(values, converting) for values in params]
+        columns = list(zip(*params, strict=True))
+        for index, process in converting:
+            columns[index] = _converted_column(columns[index], process)
+        params = list(zip(*columns, strict=True))
     cursor = connection.connection.cursor()
     try:
         if dialect.name == "postgresql":
@@ -140,13 +143,14 @@ def _in_order(rows: Sequence[dict[str, Any]], order: list[str]) -> list[tuple[An
     return [pick(row) for row in rows]
 
 
-def _converted(
-    values: tuple[Any, ...], converting: list[tuple[int, Callable[[Any], Any]]]
-) -> tuple[Any, ...]:
-    converted = list(values)
-    for index, convert in converting:
-        converted[index] = convert(converted[index])
-    return tuple(converted)
+def _converted_column(values: tuple[Any, ...], process: Callable[[Any], Any]) -> tuple[Any, ...]:
+    """A column's values converted, each distinct value once: a batch's rows share their
+    dates, timestamps and statuses, so the per-value work is a dictionary look-up, in C."""
+    try:
+        converted = {value: process(value) for value in set(values)}
+    except TypeError:  # unhashable values (a JSON column's dicts): each converted on its own
+        return tuple(map(process, values))
+    return tuple(map(converted.__getitem__, values))
 
 
 def _scalar_default(table: Table, key: str) -> Any:
@@ -154,21 +158,6 @@ def _scalar_default(table: Table, key: str) -> Any:
     if not isinstance(default, ColumnDefault) or not default.is_scalar:
         raise ValueError(f"insert_many: every row needs {key!r} (it has no plain default)")
     return default.arg
-
-
-def _memoised(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    seen: dict[Any, Any] = {}
-
-    def convert(value: Any) -> Any:
-        try:
-            return seen[value]
-        except KeyError:
-            seen[value] = result = process(value)
-            return result
-        except TypeError:  # unhashable
-            return process(value)
-
-    return convert
 
 
 @contextmanager

@@ -15,7 +15,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from operator import itemgetter
+from itertools import compress
+from operator import itemgetter, not_
+from typing import Any
 
 from rules.cohorts import CaseFacts, cohort_rule
 from rules.eligibility import Auditor
@@ -82,22 +84,31 @@ class _Pool:
     def left(self, area: str) -> int:
         return self.size[area] - self.cursor[area]
 
-    def _areas_for(self, auditor: Auditor, held: set[str]) -> list[str]:
+    def _area_keys(self, auditor: Auditor, held: set[str]) -> list[tuple[Any, ...]]:
         # Prefer another service area than the auditor's own, then one they do not hold a case
         # from yet, then the area least drawn on so far in proportion to what it offers (the
         # rank, unique, settles ties, so the area itself is never compared). Keys built in one
         # expression rather than by a key function: this runs once per allocated audit.
         own, cursor, size, rank = auditor.service_area, self.cursor, self.size, self.rank
-        keyed = sorted(
+        return [
             (area == own, area in held, cursor[area] / size[area], rank[area], area)
             for area in self.buckets
             if cursor[area] < size[area]
-        )
-        return [key[-1] for key in keyed]
+        ]
 
     def take(self, auditor: Auditor, held: set[str]) -> CaseFacts | None:
-        for area in self._areas_for(auditor, held):
-            case = self._take_from(area, auditor.team)
+        """A case from the first area in order of preference that has one not of the
+        auditor's own team. Nearly always the first area has, so it is found with ``min``
+        and the rest are sorted only when it has not."""
+        keys = self._area_keys(auditor, held)
+        if not keys:
+            return None
+        first = min(keys)
+        case = self._take_from(first[-1], auditor.team)
+        if case is not None:
+            return case
+        for key in sorted(keys)[1:]:
+            case = self._take_from(key[-1], auditor.team)
             if case is not None:
                 return case
         return None
@@ -141,10 +152,10 @@ def allocate(
     """Allocate eligible ``cases`` to eligible ``auditors`` (see :mod:`rules.eligibility`)."""
     rng = random.Random(cycle_seed(month, theme))
     member = cohort_rule(theme)
-    cohort_cases: list[CaseFacts] = []
-    fill_cases: list[CaseFacts] = []
-    for case in sorted(cases, key=itemgetter(0)):  # by case_ref (unique)
-        (cohort_cases if member(case, allocation_date) else fill_cases).append(case)
+    ordered = sorted(cases, key=itemgetter(0))  # by case_ref (unique)
+    members = [member(case, allocation_date) for case in ordered]
+    cohort_cases = list(compress(ordered, members))
+    fill_cases = list(compress(ordered, map(not_, members)))
     spread = policy.spread_across_service_areas
     pools = [_Pool(theme, cohort_cases, rng, spread)]
     if policy.fill_from_all_open_cases and fill_cases:

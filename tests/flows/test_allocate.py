@@ -314,6 +314,20 @@ def test_postgres_gives_the_same_allocation_as_sqlite(
     strip = lambda rows: [(r["case_ref"], r["auditor_id"], r["cohort"], r["due_on"]) for r in rows]  # noqa: E731
     assert strip(on_sqlite.audits) == strip(on_postgres.audits)
     assert allocate(pg_engine, "2026-11").already_allocated
+    # The next month leaves out November's cases on both, for the same stated reason.
+    december = [allocate(engine, "2026-12", "all") for engine in (council, pg_engine)]
+    assert strip(december[0].audits) == strip(december[1].audits)
+    explained = [_explained(engine, "2026-12") for engine in (council, pg_engine)]
+    assert explained[0] == explained[1]
+    recent = [e for e in explained[1] if e["reason"].startswith("allocated in 2026-11")]
+    assert {e["case_ref"] for e in recent} == {r["case_ref"] for r in on_postgres.audits}
+
+
+def _explained(engine: Engine, month: str) -> list[dict[str, str]]:
+    with Session(engine) as session:
+        cycle = session.get(Cycle, month)
+        assert cycle is not None
+        return store.explanation(cycle)["excluded_cases"]
 
 
 def allocate_concurrently(url: str, runs: int = 3) -> list[AllocationOutcome]:
