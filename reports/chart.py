@@ -1,9 +1,10 @@
-"""The chart of overall judgements by month, made by matplotlib, as SVG text; and what the
-report's charts share (the figure, the month axis, pauses shaded by their real dates, SVG output).
+"""What the report's charts share: the judgements' colours and hatching, where a day falls on
+a month axis (pauses are shaded from their real first day to their last, as the seed marks 24
+March to May 2020), and for the charts drawn by matplotlib (moderation, recurring findings) the
+figure, the month axis, the pauses and the SVG output.
 
-SVG keeps the HTML report self-contained and sharp in the PDF. Pauses are shaded and labelled
-from their first day to their last, as the seed marks 24 March to May 2020. The same numbers
-are in the table beside it.
+SVG keeps the HTML report self-contained and sharp in the PDF. The same numbers are in the
+table beside each chart.
 """
 
 from __future__ import annotations
@@ -15,10 +16,8 @@ from datetime import date
 import matplotlib
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch, PathPatch
-from matplotlib.path import Path
 
-from rules.policy import JUDGEMENT_LABELS, JUDGEMENTS
+from rules.policy import JUDGEMENT_LABELS
 
 LABELS = JUDGEMENT_LABELS
 # GOV.UK palette colours, distinguishable in greyscale too (with hatching as a second cue).
@@ -31,75 +30,8 @@ COLOURS = {
 # Line hatches only: dotted and crossed ones are redrawn dot by dot for every bar in the PDF
 # (about 40% of its time with 95 months of bars).
 HATCHES = {"outstanding": "", "good": "//", "requires_improvement": "\\\\", "inadequate": "--"}
-BAR_WIDTH = 0.8
 
 PauseSpan = tuple[date, date]  # the first and the last paused day
-
-
-def judgements_chart(
-    by_month: dict[str, dict[str, int]], pauses: Sequence[PauseSpan], title: str
-) -> str:
-    """A stacked bar per month of the judgements' counts, pauses shaded from their real first
-    day to their real last; returns the SVG document."""
-    months = list(by_month)
-    figure = new_figure(3.8)
-    axes = figure.add_subplot()
-    top = max(max(_stacked_bars(axes, by_month, months), default=0) * 1.25, 1)
-    shade_pauses(axes, months, pauses, top)
-    month_axis(axes, months)
-    axes.set_ylabel("Audits completed")
-    axes.set_title(title, fontsize=11)
-    handles = [
-        Patch(facecolor=COLOURS[j], hatch=HATCHES[j], edgecolor="white", label=LABELS[j])
-        for j in reversed(JUDGEMENTS)
-    ]
-    axes.legend(handles=handles, fontsize=8, frameon=False, loc="upper left", ncols=4)
-    axes.set_ylim(0, top)
-    return svg_of(figure)
-
-
-def _stacked_bars(axes: Axes, by_month: dict[str, dict[str, int]], months: list[str]) -> list[int]:
-    """A bar per month and judgement, stacked from the worst judgement up, and each
-    judgement's hatching over its bars; the stacks' heights."""
-    bottoms = [0] * len(months)
-    for judgement in reversed(JUDGEMENTS):
-        outlines = []
-        for x, month in enumerate(months):
-            count = by_month[month].get(judgement, 0)
-            outline = _outline(x - BAR_WIDTH / 2, bottoms[x], count)
-            # Each bar names its month, judgement and count in the SVG (its id), so the chart
-            # can be checked against its data table. Its outline is in data coordinates (a
-            # Rectangle recomputes its own transform at every draw), unclipped (every bar is
-            # within the axes' limits, and a clip path on each cost the PDF), and added with
-            # add_artist, not add_patch nor Axes.bar: the caller sets the axes' limits, and
-            # updating the data limits bar by bar was a third of the chart's time.
-            axes.add_artist(
-                PathPatch(
-                    outline, facecolor=COLOURS[judgement], edgecolor="white", linewidth=0.5,
-                    clip_on=False, gid=f"bar:{month}:{judgement}:{count}",
-                )
-            )  # fmt: skip
-            outlines.append(outline)
-            bottoms[x] += count
-        if HATCHES[judgement]:
-            axes.add_artist(_hatching(outlines, HATCHES[judgement]))
-    return bottoms
-
-
-def _outline(left: float, bottom: float, height: float) -> Path:
-    right, top = left + BAR_WIDTH, bottom + height
-    corners = [(left, bottom), (right, bottom), (right, top), (left, top), (left, bottom)]
-    return Path(corners, closed=True)
-
-
-def _hatching(outlines: Sequence[Path], hatch: str) -> PathPatch:
-    """One hatched shape over all of a judgement's bars: the PDF's WeasyPrint builds a hatch
-    pattern afresh for each shape filled with it (a third of its time drawing this chart, with
-    one per bar)."""
-    return PathPatch(
-        Path.make_compound_path(*outlines), facecolor="none", hatch=hatch, edgecolor="white",
-        linewidth=0, clip_on=False,  # hatched in the edge's white, the bars' edges drawn already
-    )  # fmt: skip
 
 
 def new_figure(height: float, width: float = 10) -> Figure:

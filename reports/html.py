@@ -10,8 +10,9 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, Template
 
 from models.bulk import no_cyclic_gc
 from models.figures import REFLECTION_QUESTIONS, ReportFigures, TrendFigures
-from reports.chart import LABELS, judgements_chart
+from reports.chart import LABELS
 from reports.compliance_chart import compliance_chart
+from reports.judgements_chart import judgements_chart
 from reports.moderation_chart import moderation_chart
 from reports.recurring_chart import recurring_chart
 from rules.compliance import whole_percent

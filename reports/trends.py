@@ -7,9 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from models.figures import TrendFigures
-from reports.chart import judgements_chart
 from reports.compliance_chart import compliance_chart
 from reports.html import month_compliance_json, pause_spans
+from reports.judgements_chart import judgements_chart
 
 
 @dataclass(frozen=True)
