@@ -94,7 +94,7 @@ def _allocate(
     )
     cases, excluded_cases = eligible_cases(
         inputs.cases,
-        recent_cycles=inputs.recent_cycles,
+        recent_audits=inputs.recent_audits,
         in_this_cycle=inputs.in_this_cycle,
         exclusion_cycles=rules.exclusion_cycles,
     )

@@ -38,7 +38,8 @@ from rules.months import months_before
 class AllocationInputs:
     staff: list[StaffFacts]
     cases: list[CaseFacts]
-    recent_cycles: dict[str, str]
+    #: The references audited in each cycle of the window before this one, by cycle.
+    recent_audits: dict[str, list[str]]
     in_this_cycle: set[str]
     exemptions: dict[str, str]
     leave: dict[str, list[tuple[date, date]]]
@@ -49,16 +50,12 @@ def load_allocation_inputs(
 ) -> AllocationInputs:
     first = months_before(month, exclusion_cycles)[-1] if exclusion_cycles else month
     audited = _audited_by_cycle(session, first, month)
-    recent_cycles: dict[str, str] = {}
-    for cycle, refs in audited.items():
-        if cycle < month:
-            # In cycle order, so each case keeps its latest cycle before this one.
-            recent_cycles.update(dict.fromkeys(refs, cycle))
+    in_this_cycle = set(audited.pop(month, ()))
     return AllocationInputs(
         staff=staff_facts(session),
         cases=_candidate_cases(session, first, month) + _closed_or_missing_cases(session),
-        recent_cycles=recent_cycles,
-        in_this_cycle=set(audited.get(month, ())),
+        recent_audits=audited,
+        in_this_cycle=in_this_cycle,
         exemptions=cycle_exemptions(session, month),
         leave=leave_in_window(session, window),
     )

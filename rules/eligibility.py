@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
@@ -102,48 +102,56 @@ def available_working_days(window: tuple[date, date], leave: Sequence[tuple[date
 def eligible_cases(
     cases: Iterable[CaseFacts],
     *,
-    recent_cycles: Mapping[str, str],
+    recent_audits: Mapping[str, Collection[str]],
     in_this_cycle: Iterable[str],
     exclusion_cycles: int,
 ) -> tuple[list[CaseFacts], dict[str, list[str]]]:
     """Open cases in the latest export, not audited in this cycle or the ``exclusion_cycles``
-    before it; and the references of the others, by reason. ``recent_cycles`` maps a case_ref
-    to the latest of those cycles that audited it.
+    before it; and the references of the others, by reason. ``recent_audits`` maps each of
+    those earlier cycles to the references of the cases audited in it.
 
     A case audited in this cycle or recently is excluded whatever else is known of it, so the
     caller may leave such cases out of ``cases`` (the store does, to read fewer rows): they are
-    listed among the exclusions all the same. (Grouped by reason because a county excludes
-    tens of thousands of cases a month, nearly all for a handful of reasons.)
+    listed among the exclusions all the same, a case audited more than once under its latest
+    cycle. (Grouped by reason because a county excludes tens of thousands of cases a month,
+    nearly all for a handful of reasons.)
     """
+    cases = list(cases)
     already = set(in_this_cycle)
-    eligible: list[CaseFacts] = []
+    blocked = already.union(*recent_audits.values())
+    # The test of _case_exclusion written out for the common case (an eligible one), which a
+    # county meets 100,000 times a month; the others go through it for their reason.
+    eligible = [
+        case
+        for case in cases
+        if case.status == "open" and case.in_latest_export and case.case_ref not in blocked
+    ]
     excluded: dict[str, list[str]] = defaultdict(list)
-    seen: set[str] = set()
-    for case in cases:
-        ref = case.case_ref
-        seen.add(ref)
-        # The test of _case_exclusion written out for the common case (an eligible one), which
-        # a county meets 100,000 times a month; the others go through it for their reason.
-        if (
-            case.status == "open"
-            and case.in_latest_export
-            and ref not in already
-            and ref not in recent_cycles
-        ):
-            eligible.append(case)
-        else:
-            reason = _case_exclusion(case, recent_cycles, already, exclusion_cycles)
+    if len(eligible) < len(cases):
+        chosen = {case.case_ref for case in eligible}
+        others = [case for case in cases if case.case_ref not in chosen]
+        latest = _latest_cycles(recent_audits)
+        for case in others:
+            reason = _case_exclusion(case, latest, already, exclusion_cycles)
             assert reason is not None
-            excluded[reason].append(ref)
-    excluded[IN_THIS_CYCLE].extend(already - seen)
-    # Grouped by cycle first: tens of thousands of cases, a dozen reasons.
-    by_cycle: dict[str, list[str]] = defaultdict(list)
-    for case_ref, cycle in recent_cycles.items():
-        if case_ref not in seen and case_ref not in already:
-            by_cycle[cycle].append(case_ref)
-    for cycle, refs in by_cycle.items():
+            excluded[reason].append(case.case_ref)
+    seen = {case.case_ref for case in cases}
+    excluded[IN_THIS_CYCLE].extend(sorted(already - seen))
+    # The newest cycle first, so that a case audited twice is listed under its latest.
+    listed = seen | already
+    for cycle in sorted(recent_audits, reverse=True):
+        refs = [ref for ref in dict.fromkeys(recent_audits[cycle]) if ref not in listed]
+        listed.update(refs)
         excluded[_recent(cycle, exclusion_cycles)].extend(refs)
     return eligible, {reason: refs for reason, refs in excluded.items() if refs}
+
+
+def _latest_cycles(recent_audits: Mapping[str, Collection[str]]) -> dict[str, str]:
+    """Each recently audited case's latest cycle."""
+    latest: dict[str, str] = {}
+    for cycle in sorted(recent_audits):
+        latest.update(dict.fromkeys(recent_audits[cycle], cycle))
+    return latest
 
 
 IN_THIS_CYCLE = "already has an audit in this cycle"

@@ -23,7 +23,7 @@ from models import (
     TrailEntry,
 )
 from models import allocation_store as store
-from models.allocation_inputs import load_allocation_inputs
+from models.allocation_inputs import AllocationInputs, load_allocation_inputs
 from models.db import make_engine, session_scope
 from rules.cohorts import CaseFacts
 from rules.eligibility import eligible_cases
@@ -156,8 +156,8 @@ def test_a_case_is_not_audited_again_within_twelve_months(council: Engine) -> No
         later = load_allocation_inputs(
             session, "2027-11", (date(2027, 11, 1), date(2027, 11, 30)), 11
         )
-    assert november <= set(inputs.recent_cycles)  # 11 months on: still excluded
-    assert not november & set(later.recent_cycles)  # 12 months on: may be audited again
+    assert november <= _recently_audited(inputs)  # 11 months on: still excluded
+    assert not november & _recently_audited(later)  # 12 months on: may be audited again
     assert november <= {c.case_ref for c in later.cases}
 
 
@@ -171,8 +171,12 @@ def test_withdrawn_audits_do_not_count_as_audited(council: Engine) -> None:
         inputs = load_allocation_inputs(
             session, "2026-12", (date(2026, 12, 1), date(2026, 12, 31)), 11
         )
-    assert withdrawn not in inputs.recent_cycles
-    assert november[1]["case_ref"] in inputs.recent_cycles
+    assert withdrawn not in _recently_audited(inputs)
+    assert november[1]["case_ref"] in _recently_audited(inputs)
+
+
+def _recently_audited(inputs: AllocationInputs) -> set[str]:
+    return {ref for refs in inputs.recent_audits.values() for ref in refs}
 
 
 def test_exempted_and_absent_managers_are_left_out_with_reasons(council: Engine) -> None:
@@ -285,13 +289,13 @@ def test_the_store_reads_exactly_what_the_rules_would_choose_from(council: Engin
         ]
     narrowed = eligible_cases(
         inputs.cases,
-        recent_cycles=inputs.recent_cycles,
+        recent_audits=inputs.recent_audits,
         in_this_cycle=inputs.in_this_cycle,
         exclusion_cycles=11,
     )
     naive = eligible_cases(
         every_case,
-        recent_cycles=inputs.recent_cycles,
+        recent_audits=inputs.recent_audits,
         in_this_cycle=inputs.in_this_cycle,
         exclusion_cycles=11,
     )
