@@ -130,7 +130,7 @@ def eligible_cases(
     if len(eligible) < len(cases):
         chosen = {case.case_ref for case in eligible}
         others = [case for case in cases if case.case_ref not in chosen]
-        latest = _latest_cycles(recent_audits)
+        latest = _latest_cycles(recent_audits, {case.case_ref for case in others})
         for case in others:
             reason = _case_exclusion(case, latest, already, exclusion_cycles)
             assert reason is not None
@@ -146,11 +146,13 @@ def eligible_cases(
     return eligible, {reason: refs for reason, refs in excluded.items() if refs}
 
 
-def _latest_cycles(recent_audits: Mapping[str, Collection[str]]) -> dict[str, str]:
-    """Each recently audited case's latest cycle."""
+def _latest_cycles(recent_audits: Mapping[str, Collection[str]], refs: set[str]) -> dict[str, str]:
+    """The latest cycle of each of ``refs`` audited recently (only these: a county's closed
+    cases are a few, its recent audits tens of thousands)."""
     latest: dict[str, str] = {}
-    for cycle in sorted(recent_audits):
-        latest.update(dict.fromkeys(recent_audits[cycle], cycle))
+    for cycle in sorted(recent_audits, reverse=True):
+        for ref in refs.intersection(recent_audits[cycle]):
+            latest.setdefault(ref, cycle)
     return latest
 
 
