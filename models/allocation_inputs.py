@@ -1,9 +1,11 @@
-"""Reading what allocation chooses from: one query per kind of fact, the cases as plain tuples.
+"""Reading what allocation chooses from: one query per kind of fact.
 
 A county has 100,000 open cases and a million is planned for, so the case query is the cost of
 an allocation: only the cases the rules could choose are read with their facts, filtered in SQL
-rather than after reading (see :func:`_not_audited`), and each row becomes a
-:class:`~rules.cohorts.CaseFacts` without going through SQLAlchemy's row machinery.
+rather than after reading (see :func:`_not_audited`). The many rows (the candidate cases, the
+year's audited references) come gathered by the database into one JSON document each
+(:func:`models.bulk.gathered_rows`), not a row at a time through the driver, and each case
+becomes a :class:`~rules.cohorts.CaseFacts` without SQLAlchemy's row machinery.
 """
 
 from __future__ import annotations
