@@ -192,7 +192,7 @@ def read_tally(session: Session, first: str, last: str) -> list[Tally]:
     )
     # All at once: iterating a result fetches it row by row, a call each through the driver.
     rows = session.connection().execute(query).all()
-    return [Tally(c, k, s, j, None if t is None else bool(t), n) for k, s, j, t, c, n in rows]
+    return [Tally(c, k, s, j, _flag(t), n) for k, s, j, t, c, n in rows]
 
 
 def _compliance(tally: list[Tally], kind: str, cycle: str | None = None) -> Compliance:
