@@ -11,6 +11,7 @@ there the file is ignored and no setting can move the date: production always ha
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -36,6 +37,7 @@ def today_in_london() -> date:
     return demo_today() or real_today_in_london()
 
 
+@lru_cache(maxsize=8)  # asked on every page under development sign-in
 def demo_today_file(database_url: str) -> Path | None:
     """Where the demo keeps its date for this database: beside a SQLite file; None for any
     other database (the demo's date is only kept for a SQLite demo)."""

@@ -60,7 +60,9 @@ def _sqlite_begin(connection: Any) -> None:
     # concurrent writer makes its first write fail at once ("database is locked") instead of
     # waiting its turn.
     immediate = connection.get_execution_options().get("take_write_lock", False)
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    # Straight to the driver: every page opens a transaction, and SQLAlchemy's statement path
+    # cost more than the BEGIN itself.
+    connection.connection.dbapi_connection.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -111,7 +111,11 @@ REPORT_READERS = ("aps", "director", "service_manager")
 ReportReaderDep = Annotated[Staff, Depends(require_role(*REPORT_READERS))]
 
 
-def load_user(request: Request, engine: EngineDep, settings: WebSettingsDep) -> None:
-    """App-wide dependency: who is signed in, once per request, for the views and the header."""
+async def load_user(request: Request, engine: EngineDep, settings: WebSettingsDep) -> None:
+    """App-wide dependency: who is signed in, once per request, for the views and the header.
+
+    Async, so it runs on the event loop: its one query looks up a session and a person by their
+    keys (a tenth of a millisecond), less than handing it to a worker thread costs, and every
+    page pays it."""
     with Session(engine, expire_on_commit=False) as session:
         request.state.user = identify(request, settings, session)

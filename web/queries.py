@@ -191,22 +191,31 @@ def history(session: Session, audit_ids: list[int]) -> dict[int, list[RequestRow
     return by_audit
 
 
-def my_audits(session: Session, staff_id: str, cycles: int = 12) -> list[Audit]:
-    """This person's audits in their latest ``cycles`` cycles, newest first."""
+def _my_audits_statement() -> Select:
     recent = (
         select(col(Audit.cycle))
-        .where(col(Audit.auditor_id) == staff_id)
+        .where(col(Audit.auditor_id) == bindparam("staff_id"))
         .distinct()
         .order_by(col(Audit.cycle).desc())
-        .limit(cycles)
+        .limit(bindparam("cycles"))
     ).subquery()
-    return list(
-        session.scalars(
-            select(Audit)
-            .where(col(Audit.auditor_id) == staff_id, col(Audit.cycle).in_(select(recent.c.cycle)))
-            .order_by(col(Audit.cycle).desc(), col(Audit.due_on), col(Audit.id))
+    return (
+        select(Audit)
+        .where(
+            col(Audit.auditor_id) == bindparam("staff_id"),
+            col(Audit.cycle).in_(select(recent.c.cycle)),
         )
+        .order_by(col(Audit.cycle).desc(), col(Audit.due_on), col(Audit.id))
     )
+
+
+#: Built once: every auditor's home page runs it, and building it cost as much as running it.
+_MY_AUDITS = _my_audits_statement()
+
+
+def my_audits(session: Session, staff_id: str, cycles: int = 12) -> list[Audit]:
+    """This person's audits in their latest ``cycles`` cycles, newest first."""
+    return list(session.scalars(_MY_AUDITS, {"staff_id": staff_id, "cycles": cycles}))
 
 
 @dataclass(frozen=True)
