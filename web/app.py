@@ -3,6 +3,14 @@
 Views are thin (read, call a store, redirect) and name what they need as typed dependencies
 (``web.deps``); every POST checks its CSRF token and ends in a redirect (post-redirect-get), or
 re-renders its form with the GOV.UK error summary, each message beside its field (``web.submit``).
+
+Where a view runs. A plain ``def`` view runs in a worker thread, so that a long one (an export,
+the report, a write waiting for SQLite's lock) does not hold up the other pages. The busiest
+pages that only read a bounded amount (the decision queue's page of 50, a person's own audits)
+are ``async def`` and run on the event loop: a worker process runs one page at a time anyway
+(the GIL), and handing each to a thread and back cost them a quarter of their time under load
+(``benchmarks/decisions.py``: the queue's p95 at 4 clients on one worker, 32 ms in a thread,
+23 ms on the loop). Any view that writes stays off the event loop.
 """
 
 from __future__ import annotations

@@ -47,9 +47,10 @@ MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])\Z")  # ASCII digits; \Z: no traili
 
 
 @router.get("/aps/requests", response_class=HTMLResponse)
-def queue(
+async def queue(
     request: Request, engine: EngineDep, _: ApsStaffDep, page_number: PageNumber = 1
 ) -> HTMLResponse:
+    """On the event loop (see ``web.app``): one page of the queue, two indexed reads."""
     page_number = max(page_number, 1)
     with Session(engine) as session:
         rows, total = queries.pending_queue(session, page_number)

@@ -45,7 +45,8 @@ CATEGORY_NAMES = {
 
 
 @router.get("/my-audits", response_class=HTMLResponse)
-def my_audits(request: Request, engine: EngineDep, user: CurrentStaffDep) -> HTMLResponse:
+async def my_audits(request: Request, engine: EngineDep, user: CurrentStaffDep) -> HTMLResponse:
+    """On the event loop (see ``web.app``): one person's audits of the last twelve cycles."""
     with Session(engine) as session:
         audits = queries.my_audits(session, user.staff_id)
         requests = queries.history(session, [a.id for a in audits if a.id is not None])
