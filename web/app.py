@@ -10,7 +10,7 @@ pages that only read a bounded amount (the decision queue's page of 50, a person
 are ``async def`` and run on the event loop: a worker process runs one page at a time anyway
 (the GIL), and handing each to a thread and back cost them a quarter of their time under load
 (``benchmarks/decisions.py``: the queue's p95 at 4 clients on one worker, 32 ms in a thread,
-23 ms on the loop). Any view that writes stays off the event loop.
+23 ms on the loop). A view that writes does its writing in a worker thread.
 """
 
 from __future__ import annotations
