@@ -119,13 +119,16 @@ def prepare_prefect_home() -> None:
 
 
 def run_flow(flow: Any, show: Any = None, **parameters: Any) -> Any:
-    """Run a flow in this process for the CLI: no retries (the operator is here to see the
-    error), and a run that left emails pending becomes one line on stderr and a non-zero exit,
-    after ``show`` has printed what the run did all the same."""
+    """Run a flow in this process for the CLI: no retries and no heartbeats (the operator is
+    here to see the error: ``flows.in_process``), and a run that left emails pending becomes
+    one line on stderr and a non-zero exit, after ``show`` has printed what the run did all
+    the same."""
     from flows.failures import EmailsLeftPending
+    from flows.in_process import in_process_settings
 
     try:
-        return flow.with_options(retries=0)(**parameters)
+        with in_process_settings():
+            return flow.with_options(retries=0)(**parameters)
     except EmailsLeftPending as error:
         if show is not None and error.result is not None:
             show(error.result)

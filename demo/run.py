@@ -63,8 +63,10 @@ def run_demo(out: Path, month: str | None, seed: int, *, history: bool = True) -
         )
 
     from flows.allocate import allocate_monthly_audits
+    from flows.in_process import in_process_settings
 
-    outcome = allocate_monthly_audits(month=month)
+    with in_process_settings():
+        outcome = allocate_monthly_audits(month=month)
     with session_scope(engine) as session:
         audits = store.cycle_audits(session, month)
     policy = load_policy()

@@ -69,7 +69,10 @@ def prefect_server() -> Iterator[str]:
     from prefect.settings import PREFECT_API_URL
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness(server_startup_timeout=90):
+    from flows.in_process import in_process_settings
+
+    # As the CLI runs flows: without heartbeats, whose thread each run waited up to 1 s for.
+    with prefect_test_harness(server_startup_timeout=90), in_process_settings():
         yield str(PREFECT_API_URL.value())
 
 
