@@ -15,6 +15,7 @@ the rungs and the run's lock ``models.chase_store``'s, the concerns'
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
@@ -29,14 +30,16 @@ from config.settings import get_settings, load_policy
 from flows.failures import EmailsLeftPending, retried_and_told
 from flows.outbox import SendReport, progress_logger
 from flows.outbox_helpers import Helpers, send_in_parallel
+from flows.shared_rendering import Job, render_here
 from models import action_chase_store, chase_store, concern_chase_store, outbox_store
 from models.allocation_store import load_pauses
 from models.bulk import no_cyclic_gc
 from models.chase_store import Person
 from models.db import get_engine, session_scope
+from models.outbox_store import Outgoing
 from notifications.action_digest import ActionDigestParts
 from notifications.concern_emails import write_chase_emails
-from notifications.digest import chase_digests, digest_outgoing, failure_line, pending_line
+from notifications.digest import chase_digests, failure_line, pending_line
 from notifications.email_context import EmailContext, email_context
 from notifications.messages import ACTION_STAGES, STAGES
 from notifications.pause_emails import apply_ended_pauses
@@ -103,6 +106,10 @@ def plan_actions_today(
     )
 
 
+#: Turns the run's digests, by staff id, into emails to write (``flows.shared_rendering``).
+Renderer = Callable[[Sequence[Job], str], list[Outgoing]]
+
+
 def plan_and_record(
     session: Session,
     policy: Policy,
@@ -111,9 +118,11 @@ def plan_and_record(
     context: EmailContext,
     dry_run: bool = False,
     directory: dict[str, Person] | None = None,
+    render: Renderer = render_here,
 ) -> ChaseSummary:
     """Decide today's run and write it down: reminder rungs (audits' and actions') and one
-    digest per person in the outbox (``context`` signs the actions' done links)."""
+    digest per person in the outbox (``context`` signs the actions' done links; ``render``
+    turns the digests into emails: in this process, or shared with a sending helper)."""
     directory = directory if directory is not None else chase_store.people(session)
     plan = plan_today(session, policy, today, directory)
     action_plan = plan_actions_today(session, policy, today, directory)
@@ -130,7 +139,7 @@ def plan_and_record(
     )
     if dry_run:
         return summary
-    outgoing = [digest_outgoing(d, staff_id, policy.name) for staff_id, d in digests.items()]
+    outgoing = render(list(digests.items()), policy.name)
     keys = outbox_store.enqueue(session, outgoing)
     auditor_digest = {o.recipient: keys.get(o.key) for o in outgoing}
     outbox_store.record_stages(
@@ -151,6 +160,7 @@ def decide_run(
     base_url: str,
     dry_run: bool = False,
     context: EmailContext | None = None,
+    render: Renderer = render_here,
 ) -> ChaseSummary:
     """Check the day, then plan and record the run in one transaction."""
     if context is None:
@@ -167,7 +177,7 @@ def decide_run(
             directory = chase_store.people(session)  # read once, for the digests and concerns
             if reason is None:
                 summary = plan_and_record(
-                    session, policy, today, base_url, context, dry_run, directory
+                    session, policy, today, base_url, context, dry_run, directory, render
                 )
             concerns = chase_concerns(session, policy, today, context, directory, dry_run)
             summary.items_by_stage.update(concerns)
@@ -195,9 +205,13 @@ def chase_concerns(
     return {stage: count for stage, count in plan.items_by_stage().items() if count}
 
 
-@task(name="decide-and-record-chase")
-def decide_task(today: date) -> ChaseSummary:
-    return decide_run(get_engine(), load_policy(), today, get_settings().transport.base_url)
+@task(name="decide-and-record-chase", cache_policy=NO_CACHE)  # (``helpers``: live processes)
+def decide_task(today: date, helpers: Helpers | None = None) -> ChaseSummary:
+    """Decide and record the run; ``helpers``, started for the send, render some of the
+    digests while they wait."""
+    render = helpers.render if helpers is not None else render_here
+    base_url = get_settings().transport.base_url
+    return decide_run(get_engine(), load_policy(), today, base_url, render=render)
 
 
 @task(name="send-outbox", cache_policy=NO_CACHE)  # (its input is live processes)
@@ -222,7 +236,7 @@ def chase_outstanding_audits(date: str | None = None) -> dict[str, Any]:
     # the time the run is decided: they send only if there is much to send, else just end.
     helpers = Helpers.start(get_engine())
     try:
-        summary = decide_task(today)
+        summary = decide_task(today, helpers)
         if summary.skipped:
             logger.info("No reminders on %s: %s", today, summary.skipped)
         report = send_task(helpers)

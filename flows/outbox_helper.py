@@ -4,6 +4,8 @@ CAUSES_JSON``, with ``AUDITS_DATABASE_URL`` naming the run's database.
 It imports what it needs, then waits for its run to write ``go`` on its input: then it is an
 ordinary ``send_outbox`` run over the transport the settings name, and prints its report as one
 line of JSON. Its input closed without ``go``, it ends having sent nothing (an empty report).
+Before ``go``, its run may hand it digests to render (``render ...``: ``flows.shared_rendering``),
+and it answers with one line of rendered emails.
 Going, it stops claiming when told to (SIGTERM) or when the run that started it is gone, and
 then ends after the batch it holds.
 """
@@ -20,6 +22,7 @@ from typing import Any
 from config.settings import get_settings, load_policy
 from flows.outbox import SendReport, send_outbox
 from flows.outbox_helpers import SHARED_BATCH, report_json
+from flows.shared_rendering import answer_render
 from models.db import make_engine
 from notifications.email_context import open_transport_for
 
@@ -32,7 +35,7 @@ def main() -> None:
         stopping.append(True)
 
     signal.signal(signal.SIGTERM, stop_claiming)
-    if sys.stdin.readline().strip() != "go":
+    if not told_to_go():
         print(report_json(SendReport()), flush=True)
         return
     engine = make_engine(get_settings().database_url)
@@ -46,6 +49,17 @@ def main() -> None:
     )
     engine.dispose()
     print(report_json(report), flush=True)
+
+
+def told_to_go() -> bool:
+    """Render what the run asks to, until it says ``go`` (True) or closes the input (False)."""
+    while line := sys.stdin.readline():
+        if line.startswith("render "):
+            sys.stdout.write(answer_render(line))
+            sys.stdout.flush()
+        elif line.strip() == "go":
+            return True
+    return False
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import asdict
 from typing import IO
 
@@ -28,7 +28,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from flows.outbox import BATCH, ProgressHook, SendReport, send_outbox
+from flows.shared_rendering import Job, render_shared
 from models import outbox_store as outbox
+from models.outbox_store import Outgoing
 from notifications.email_context import open_transport_for
 from rules.policy import Policy
 
@@ -64,6 +66,12 @@ class Helpers:
         cls, engine: Engine, causes: Collection[str] | None = None, count: int | None = None
     ) -> Helpers:
         return cls(engine, causes, helper_count() if count is None else count)
+
+    def render(self, jobs: Sequence[Job], programme_name: str) -> list[Outgoing]:
+        """Digests rendered, some of them by the first helper while it waits to send
+        (``flows.shared_rendering``)."""
+        helper = self.processes[0] if self.processes and not self.going else None
+        return render_shared(jobs, programme_name, helper)
 
     def go(self) -> None:
         self.going = True

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select, update
@@ -681,3 +682,38 @@ def test_the_prefect_flow_chases_over_smtp(
     weekend = chase_outstanding_audits(date="2026-12-05")
     assert weekend["emails_sent"] == 0 and "weekend" in weekend["skipped"]
     assert not mail.take()
+
+
+def test_the_prefect_flow_shares_rendering_with_its_helper(
+    prefect_server: None,
+    council: Council,
+    sqlite_url: str,
+    mail: SmtpServer,
+    settings_env: SettingsEnv,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A council this small renders its digests in the run alone; made to share (as 200
+    digests or more do), the flow's helper renders some of them, and every email is as sent
+    without it: each auditor's, with their audit's link, and the APS team's."""
+    from flows import outbox_helpers, shared_rendering
+
+    settings_env(**plain_smtp_settings(mail, sqlite_url, SENDER, BASE_URL))
+    monkeypatch.setattr(shared_rendering, "SHARE_FROM", 1)
+    monkeypatch.setattr(outbox_helpers, "helper_count", lambda: 1)  # (a 1-core machine has none)
+    rendered_here: list[int] = []
+    render_here = shared_rendering.render_here
+
+    def counted(jobs: Any, programme_name: str) -> Any:
+        rendered_here.append(len(jobs))
+        return render_here(jobs, programme_name)
+
+    monkeypatch.setattr(shared_rendering, "render_here", counted)
+    every = council.audits
+    result = chase_outstanding_audits(date="2026-12-01")
+    assert result["emails_sent"] == result["recipients"] == len(every) + len(APS_TEAM)
+    shared = int(result["recipients"] * shared_rendering.HELPER_SHARE)
+    assert shared > 0 and rendered_here == [result["recipients"] - shared]
+    received = by_recipient(mail.take())
+    assert set(received) == {council.auditor_email(a) for a in every} | council.aps_emails
+    assert all(has_link(received[council.auditor_email(a)].part("plain"), a) for a in every)
+    assert all(has_link(received[council.auditor_email(a)].part("html"), a) for a in every)
