@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import URL, make_url
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 RATIO_LINE = re.compile(r"^ratio [^:\n]+: [^\n]*?\d+\.\d\d\b", re.MULTILINE)
@@ -79,3 +80,27 @@ def benchmark_env(tmp_path: Path) -> dict[str, str]:
     if "AUDITS_SECRET_KEY" in os.environ:
         env["AUDITS_SECRET_KEY"] = os.environ["AUDITS_SECRET_KEY"]
     return env
+
+
+@pytest.mark.bench
+@pytest.mark.prefect
+def test_the_chase_benchmark_runs_on_postgresql_too(
+    postgres_server_url: str, tmp_path: Path
+) -> None:
+    """``--postgres``: its copies (``CREATE DATABASE ... TEMPLATE``, then ``CHECKPOINT``) and
+    its measurements on the tests' server, SQLite's first, then PostgreSQL's."""
+    given = make_url(postgres_server_url)
+    server = URL.create(given.drivername, given.username, given.password, given.host, given.port)
+    finished = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "chase.py"), "--quick", "--postgres"]
+        + [server.render_as_string(hide_password=False)],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+        env=benchmark_env(tmp_path),
+        cwd=tmp_path,
+    )
+    output = (finished.stdout + finished.stderr)[-4000:]
+    assert finished.returncode == 0, f"chase.py --quick --postgres exited:\n{output}"
+    assert "== PostgreSQL ==" in finished.stdout
+    assert len(RATIO_LINE.findall(finished.stdout)) == 2, output
